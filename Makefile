@@ -1,0 +1,118 @@
+# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make install`.
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_H ?=
+VERSION := 0.1.0
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DIG_VERSION='"$(VERSION)"'
+INCLUDES := -I$(OUTPUT) -Ibpf -Isrc
+LDLIBS := -lbpf -lelf -lz -lcap
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
+BPF_OBJ := $(OUTPUT)/inodeguard.bpf.o
+SKEL := $(OUTPUT)/inodeguard.skel.h
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
+
+.PHONY: all deps demo test test-unit test-host test-vm bench bench-smoke install clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/inodeguard
+
+include Kconfig-check/kconfig.mk
+-include bench/bench.mk
+
+# Installs the toolchain on first use; a no-op once everything is there.
+deps:
+	$(Q)command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && \
+	  test -f /usr/include/bpf/libbpf.h -a -f /usr/include/sys/capability.h \
+	       -a -f /usr/include/gelf.h -a -f /usr/include/zlib.h || \
+	  bash scripts/install-deps.sh build
+
+$(OUTPUT):
+	$(Q)mkdir -p $@ $@/tests
+
+# vmlinux.h is regenerated only when its content changes, so objects are
+# not rebuilt for nothing. VMLINUX_H=path uses a checked-in header instead.
+ifeq ($(VMLINUX_H),)
+$(OUTPUT)/vmlinux.h: | $(OUTPUT) deps
+	$(call msg,GEN,$@)
+	$(Q)if [ ! -r $(VMLINUX_BTF) ]; then \
+	  echo "inodeguard: $(VMLINUX_BTF) missing: this kernel has no BTF; build with VMLINUX_H=path/to/vmlinux.h" >&2; exit 1; fi
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+.PHONY: $(OUTPUT)/vmlinux.h
+else
+$(OUTPUT)/vmlinux.h: $(VMLINUX_H) | $(OUTPUT)
+	$(Q)cp $< $@
+endif
+
+$(BPF_OBJ): bpf/inodeguard.bpf.c bpf/inodeguard.bpf.h bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_bpf > $@
+
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/inodeguard: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Test helpers: small C programs the integration suites drive.
+$(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-error=unused-result $< -o $@ $(if $(filter ig-uring,$*),-luring)
+
+UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
+UNIT_LIB := src/config.c src/kconfig.c src/json.c src/log.c src/resolve.c
+$(OUTPUT)/unit_tests: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(filter %.c,$^) $(LDLIBS) -o $@
+
+demo: all
+	$(Q)bash scripts/demo.sh
+
+test-unit: $(OUTPUT)/unit_tests
+	$(Q)$(OUTPUT)/unit_tests
+
+test-host: all $(TEST_HELPERS)
+	$(Q)bash tests/integration.sh --backend tracepoint
+
+test-vm: all $(TEST_HELPERS)
+	$(Q)bash tests/vm/run-matrix.sh
+
+# Everything, with one closing count over all suites.
+test: all $(OUTPUT)/unit_tests $(TEST_HELPERS)
+	$(Q)bash tests/run-all.sh
+
+install: all
+	install -D -m 0755 $(OUTPUT)/inodeguard $(DESTDIR)$(PREFIX)/sbin/inodeguard
+	install -D -m 0644 docs/inodeguard.8 $(DESTDIR)$(PREFIX)/share/man/man8/inodeguard.8
+	install -D -m 0644 Kconfig-check/requirements.tsv $(DESTDIR)$(PREFIX)/share/inodeguard/requirements.tsv
+	install -D -m 0755 Kconfig-check/kconfig-check.sh $(DESTDIR)$(PREFIX)/share/inodeguard/kconfig-check.sh
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* `check`: what this kernel can enforce and why, from feature probes, the
+ * kernel config requirements table, and real load/attach attempts. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "backend.h"
+#include "cli.h"
+#include "json.h"
+#include "kconfig.h"
+#include "keys.h"
+#include "kfeatures.h"
+#include "loader.h"
+#include "log.h"
+#include "privs.h"
+
+struct backend_probe {
+	bool works;
+	char why[512];
+	int missing_config; /* -1: no kernel config to compare with */
+};
+
+/* What each backend honours. The tracepoint backend runs after the
+ * syscall: it cannot fail an open, and sees only the open family. */
+static const char *const backend_levels[IG_BACKEND_COUNT] = {
+	[IG_BACKEND_LSM] = "audit, deny, kill",
+	[IG_BACKEND_FMODRET] = "audit, deny, kill",
+	[IG_BACKEND_TRACEPOINT] = "audit, kill (deny is enforced by SIGKILL after the open)",
+};
+
+static const char *const tracepoint_gaps[] = {
+	"io_uring opens (IORING_OP_OPENAT) never reach the syscall tracepoints",
+	"32-bit (compat) syscalls are invisible to per-syscall tracepoints",
+	"O_CREAT and O_TRUNC have already happened when it acts",
+	"descriptors opened before protection, passed over sockets, taken with pidfd_getfd or shared through CLONE_FILES stay usable",
+	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen",
+	"files on overlayfs are refused: the backing file is not visible to it",
+};
+
+static void probe_backend(enum ig_backend b, struct backend_probe *p)
+{
+	struct ig_load_opts o = { .capacity = 16 };
+	struct ig_instance inst;
+
+	p->works = false;
+	if (backend__precheck(b, p->why, sizeof(p->why)))
+		return;
+	if (loader__load(b, &o, &inst, p->why, sizeof(p->why)))
+		return;
+	if (keys__prove_live(loader__learn_fd(&inst), p->why, sizeof(p->why)) == 0) {
+		p->works = true;
+		snprintf(p->why, sizeof(p->why), "loads, attaches and runs");
+	}
+	loader__unload(&inst);
+}
+
+static void count_missing(const char *name, const char *want, const char *why, void *ctx)
+{
+	(void)name;
+	(void)want;
+	(void)why;
+	(*(int *)ctx)++;
+}
+
+static void print_feature_text(const char *label, const struct feature *f)
+{
+	printf("  %-22s %-8s %s\n", label, feature_state__str(f->state), f->detail);
+}
+
+static void print_feature_json(struct json *j, const char *key, const struct feature *f)
+{
+	json__key(j, key);
+	json__begin_object(j);
+	json__kv_str(j, "state", feature_state__str(f->state));
+	if (f->value[0])
+		json__kv_str(j, "value", f->value);
+	json__kv_str(j, "detail", f->detail);
+	json__end_object(j);
+}
+
+static void print_text(const struct utsname *u, const struct features *f,
+		       const struct backend_probe *bp, const char *config_src, int pick)
+{
+	size_t i;
+	int b;
+
+	printf("inodeguard check: kernel %s (%s)\n", u->release, u->machine);
+	print_feature_text("BTF", &f->btf);
+	print_feature_text("BPF LSM built", &f->bpf_lsm_built);
+	print_feature_text("BPF LSM active", &f->bpf_lsm_active);
+	printf("  %-22s %-8s %s\n", "trampolines loadable", bp[IG_BACKEND_FMODRET].works ? "yes" : "no",
+	       bp[IG_BACKEND_FMODRET].why);
+	print_feature_text("kprobe override", &f->kprobe_override);
+	print_feature_text("syscall tracepoints", &f->syscall_tracepoints);
+	print_feature_text("lockdown", &f->lockdown);
+	printf("backends (proven by loading, attaching and one observed open):\n");
+	for (b = 0; b < IG_BACKEND_COUNT; b++) {
+		printf("  %-11s %-4s %s\n", backend__name(b), bp[b].works ? "yes" : "no", bp[b].why);
+		if (bp[b].missing_config > 0)
+			printf("  %-11s      kernel config lacks %d option(s): run Kconfig-check/kconfig-check.sh --backend %s\n",
+			       "", bp[b].missing_config, backend__name(b));
+	}
+	printf("kernel config: %s\n", config_src ? config_src : "not found (/proc/config.gz, /boot/config-*)");
+	if (pick < 0) {
+		printf("auto picks: none; nothing can be enforced on this kernel\n");
+		return;
+	}
+	printf("auto picks: %s; levels honoured: %s\n", backend__name(pick), backend_levels[pick]);
+	if (pick == IG_BACKEND_TRACEPOINT) {
+		printf("tracepoint backend gaps:\n");
+		for (i = 0; i < sizeof(tracepoint_gaps) / sizeof(tracepoint_gaps[0]); i++)
+			printf("  - %s\n", tracepoint_gaps[i]);
+	}
+}
+
+static void print_json(const struct utsname *u, const struct features *f,
+		       const struct backend_probe *bp, const char *config_src, int pick)
+{
+	struct json *j = json__new(stdout);
+	size_t i;
+	int b;
+
+	json__begin_object(j);
+	json__kv_str(j, "kernel", u->release);
+	json__key(j, "features");
+	json__begin_object(j);
+	print_feature_json(j, "btf", &f->btf);
+	print_feature_json(j, "bpf_lsm_built", &f->bpf_lsm_built);
+	print_feature_json(j, "bpf_lsm_active", &f->bpf_lsm_active);
+	json__key(j, "trampolines");
+	json__begin_object(j);
+	json__kv_str(j, "state", bp[IG_BACKEND_FMODRET].works ? "yes" : "no");
+	json__kv_str(j, "detail", bp[IG_BACKEND_FMODRET].why);
+	json__end_object(j);
+	print_feature_json(j, "kprobe_override", &f->kprobe_override);
+	print_feature_json(j, "syscall_tracepoints", &f->syscall_tracepoints);
+	print_feature_json(j, "lockdown", &f->lockdown);
+	json__end_object(j);
+	json__key(j, "backends");
+	json__begin_object(j);
+	for (b = 0; b < IG_BACKEND_COUNT; b++) {
+		json__key(j, backend__name(b));
+		json__begin_object(j);
+		json__kv_bool(j, "works", bp[b].works);
+		json__kv_str(j, "detail", bp[b].why);
+		json__kv_str(j, "levels", backend_levels[b]);
+		json__kv_bool(j, "can_deny", backend__can_deny(b));
+		json__kv_int(j, "missing_config", bp[b].missing_config);
+		json__end_object(j);
+	}
+	json__end_object(j);
+	json__key(j, "kernel_config");
+	if (config_src)
+		json__str(j, config_src);
+	else
+		json__null(j);
+	json__key(j, "auto");
+	if (pick >= 0)
+		json__str(j, backend__name(pick));
+	else
+		json__null(j);
+	json__key(j, "gaps");
+	json__begin_array(j);
+	for (i = 0; pick == IG_BACKEND_TRACEPOINT && i < sizeof(tracepoint_gaps) / sizeof(tracepoint_gaps[0]); i++)
+		json__str(j, tracepoint_gaps[i]);
+	json__end_array(j);
+	json__end_object(j);
+	json__free(j);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct backend_probe bp[IG_BACKEND_COUNT] = {};
+	struct kconfig *kc = NULL;
+	struct features f;
+	struct utsname u;
+	int opt, b, pick = -1;
+	bool can_load;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "jv")) != -1) {
+		if (!cli__common_opt(opt)) {
+			p_err("usage: inodeguard check [-j]");
+			return IG_EXIT_USAGE;
+		}
+	}
+	uname(&u);
+	kconfig__load(&kc);
+	features__probe_all(kc, &f);
+	can_load = privs__require_load() == 0;
+	for (b = 0; b < IG_BACKEND_COUNT; b++) {
+		bp[b].missing_config = -1;
+		if (kc) {
+			bp[b].missing_config = 0;
+			kconfig__missing(kc, backend__name(b), count_missing, &bp[b].missing_config);
+		}
+		if (can_load)
+			probe_backend(b, &bp[b]);
+		else
+			snprintf(bp[b].why, sizeof(bp[b].why), "not probed: needs CAP_BPF and CAP_PERFMON");
+		if (bp[b].works && pick < 0)
+			pick = b;
+	}
+	if (ig_global.json)
+		print_json(&u, &f, bp, kc ? kconfig__source(kc) : NULL, pick);
+	else
+		print_text(&u, &f, bp, kc ? kconfig__source(kc) : NULL, pick);
+	kconfig__free(kc);
+	return pick >= 0 ? IG_EXIT_OK : IG_EXIT_FAIL;
+}

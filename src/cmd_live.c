@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* `protect`, `unprotect`, `list`: change or read a running instance
+ * through its pinned maps, from another shell. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "backend.h"
+#include "cli.h"
+#include "config.h"
+#include "json.h"
+#include "keys.h"
+#include "log.h"
+#include "resolve.h"
+#include "state.h"
+
+static void print_key_dev(const struct ig_key *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", k->dev >> 20, k->dev & 0xfffff);
+}
+
+static void report_change(struct json *j, const char *what, const struct ig_target *t)
+{
+	char dev[32];
+
+	print_key_dev(&t->keys[0], dev, sizeof(dev));
+	if (!j) {
+		printf("%s %s (%s, dev %s ino %llu)\n", what, t->path, level__name(t->level),
+		       dev, (unsigned long long)t->keys[0].ino);
+		return;
+	}
+	json__begin_object(j);
+	json__kv_str(j, "action", what);
+	json__kv_str(j, "path", t->path);
+	json__kv_str(j, "level", level__name(t->level));
+	json__kv_str(j, "dev", dev);
+	json__kv_uint(j, "ino", t->keys[0].ino);
+	json__end_object(j);
+}
+
+/* Parses "[LEVEL flags] PATH..." into a policy relative to the cwd. */
+static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
+{
+	enum { OPT_AUDIT = 256, OPT_DENY, OPT_KILL, OPT_LEVEL };
+	static const struct option longopts[] = {
+		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "deny", no_argument, NULL, OPT_DENY },
+		{ "kill", no_argument, NULL, OPT_KILL },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{},
+	};
+	enum ig_level level = IG_LEVEL_DENY;
+	char cwd[PATH_MAX];
+	int opt;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jv", longopts, NULL)) != -1) {
+		if (cli__common_opt(opt))
+			continue;
+		if (with_level && opt >= OPT_AUDIT && opt <= OPT_KILL) {
+			level = opt - OPT_AUDIT;
+			continue;
+		}
+		if (with_level && opt == OPT_LEVEL && level__parse(optarg, &level) == 0)
+			continue;
+		p_err("usage: inodeguard %s%s PATH...", argv[0],
+		      with_level ? " [--audit|--deny|--kill|--level L]" : "");
+		return -EINVAL;
+	}
+	if (optind >= argc) {
+		p_err("%s: no PATH given", argv[0]);
+		return -EINVAL;
+	}
+	for (; optind < argc; optind++)
+		if (policy__add(p, argv[optind], cwd, level, "command line"))
+			return -ENOMEM;
+	return 0;
+}
+
+int cmd_protect(int argc, char **argv)
+{
+	struct ig_policy p = {};
+	struct ig_targets ts = {};
+	struct ig_maps maps = { -1, -1, -1 };
+	enum ig_backend backend = IG_BACKEND_AUTO;
+	struct json *j = NULL;
+	char why[256], name[32];
+	int status = IG_EXIT_USAGE, lock = -1, bad = 0;
+	pid_t pid;
+	size_t i;
+
+	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p, &ts))
+		goto cleanup;
+	status = IG_EXIT_FAIL;
+	if (state__open_pinned(&maps))
+		goto cleanup;
+	if (state__running(&pid, name, sizeof(name)) == 0)
+		backend__parse(name, &backend);
+	lock = state__learn_lock();
+	if (lock < 0) {
+		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
+		goto cleanup;
+	}
+	if (ig_global.json) {
+		j = json__new(stdout);
+		json__begin_array(j);
+	}
+	for (i = 0; i < ts.n; i++) {
+		struct ig_target *t = &ts.v[i];
+
+		if (t->overlay && backend == IG_BACKEND_TRACEPOINT) {
+			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see", t->path);
+			bad++;
+			continue;
+		}
+		if (keys__learn(maps.learn_fd, t, why, sizeof(why)) || state__add(&maps, t)) {
+			p_err("%s: %s", t->path, why);
+			bad++;
+			continue;
+		}
+		if (t->level == IG_LEVEL_DENY && backend == IG_BACKEND_TRACEPOINT)
+			p_warn("%s: the tracepoint backend enforces deny by SIGKILL after the open", t->path);
+		report_change(j, "protected", t);
+	}
+	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
+cleanup:
+	if (j) {
+		json__end_array(j);
+		json__free(j);
+	}
+	if (lock >= 0)
+		close(lock);
+	state__close(&maps);
+	targets__free(&ts);
+	policy__free(&p);
+	return status;
+}
+
+struct forget_ctx {
+	const struct ig_maps *maps;
+	const char *path;
+	int removed;
+};
+
+static int forget_by_path(const struct ig_key *k, const struct ig_rule *r,
+			  const char *path, void *ctx)
+{
+	struct forget_ctx *c = ctx;
+
+	(void)r;
+	if (strcmp(path, c->path) == 0 && state__remove(c->maps, k) == 0)
+		c->removed++;
+	return 0;
+}
+
+/* A file that is gone can no longer be learned: fall back to the path it
+ * was registered under. */
+static int unprotect_missing(const struct ig_maps *maps, const char *path)
+{
+	struct forget_ctx c = { .maps = maps, .path = path };
+
+	state__for_each(maps, forget_by_path, &c);
+	return c.removed ? 0 : -ENOENT;
+}
+
+int cmd_unprotect(int argc, char **argv)
+{
+	struct ig_policy p = {};
+	struct ig_maps maps = { -1, -1, -1 };
+	struct json *j = NULL;
+	struct ig_target t;
+	char why[256];
+	int status = IG_EXIT_USAGE, lock = -1, bad = 0, k;
+	size_t i;
+
+	if (parse_paths(argc, argv, false, &p))
+		goto cleanup;
+	status = IG_EXIT_FAIL;
+	if (state__open_pinned(&maps))
+		goto cleanup;
+	lock = state__learn_lock();
+	if (lock < 0)
+		goto cleanup;
+	if (ig_global.json) {
+		j = json__new(stdout);
+		json__begin_array(j);
+	}
+	for (i = 0; i < p.n; i++) {
+		if (resolve__path(p.v[i].path, &t, why, sizeof(why))) {
+			if (unprotect_missing(&maps, p.v[i].path)) {
+				p_err("%s: %s, and no entry was registered under that path", p.v[i].path, why);
+				bad++;
+			}
+			continue;
+		}
+		if (keys__learn(maps.learn_fd, &t, why, sizeof(why))) {
+			p_err("%s: %s", t.path, why);
+			bad++;
+		} else {
+			for (k = 0; k < t.nkeys; k++)
+				state__remove(&maps, &t.keys[k]);
+			t.level = 0;
+			report_change(j, "unprotected", &t);
+		}
+		free(t.path);
+	}
+	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
+cleanup:
+	if (j) {
+		json__end_array(j);
+		json__free(j);
+	}
+	if (lock >= 0)
+		close(lock);
+	state__close(&maps);
+	policy__free(&p);
+	return status;
+}
+
+static int list_one(const struct ig_key *k, const struct ig_rule *r,
+		    const char *path, void *ctx)
+{
+	struct json *j = ctx;
+	char dev[32];
+
+	print_key_dev(k, dev, sizeof(dev));
+	if (!j) {
+		printf("%-5s %s:%llu %s\n", level__name(r->level), dev,
+		       (unsigned long long)k->ino, path[0] ? path : "?");
+		return 0;
+	}
+	json__begin_object(j);
+	json__kv_str(j, "level", level__name(r->level));
+	json__kv_str(j, "path", path);
+	json__kv_str(j, "dev", dev);
+	json__kv_uint(j, "ino", k->ino);
+	json__kv_uint(j, "gen", k->gen);
+	json__end_object(j);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct ig_maps maps = { -1, -1, -1 };
+	struct json *j = NULL;
+	int opt, err;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "jv")) != -1) {
+		if (!cli__common_opt(opt)) {
+			p_err("usage: inodeguard list [-j]");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (state__open_pinned(&maps))
+		return IG_EXIT_FAIL;
+	if (ig_global.json) {
+		j = json__new(stdout);
+		json__begin_array(j);
+	}
+	err = state__for_each(&maps, list_one, j);
+	if (j) {
+		json__end_array(j);
+		json__free(j);
+	}
+	state__close(&maps);
+	return err ? IG_EXIT_FAIL : IG_EXIT_OK;
+}

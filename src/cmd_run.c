@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* `run`: parse, resolve, choose a backend and load, learn keys, pin,
+ * drop privileges, then serve events until SIGINT or SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "backend.h"
+#include "cli.h"
+#include "config.h"
+#include "events.h"
+#include "inodeguard.skel.h"
+#include "keys.h"
+#include "loader.h"
+#include "log.h"
+#include "privs.h"
+#include "resolve.h"
+#include "state.h"
+
+struct run_opts {
+	struct ig_policy policy;
+	enum ig_backend backend;
+	struct ig_load_opts load;
+	bool strict;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
+{
+	enum { OPT_AUDIT = 256, OPT_DENY, OPT_KILL, OPT_BACKEND, OPT_ENFORCE_ROOT,
+	       OPT_STRICT, OPT_CAPACITY };
+	static const struct option longopts[] = {
+		{ "audit", required_argument, NULL, OPT_AUDIT },
+		{ "deny", required_argument, NULL, OPT_DENY },
+		{ "kill", required_argument, NULL, OPT_KILL },
+		{ "config", required_argument, NULL, 'c' },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "capacity", required_argument, NULL, OPT_CAPACITY },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{},
+	};
+	char cwd[PATH_MAX], *end;
+	unsigned long cap;
+	int opt, bad = 0;
+
+	if (!getcwd(cwd, sizeof(cwd))) {
+		p_err("cannot read the current directory: %s", strerror(errno));
+		return -errno;
+	}
+	o->backend = IG_BACKEND_AUTO;
+	o->load.capacity = IG_DEFAULT_CAPACITY;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:jv", longopts, NULL)) != -1) {
+		if (cli__common_opt(opt))
+			continue;
+		switch (opt) {
+		case OPT_AUDIT:
+		case OPT_DENY:
+		case OPT_KILL:
+			if (policy__add(&o->policy, optarg, cwd, opt - OPT_AUDIT, "command line"))
+				return -ENOMEM;
+			break;
+		case 'c':
+			if (policy__load_file(&o->policy, optarg))
+				bad++;
+			break;
+		case OPT_BACKEND:
+			if (backend__parse(optarg, &o->backend)) {
+				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)", optarg);
+				bad++;
+			}
+			break;
+		case OPT_ENFORCE_ROOT:
+			o->load.enforce_root = true;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
+		case OPT_CAPACITY:
+			errno = 0;
+			cap = strtoul(optarg, &end, 10);
+			if (*end || errno || cap == 0 || cap > UINT32_MAX) {
+				p_err("--capacity: '%s' is not a positive number", optarg);
+				bad++;
+			}
+			o->load.capacity = cap;
+			break;
+		default:
+			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N]");
+			return -EINVAL;
+		}
+	}
+	/* Bare paths are protected at deny, the usual intent. */
+	for (; optind < argc; optind++)
+		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line"))
+			return -ENOMEM;
+	return bad ? -EINVAL : 0;
+}
+
+/* The tracepoint backend runs after the open succeeded: say exactly what
+ * that means for each deny entry, or refuse with --strict. */
+static int warn_kill_only(const struct run_opts *o, const struct ig_targets *ts,
+			  enum ig_backend b)
+{
+	size_t i, denies = 0;
+
+	if (backend__can_deny(b))
+		return 0;
+	for (i = 0; i < ts->n; i++)
+		denies += ts->v[i].level == IG_LEVEL_DENY;
+	if (o->strict && denies) {
+		p_err("backend %s cannot deny, only kill after the open, and --strict was given; refusing to start",
+		      backend__name(b));
+		return -EOPNOTSUPP;
+	}
+	p_warn("backend %s can only kill: it acts after an open succeeds (see 'inodeguard check')",
+	       backend__name(b));
+	for (i = 0; i < ts->n; i++)
+		if (ts->v[i].level == IG_LEVEL_DENY)
+			p_warn("%s: deny will be enforced by SIGKILL after the open", ts->v[i].path);
+	return 0;
+}
+
+static int learn_and_store(const struct ig_instance *inst, struct ig_targets *ts)
+{
+	struct ig_maps maps = {
+		.protected_fd = loader__protected_fd(inst),
+		.learn_fd = loader__learn_fd(inst),
+		.paths_fd = inst->paths_fd,
+	};
+	char why[256];
+	int err, lock, bad = 0;
+	size_t i;
+
+	lock = state__learn_lock();
+	if (lock < 0) {
+		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
+		return lock;
+	}
+	for (i = 0; i < ts->n; i++) {
+		struct ig_target *t = &ts->v[i];
+
+		if (t->overlay && !backend__can_deny(inst->backend)) {
+			p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
+			      t->origin, t->path, backend__name(inst->backend));
+			bad++;
+			continue;
+		}
+		err = keys__learn(maps.learn_fd, t, why, sizeof(why));
+		if (!err)
+			err = state__add(&maps, t);
+		if (err) {
+			p_err("%s: %s: %s", t->origin, t->path, why);
+			bad++;
+		}
+	}
+	close(lock);
+	return bad ? -EINVAL : 0;
+}
+
+/* systemd Type=notify, without linking libsystemd. */
+static void notify_ready(enum ig_backend b, size_t n)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[128];
+	socklen_t len;
+	int fd;
+
+	if (!sock || (sock[0] != '/' && sock[0] != '@') || strlen(sock) >= sizeof(sa.sun_path))
+		return;
+	strncpy(sa.sun_path, sock, sizeof(sa.sun_path) - 1);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(sock);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=protecting %zu files (backend %s)",
+		 n, backend__name(b));
+	sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, len);
+	close(fd);
+}
+
+static int serve(struct ig_instance *inst, const struct ig_targets *ts)
+{
+	struct ig_events *ev = NULL;
+	int err;
+
+	err = events__open(&ev, bpf_map__fd(inst->skel->maps.events), inst->paths_fd,
+			   &inst->skel->bss->counters, ts, ig_global.json);
+	if (err)
+		return err;
+	while (!exiting) {
+		err = events__poll(ev, 250);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err) {
+			p_err("reading events failed: %s", strerror(-err));
+			break;
+		}
+	}
+	events__poll(ev, 0);
+	events__close(ev);
+	return err;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {};
+	struct ig_targets ts = {};
+	struct ig_instance inst = { .paths_fd = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err, lock_fd = -1, status = IG_EXIT_FAIL;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
+	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy, &ts)) {
+		status = IG_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (privs__require_load())
+		goto cleanup;
+	if (state__lock_instance(&lock_fd) || loader__ensure_bpffs())
+		goto cleanup;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* Stage 3-4: choose a backend by really loading and attaching it. */
+	if (backend__select(o.backend, &o.load, &inst))
+		goto cleanup;
+	if (warn_kill_only(&o, &ts, inst.backend))
+		goto cleanup;
+	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(inst.backend)))
+		goto cleanup;
+	err = learn_and_store(&inst, &ts);
+	if (err) {
+		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
+		goto cleanup;
+	}
+	/* Stage 5: nothing below needs a capability, only the fds we hold. */
+	if (privs__drop())
+		goto cleanup;
+	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
+		backend__name(inst.backend), ts.n);
+	notify_ready(inst.backend, ts.n);
+	/* Stage 6: serve until told to stop; protection ends with the links. */
+	if (serve(&inst, &ts) == 0)
+		status = IG_EXIT_OK;
+cleanup:
+	loader__unload(&inst);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	targets__free(&ts);
+	policy__free(&o.policy);
+	return status;
+}

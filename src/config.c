@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Parsing stage: levels, CLI entries and config files. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "log.h"
+
+static const char *const level_names[] = {
+	[IG_LEVEL_AUDIT] = "audit",
+	[IG_LEVEL_DENY] = "deny",
+	[IG_LEVEL_KILL] = "kill",
+};
+
+const char *level__name(unsigned int level)
+{
+	return level <= IG_LEVEL_KILL ? level_names[level] : "kill";
+}
+
+int level__parse(const char *s, enum ig_level *out)
+{
+	unsigned long n;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*end || errno)
+		return -EINVAL;
+	*out = n >= IG_LEVEL_KILL ? IG_LEVEL_KILL : (enum ig_level)n;
+	return 0;
+}
+
+static char *join_path(const char *base_dir, const char *path)
+{
+	char *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (asprintf(&out, "%s/%s", base_dir, path) < 0)
+		return NULL;
+	return out;
+}
+
+int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
+		enum ig_level level, const char *origin)
+{
+	struct ig_entry *e;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct ig_entry *v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	e = &p->v[p->n];
+	e->path = join_path(base_dir, path);
+	e->origin = strdup(origin);
+	e->level = level;
+	if (!e->path || !e->origin) {
+		free(e->path);
+		free(e->origin);
+		return -ENOMEM;
+	}
+	p->n++;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* '#' starts a comment at the start of a line or after white space; a '#'
+ * inside a word (a path like "a#b") is kept. */
+static void strip_comment(char *line)
+{
+	char *p;
+
+	for (p = line; *p; p++) {
+		if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* The directory that relative entries of a config file are relative to. */
+static int config_dir(const char *file, char *dir, size_t len)
+{
+	char cwd[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	int n;
+
+	if (file[0] == '/') {
+		n = snprintf(dir, len, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if (slash)
+			n = snprintf(dir, len, "%s/%.*s", cwd, (int)(slash - file), file);
+		else
+			n = snprintf(dir, len, "%s", cwd);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* "LEVEL PATH": the path is the rest of the line, so it may hold spaces. */
+static int parse_line(struct ig_policy *p, char *line, const char *dir,
+		      const char *origin)
+{
+	enum ig_level level;
+	char *word = line, *path;
+
+	path = word + strcspn(word, " \t");
+	if (!*path) {
+		p_err("%s: expected 'LEVEL PATH', got '%s'", origin, word);
+		return -EINVAL;
+	}
+	*path++ = '\0';
+	path = trim(path);
+	if (level__parse(word, &level)) {
+		p_err("%s: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
+		      origin, word);
+		return -EINVAL;
+	}
+	if (!*path) {
+		p_err("%s: missing path after level '%s'", origin, word);
+		return -EINVAL;
+	}
+	return policy__add(p, path, dir, level, origin);
+}
+
+int policy__load_file(struct ig_policy *p, const char *file)
+{
+	char dir[PATH_MAX], origin[PATH_MAX + 32];
+	char *line = NULL, *s;
+	size_t cap = 0;
+	int err = 0, lineno = 0, bad = 0;
+	FILE *f;
+
+	f = fopen(file, "re");
+	if (!f) {
+		err = -errno;
+		p_err("%s: cannot read config: %s", file, strerror(errno));
+		return err;
+	}
+	err = config_dir(file, dir, sizeof(dir));
+	if (err) {
+		p_err("%s: cannot resolve its directory: %s", file, strerror(-err));
+		goto cleanup;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		strip_comment(line);
+		s = trim(line);
+		if (!*s)
+			continue;
+		snprintf(origin, sizeof(origin), "%s:%d", file, lineno);
+		if (parse_line(p, s, dir, origin))
+			bad++;
+	}
+	err = bad ? -EINVAL : 0;
+cleanup:
+	free(line);
+	fclose(f);
+	return err;
+}
+
+void policy__free(struct ig_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->v[i].path);
+		free(p->v[i].origin);
+	}
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}

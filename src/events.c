@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Serve stage: consume the ring buffer and print events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "json.h"
+#include "keys.h"
+#include "log.h"
+#include "state.h"
+
+struct known_path {
+	struct ig_key key;
+	const char *path;
+};
+
+struct ig_events {
+	struct ring_buffer *rb;
+	int paths_fd;
+	const volatile struct ig_counters *counters;
+	__u64 lost_reported;
+	long long boot_to_real_ns;
+	struct known_path *known;
+	size_t nknown;
+	bool json;
+};
+
+static const char *const op_names[IG_OP_MAX] = {
+	[IG_OP_OPEN] = "open", [IG_OP_READ] = "read", [IG_OP_WRITE] = "write",
+	[IG_OP_MMAP] = "mmap", [IG_OP_RECEIVE] = "receive",
+	[IG_OP_UNLINK] = "unlink", [IG_OP_RENAME] = "rename",
+	[IG_OP_LINK] = "link", [IG_OP_SETATTR] = "setattr",
+	[IG_OP_TRUNCATE] = "truncate", [IG_OP_SETXATTR] = "setxattr",
+	[IG_OP_REMOVEXATTR] = "removexattr",
+};
+
+const char *op__name(unsigned int op)
+{
+	return op < IG_OP_MAX ? op_names[op] : "?";
+}
+
+const char *action__name(unsigned int action)
+{
+	static const char *const names[] = { "audit", "deny", "kill" };
+
+	return action < 3 ? names[action] : "?";
+}
+
+static long long clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void format_time(const struct ig_events *ev, __u64 boot_ns, char *buf, size_t len)
+{
+	long long real = (long long)boot_ns + ev->boot_to_real_ns;
+	time_t secs = real / 1000000000LL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03lldZ", (real % 1000000000LL) / 1000000);
+}
+
+static int known_cmp(const void *a, const void *b)
+{
+	return key__cmp(&((const struct known_path *)a)->key,
+			&((const struct known_path *)b)->key);
+}
+
+static void event_file(const struct ig_events *ev, const struct ig_event *e,
+		       char *file, size_t len)
+{
+	struct known_path probe = { .key = e->key }, *hit;
+
+	if (e->path[0]) {
+		snprintf(file, len, "%.*s", IG_PATH_LEN, e->path);
+		return;
+	}
+	state__path_of(ev->paths_fd, &e->key, file, len);
+	if (file[0])
+		return;
+	hit = ev->nknown ? bsearch(&probe, ev->known, ev->nknown, sizeof(probe), known_cmp) : NULL;
+	snprintf(file, len, "%s", hit ? hit->path : "?");
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct ig_events *ev = ctx;
+	const struct ig_event *e = data;
+	char when[64], file[IG_PATH_LEN + 1], comm[IG_COMM_LEN + 1], dev[32];
+	struct json *j;
+
+	if (size < sizeof(*e))
+		return 0;
+	format_time(ev, e->ts_ns, when, sizeof(when));
+	event_file(ev, e, file, sizeof(file));
+	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
+	snprintf(dev, sizeof(dev), "%u:%u", e->key.dev >> 20, e->key.dev & 0xfffff);
+	if (!ev->json) {
+		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu\n",
+		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
+		       comm, file, dev, (unsigned long long)e->key.ino);
+		return 0;
+	}
+	j = json__new(stdout);
+	json__begin_object(j);
+	json__kv_str(j, "time", when);
+	json__kv_str(j, "action", action__name(e->action));
+	json__kv_str(j, "op", op__name(e->op));
+	json__kv_uint(j, "pid", e->pid);
+	json__kv_uint(j, "tid", e->tid);
+	json__kv_uint(j, "uid", e->uid);
+	json__kv_str(j, "comm", comm);
+	json__kv_str(j, "file", file);
+	json__kv_str(j, "dev", dev);
+	json__kv_uint(j, "ino", e->key.ino);
+	json__kv_uint(j, "gen", e->key.gen);
+	json__end_object(j);
+	json__free(j);
+	return 0;
+}
+
+static int index_known(struct ig_events *ev, const struct ig_targets *known)
+{
+	size_t i, n = 0;
+	int k;
+
+	for (i = 0; known && i < known->n; i++)
+		n += known->v[i].nkeys;
+	if (!n)
+		return 0;
+	ev->known = calloc(n, sizeof(*ev->known));
+	if (!ev->known)
+		return -ENOMEM;
+	for (i = 0; i < known->n; i++) {
+		for (k = 0; k < known->v[i].nkeys; k++) {
+			ev->known[ev->nknown].key = known->v[i].keys[k];
+			ev->known[ev->nknown++].path = known->v[i].path;
+		}
+	}
+	qsort(ev->known, ev->nknown, sizeof(*ev->known), known_cmp);
+	return 0;
+}
+
+int events__open(struct ig_events **out, int ringbuf_fd, int paths_fd,
+		 const volatile struct ig_counters *counters,
+		 const struct ig_targets *known, bool json)
+{
+	struct ig_events *ev;
+	int err;
+
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	ev->paths_fd = paths_fd;
+	ev->counters = counters;
+	ev->json = json;
+	ev->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	err = index_known(ev, known);
+	if (err)
+		goto cleanup;
+	ev->rb = ring_buffer__new(ringbuf_fd, handle_event, ev, NULL);
+	if (!ev->rb) {
+		err = -errno;
+		p_err("cannot open the event ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+	*out = ev;
+	return 0;
+cleanup:
+	events__close(ev);
+	return err;
+}
+
+static void report_lost(struct ig_events *ev)
+{
+	__u64 lost = ev->counters ? ev->counters->events_lost : 0;
+
+	if (lost == ev->lost_reported)
+		return;
+	p_warn("%llu events lost so far (ring buffer full)", (unsigned long long)lost);
+	ev->lost_reported = lost;
+}
+
+int events__poll(struct ig_events *ev, int timeout_ms)
+{
+	int err = ring_buffer__poll(ev->rb, timeout_ms);
+
+	report_lost(ev);
+	return err < 0 ? err : 0;
+}
+
+void events__close(struct ig_events *ev)
+{
+	if (!ev)
+		return;
+	ring_buffer__free(ev->rb);
+	free(ev->known);
+	free(ev);
+}

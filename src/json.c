@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* JSON writer used by every command's -j output. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include "json.h"
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *out;
+	int depth;
+	bool need_comma[JSON_MAX_DEPTH];
+	bool after_key;
+};
+
+struct json *json__new(FILE *out)
+{
+	struct json *j = calloc(1, sizeof(*j));
+
+	if (j)
+		j->out = out;
+	return j;
+}
+
+void json__free(struct json *j)
+{
+	if (!j)
+		return;
+	fputc('\n', j->out);
+	fflush(j->out);
+	free(j);
+}
+
+/* Every value or key is preceded by a comma unless it is the first in its
+ * container or the value that follows a key. */
+static void json_sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->need_comma[j->depth])
+		fputc(',', j->out);
+	j->need_comma[j->depth] = true;
+}
+
+static void json_open(struct json *j, char c)
+{
+	json_sep(j);
+	fputc(c, j->out);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->need_comma[j->depth] = false;
+}
+
+static void json_close(struct json *j, char c)
+{
+	if (j->depth > 0)
+		j->depth--;
+	fputc(c, j->out);
+}
+
+void json__begin_object(struct json *j) { json_open(j, '{'); }
+void json__end_object(struct json *j) { json_close(j, '}'); }
+void json__begin_array(struct json *j) { json_open(j, '['); }
+void json__end_array(struct json *j) { json_close(j, ']'); }
+
+static void json_quoted(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\t': fputs("\\t", out); break;
+		case '\r': fputs("\\r", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+void json__key(struct json *j, const char *key)
+{
+	json_sep(j);
+	json_quoted(j->out, key);
+	fputc(':', j->out);
+	j->after_key = true;
+}
+
+void json__str(struct json *j, const char *s)
+{
+	json_sep(j);
+	json_quoted(j->out, s ? s : "");
+}
+
+void json__uint(struct json *j, uint64_t v)
+{
+	json_sep(j);
+	fprintf(j->out, "%" PRIu64, v);
+}
+
+void json__int(struct json *j, int64_t v)
+{
+	json_sep(j);
+	fprintf(j->out, "%" PRId64, v);
+}
+
+void json__bool(struct json *j, bool v)
+{
+	json_sep(j);
+	fputs(v ? "true" : "false", j->out);
+}
+
+void json__null(struct json *j)
+{
+	json_sep(j);
+	fputs("null", j->out);
+}
+
+void json__kv_str(struct json *j, const char *key, const char *s)
+{
+	json__key(j, key);
+	json__str(j, s);
+}
+
+void json__kv_uint(struct json *j, const char *key, uint64_t v)
+{
+	json__key(j, key);
+	json__uint(j, v);
+}
+
+void json__kv_int(struct json *j, const char *key, int64_t v)
+{
+	json__key(j, key);
+	json__int(j, v);
+}
+
+void json__kv_bool(struct json *j, const char *key, bool v)
+{
+	json__key(j, key);
+	json__bool(j, v);
+}

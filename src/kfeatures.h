@@ -1,0 +1,84 @@
+/* kfeatures: probes of the running kernel that need no BPF program load, for `inodeguard check`.
+ * (Not named features.h: with -Isrc that would shadow glibc's <features.h>.) */
+#ifndef INODEGUARD_KFEATURES_H
+#define INODEGUARD_KFEATURES_H
+
+struct kconfig;
+
+enum feature_state {
+	FEATURE_UNKNOWN = 0,	/* could not tell; detail says why */
+	FEATURE_NO,
+	FEATURE_YES,
+};
+
+struct feature {
+	enum feature_state state;
+	/* Machine-readable value where there is one, else "": the lockdown
+	 * word, a sysctl number, the tracefs mount point.
+	 */
+	char value[128];
+	long num;		/* the sysctl value; -1 when not a number */
+	char detail[256];	/* one line of plain words, no trailing newline */
+};
+
+/* Each probe fills @f and returns 0 when it could decide (yes or no), or
+ * -errno when the state is FEATURE_UNKNOWN (detail still says why).
+ * Functions taking @kc accept NULL when no kernel config could be found.
+ */
+
+/* /sys/kernel/btf/vmlinux present and readable. */
+int features__btf(struct feature *f);
+
+/* BPF LSM compiled in: CONFIG_BPF_LSM, or else the bpf_lsm_file_open stub in
+ * the kernel BTF.
+ */
+int features__bpf_lsm_built(const struct kconfig *kc, struct feature *f);
+
+/* "bpf" in /sys/kernel/security/lsm. Mounts securityfs if it is not mounted
+ * (needs CAP_SYS_ADMIN).
+ */
+int features__bpf_lsm_active(const struct kconfig *kc, struct feature *f);
+
+/* CONFIG_BPF_KPROBE_OVERRIDE and CONFIG_KPROBES. */
+int features__kprobe_override(const struct kconfig *kc, struct feature *f);
+
+/* tracefs has events/syscalls/sys_exit_openat. Looks in /sys/kernel/tracing
+ * and /sys/kernel/debug/tracing, mounting tracefs at /sys/kernel/tracing if
+ * neither has it. On success f->value holds the tracefs directory.
+ */
+int features__syscall_tracepoints(const struct kconfig *kc, struct feature *f);
+
+/* The bracketed word of /sys/kernel/security/lockdown in f->value: "none",
+ * "integrity" or "confidentiality". FEATURE_YES means lockdown is enforcing.
+ */
+int features__lockdown(struct feature *f);
+
+/* /proc/sys/kernel/unprivileged_bpf_disabled in f->num. FEATURE_YES means
+ * unprivileged BPF is disabled (1 or 2).
+ */
+int features__unprivileged_bpf_disabled(struct feature *f);
+
+/* /proc/sys/kernel/perf_event_paranoid in f->num. FEATURE_YES means it is
+ * above 0, so perf-based tracepoint attach needs CAP_PERFMON.
+ */
+int features__perf_event_paranoid(struct feature *f);
+
+struct features {
+	struct feature btf;
+	struct feature bpf_lsm_built;
+	struct feature bpf_lsm_active;
+	struct feature kprobe_override;
+	struct feature syscall_tracepoints;
+	struct feature lockdown;
+	struct feature unprivileged_bpf_disabled;
+	struct feature perf_event_paranoid;
+};
+
+/* Runs every probe above. Individual failures are recorded in their entry;
+ * this returns 0 unless @out is NULL.
+ */
+int features__probe_all(const struct kconfig *kc, struct features *out);
+
+const char *feature_state__str(enum feature_state state);
+
+#endif /* INODEGUARD_KFEATURES_H */

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Load stage: one backend's programs loaded, attached, and the maps pinned. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "inodeguard.h"
+#include "inodeguard.skel.h"
+#include "loader.h"
+#include "log.h"
+
+static const char *const section_prefix[IG_BACKEND_COUNT] = {
+	[IG_BACKEND_LSM] = "lsm/",
+	[IG_BACKEND_FMODRET] = "fmod_ret/",
+	[IG_BACKEND_TRACEPOINT] = "tracepoint/",
+};
+
+static bool prog_of_backend(const struct bpf_program *prog, enum ig_backend b)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return strncmp(sec, section_prefix[b], strlen(section_prefix[b])) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The number of parameters of a kernel function, -1 if BTF lacks it. */
+static int btf_func_params(const struct btf *btf, const char *func)
+{
+	const struct btf_type *t;
+	int id;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	return t ? btf_vlen(t) : -1;
+}
+
+static const char *tracefs_events_dir(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing/events",
+		"/sys/kernel/debug/tracing/events",
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (access(dirs[i], F_OK) == 0)
+			return dirs[i];
+	/* libbpf reads tracepoint ids from tracefs; mount it if nobody has. */
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
+	    access(dirs[0], F_OK) == 0)
+		return dirs[0];
+	return NULL;
+}
+
+/*
+ * Whether the running kernel has what this program hooks. Programs for
+ * hooks the kernel lacks are not loaded: file_truncate appeared in 6.2,
+ * and inode_setattr comes in two signatures (an idmap first argument was
+ * added to security_inode_setattr and, in 6.8, to the LSM hook).
+ */
+static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
+			      const struct bpf_program *prog, enum ig_backend b,
+			      const char *events_dir)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *name = bpf_program__name(prog);
+	char func[128], sibling[128], file[512];
+	int params, want = -1;
+
+	if (b == IG_BACKEND_TRACEPOINT) {
+		if (!events_dir)
+			return false;
+		snprintf(file, sizeof(file), "%s/%s", events_dir, sec + strlen("tracepoint/"));
+		return access(file, F_OK) == 0;
+	}
+	if (b == IG_BACKEND_LSM)
+		snprintf(func, sizeof(func), "bpf_lsm_%s", sec + strlen("lsm/"));
+	else
+		snprintf(func, sizeof(func), "%s", sec + strlen("fmod_ret/"));
+	params = btf_func_params(btf, func);
+	if (params < 0)
+		return false;
+	snprintf(sibling, sizeof(sibling), "%s_idmap", name);
+	if (ends_with(name, "_idmap"))
+		want = 3;
+	else if (bpf_object__find_program_by_name(obj, sibling))
+		want = 2;
+	return want < 0 || params == want;
+}
+
+static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
+			   char *why, size_t len)
+{
+	const char *events_dir = NULL;
+	struct bpf_program *prog;
+	struct btf *btf = NULL;
+	int err = 0, kept = 0;
+
+	if (b == IG_BACKEND_TRACEPOINT) {
+		events_dir = tracefs_events_dir();
+		if (!events_dir) {
+			snprintf(why, len, "tracefs is not mounted and could not be mounted");
+			return -ENOENT;
+		}
+	} else {
+		btf = btf__load_vmlinux_btf();
+		if (!btf) {
+			err = -errno;
+			snprintf(why, len, "kernel BTF unavailable (/sys/kernel/btf/vmlinux): %s",
+				 strerror(-err));
+			return err;
+		}
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool keep = prog_of_backend(prog, b) &&
+			    kernel_has_target(btf, skel->obj, prog, b, events_dir);
+
+		bpf_program__set_autoload(prog, keep);
+		if (keep)
+			kept++;
+		else if (prog_of_backend(prog, b))
+			p_debug("%s: %s not in this kernel, not loaded",
+				backend__name(b), bpf_program__section_name(prog));
+	}
+	btf__free(btf);
+	if (!kept) {
+		snprintf(why, len, "this kernel has none of its hooks");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int attach_programs(struct ig_instance *inst, char *why, size_t len)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	size_t n = 0;
+	int err;
+
+	bpf_object__for_each_program(prog, inst->skel->obj)
+		n += bpf_program__autoload(prog);
+	inst->links = calloc(n, sizeof(*inst->links));
+	if (!inst->links)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, inst->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			snprintf(why, len, "attaching %s failed: %s",
+				 bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+		inst->links[inst->nlinks++] = link;
+	}
+	return 0;
+}
+
+static int create_paths_map(__u32 capacity)
+{
+	/* Only user space reads it, so no preallocation: it costs memory
+	 * only for the entries that exist. */
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+
+	return bpf_map_create(BPF_MAP_TYPE_HASH, "ig_paths", sizeof(struct ig_key),
+			      IG_PATH_LEN, capacity, &opts);
+}
+
+int loader__load(enum ig_backend b, const struct ig_load_opts *o,
+		 struct ig_instance *inst, char *why, size_t len)
+{
+	struct inodeguard_bpf *skel;
+	int err;
+
+	memset(inst, 0, sizeof(*inst));
+	inst->paths_fd = -1;
+	inst->backend = b;
+	skel = inodeguard_bpf__open();
+	if (!skel) {
+		err = -errno;
+		snprintf(why, len, "opening the BPF object failed: %s", strerror(-err));
+		return err;
+	}
+	inst->skel = skel;
+	skel->rodata->enforce_root = o->enforce_root;
+	skel->rodata->kill_only = !backend__can_deny(b);
+	err = bpf_map__set_max_entries(skel->maps.protected, o->capacity);
+	if (err) {
+		snprintf(why, len, "setting capacity %u failed: %s", o->capacity, strerror(-err));
+		goto cleanup;
+	}
+	err = select_programs(skel, b, why, len);
+	if (err)
+		goto cleanup;
+	err = inodeguard_bpf__load(skel);
+	if (err) {
+		snprintf(why, len, "loading its programs failed: %s%s", strerror(-err),
+			 log_verbose ? "" : " (-v shows libbpf's log)");
+		goto cleanup;
+	}
+	err = attach_programs(inst, why, len);
+	if (err)
+		goto cleanup;
+	inst->paths_fd = create_paths_map(o->capacity);
+	if (inst->paths_fd < 0) {
+		err = -errno;
+		snprintf(why, len, "creating the path index failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	return 0;
+cleanup:
+	loader__unload(inst);
+	return err;
+}
+
+int loader__protected_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.protected);
+}
+
+int loader__learn_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.learn);
+}
+
+int loader__ensure_bpffs(void)
+{
+	struct statfs sfs;
+
+	if (statfs("/sys/fs/bpf", &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		p_err("cannot mount bpffs at /sys/fs/bpf: %s%s", strerror(-err),
+		      err == -EPERM ? " (needs CAP_SYS_ADMIN, or mount it first: mount -t bpf bpf /sys/fs/bpf)" : "");
+		return err;
+	}
+	return 0;
+}
+
+int loader__pin(struct ig_instance *inst)
+{
+	int err;
+
+	if (mkdir(IG_PIN_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		p_err("cannot create %s: %s", IG_PIN_DIR, strerror(-err));
+		return err;
+	}
+	err = bpf_map__pin(inst->skel->maps.protected, IG_PIN_PROTECTED);
+	if (!err)
+		err = bpf_map__pin(inst->skel->maps.learn, IG_PIN_LEARN);
+	if (!err && bpf_obj_pin(inst->paths_fd, IG_PIN_PATHS))
+		err = -errno;
+	if (err) {
+		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
+		loader__unpin();
+		return err;
+	}
+	inst->pinned = true;
+	return 0;
+}
+
+void loader__unpin(void)
+{
+	unlink(IG_PIN_PROTECTED);
+	unlink(IG_PIN_LEARN);
+	unlink(IG_PIN_PATHS);
+	rmdir(IG_PIN_DIR);
+}
+
+void loader__unload(struct ig_instance *inst)
+{
+	size_t i;
+
+	if (inst->pinned)
+		loader__unpin();
+	for (i = 0; i < inst->nlinks; i++)
+		bpf_link__destroy(inst->links[i]);
+	free(inst->links);
+	if (inst->paths_fd >= 0)
+		close(inst->paths_fd);
+	inodeguard_bpf__destroy(inst->skel);
+	memset(inst, 0, sizeof(*inst));
+	inst->paths_fd = -1;
+}

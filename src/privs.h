@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Privileges: what loading needs, and dropping everything afterwards. */
+#ifndef IG_PRIVS_H
+#define IG_PRIVS_H
+
+#include <stdbool.h>
+
+/* Checks the effective set can load and attach; one line names what is
+ * missing. */
+int privs__require_load(void);
+/* Clears ambient, bounding (when CAP_SETPCAP allows), inheritable,
+ * permitted and effective sets, and sets no_new_privs. The fds held keep
+ * working: maps, ring buffer and links need no capability once open. */
+int privs__drop(void);
+
+#endif

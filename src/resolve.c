@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Resolve stage: paths to canonical, supported, regular files. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include "log.h"
+#include "resolve.h"
+
+#ifndef XFS_SUPER_MAGIC
+#define XFS_SUPER_MAGIC 0x58465342
+#endif
+
+/*
+ * Filesystems whose (s_dev, i_ino, i_generation) names one file for its
+ * lifetime. NFS and FUSE are left out on purpose: their inode numbers are
+ * chosen by a server or a daemon and their devs are per mount.
+ */
+static const struct {
+	unsigned long magic;
+	const char *name;
+	bool supported;
+} filesystems[] = {
+	{ EXT4_SUPER_MAGIC, "ext2/3/4", true },
+	{ XFS_SUPER_MAGIC, "xfs", true },
+	{ TMPFS_MAGIC, "tmpfs", true },
+	{ BTRFS_SUPER_MAGIC, "btrfs", true },
+	{ OVERLAYFS_SUPER_MAGIC, "overlayfs", true },
+	{ NFS_SUPER_MAGIC, "nfs", false },
+	{ 0x65735546, "fuse", false },
+	{ 0x01021997, "9p", false },
+	{ PROC_SUPER_MAGIC, "proc", false },
+	{ SYSFS_MAGIC, "sysfs", false },
+	{ RAMFS_MAGIC, "ramfs", false },
+	{ MSDOS_SUPER_MAGIC, "vfat", false },
+	{ 0xff534d42, "cifs", false },
+	{ 0x73717368, "squashfs", false },
+};
+
+static int check_filesystem(const char *path, bool *overlay, char *why, size_t len)
+{
+	struct statfs sfs;
+	size_t i;
+
+	if (statfs(path, &sfs))
+		return snprintf(why, len, "cannot stat its filesystem: %s",
+				strerror(errno)), -errno;
+	for (i = 0; i < sizeof(filesystems) / sizeof(filesystems[0]); i++) {
+		if ((unsigned long)sfs.f_type != filesystems[i].magic)
+			continue;
+		if (!filesystems[i].supported) {
+			snprintf(why, len, "unsupported filesystem %s: its inode identity is not stable enough to key on",
+				 filesystems[i].name);
+			return -EOPNOTSUPP;
+		}
+		*overlay = sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+		return 0;
+	}
+	snprintf(why, len, "unsupported filesystem (magic 0x%lx)",
+		 (unsigned long)sfs.f_type);
+	return -EOPNOTSUPP;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+int resolve__path(const char *path, struct ig_target *t, char *why, size_t len)
+{
+	char canon[PATH_MAX];
+	struct stat st;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (!realpath(path, canon)) {
+		err = -errno;
+		if (errno == ENOENT)
+			snprintf(why, len, "no such file");
+		else if (errno == ELOOP)
+			snprintf(why, len, "symlink loop");
+		else
+			snprintf(why, len, "%s", strerror(errno));
+		return err;
+	}
+	if (stat(canon, &st))
+		return snprintf(why, len, "%s", strerror(errno)), -errno;
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "is a directory (only regular files can be protected)");
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s (only regular files can be protected)",
+			 file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	err = check_filesystem(canon, &t->overlay, why, len);
+	if (err)
+		return err;
+	t->path = strdup(canon);
+	if (!t->path)
+		return -ENOMEM;
+	t->st_dev = st.st_dev;
+	t->st_ino = st.st_ino;
+	return 0;
+}
+
+static struct ig_target *find_same_file(struct ig_targets *ts, const struct ig_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < ts->n; i++)
+		if (ts->v[i].st_dev == t->st_dev && ts->v[i].st_ino == t->st_ino)
+			return &ts->v[i];
+	return NULL;
+}
+
+static int targets_push(struct ig_targets *ts, struct ig_target *t)
+{
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 16;
+		struct ig_target *v = realloc(ts->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ts->v = v;
+		ts->cap = cap;
+	}
+	ts->v[ts->n++] = *t;
+	return 0;
+}
+
+int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
+{
+	struct ig_target t, *same;
+	char why[256];
+	int err, bad = 0;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		err = resolve__path(p->v[i].path, &t, why, sizeof(why));
+		if (err) {
+			p_err("%s: %s: %s", p->v[i].origin, p->v[i].path, why);
+			bad++;
+			continue;
+		}
+		t.level = p->v[i].level;
+		same = find_same_file(out, &t);
+		if (same) {
+			/* Hard links and aliases of one file: one entry, strictest level. */
+			if (t.level > same->level)
+				same->level = t.level;
+			free(t.path);
+			continue;
+		}
+		t.origin = strdup(p->v[i].origin);
+		err = t.origin ? targets_push(out, &t) : -ENOMEM;
+		if (err) {
+			free(t.path);
+			free(t.origin);
+			return err;
+		}
+	}
+	return bad ? -EINVAL : 0;
+}
+
+void targets__free(struct ig_targets *ts)
+{
+	size_t i;
+
+	for (i = 0; i < ts->n; i++) {
+		free(ts->v[i].path);
+		free(ts->v[i].origin);
+	}
+	free(ts->v);
+	ts->v = NULL;
+	ts->n = ts->cap = 0;
+}

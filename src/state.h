@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* State: the running instance (lock, pins) and live map operations shared
+ * by `run` and by `protect`, `unprotect` and `list` from other shells. */
+#ifndef IG_STATE_H
+#define IG_STATE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "inodeguard.h"
+#include "resolve.h"
+
+#define IG_RUN_DIR "/run/inodeguard"
+#define IG_INSTANCE_FILE IG_RUN_DIR "/instance"
+#define IG_LEARN_LOCK IG_RUN_DIR "/learn.lock"
+
+struct ig_maps {
+	int protected_fd;
+	int learn_fd;
+	int paths_fd;
+};
+
+/* Takes the single-instance lock; a lock left by a killed instance is
+ * free again, since the kernel drops flocks with the process. */
+int state__lock_instance(int *lock_fd);
+int state__publish_instance(int lock_fd, const char *backend);
+/* 0 and the pid and backend of the live instance, or -ESRCH. */
+int state__running(pid_t *pid, char *backend, size_t len);
+int state__open_pinned(struct ig_maps *m);
+void state__close(struct ig_maps *m);
+/* Serialises key learning between `run` and concurrent `protect`s. */
+int state__learn_lock(void);
+
+/* Adds every key of t; an existing entry keeps the stricter level. */
+int state__add(const struct ig_maps *m, const struct ig_target *t);
+int state__remove(const struct ig_maps *m, const struct ig_key *k);
+/* Looks up the registered path of a key; "" when unknown. */
+void state__path_of(int paths_fd, const struct ig_key *k, char *path, size_t len);
+
+typedef int (*state__entry_fn)(const struct ig_key *k, const struct ig_rule *r,
+			       const char *path, void *ctx);
+int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx);
+
+#endif
