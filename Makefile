@@ -30,7 +30,7 @@ BPF_OBJ := $(OUTPUT)/inodeguard.bpf.o
 SKEL := $(OUTPUT)/inodeguard.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps demo test test-unit test-host test-vm bench bench-smoke install clean
+.PHONY: all deps tests-helpers demo test test-unit test-host test-vm bench bench-smoke install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -46,8 +46,8 @@ deps:
 	       -a -f /usr/include/gelf.h -a -f /usr/include/zlib.h || \
 	  bash scripts/install-deps.sh build
 
-$(OUTPUT):
-	$(Q)mkdir -p $@ $@/tests
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
 
 # vmlinux.h is regenerated only when its content changes, so objects are
 # not rebuilt for nothing. VMLINUX_H=path uses a checked-in header instead.
@@ -82,18 +82,20 @@ $(OUTPUT)/inodeguard: $(OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Test helpers: small C programs the integration suites drive.
-$(OUTPUT)/tests/%: tests/helpers/%.c | $(OUTPUT)
+$(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Wno-error=unused-result $< -o $@ $(if $(filter ig-uring,$*),-luring)
+	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector,$*),-luring)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
-UNIT_LIB := src/config.c src/kconfig.c src/json.c src/log.c src/resolve.c
+UNIT_LIB := src/config.c src/kconfig.c src/json.c src/log.c src/resolve.c src/keys.c
 $(OUTPUT)/unit_tests: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(filter %.c,$^) $(LDLIBS) -o $@
 
+tests-helpers: $(TEST_HELPERS)
+
 demo: all
-	$(Q)bash scripts/demo.sh
+	$(Q)bash scripts/demo.sh --no-build
 
 test-unit: $(OUTPUT)/unit_tests
 	$(Q)$(OUTPUT)/unit_tests

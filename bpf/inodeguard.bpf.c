@@ -3,7 +3,7 @@
  * the programs of one backend by their section prefix:
  *   lsm/        BPF LSM hooks            (backend "lsm")
  *   fmod_ret/   security_* functions     (backend "fmodret")
- *   tracepoint/ open-family syscall exit (backend "tracepoint", kill only)
+ *   tracepoint/ open-family and execve exit (backend "tracepoint", kill only)
  * Every program reduces its arguments to an inode and calls ig_decide(). */
 #include "inodeguard.bpf.h"
 
@@ -312,4 +312,29 @@ SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
 int tp_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
 	return ig_on_open_exit(ctx->ret);
+}
+
+/* execve opens the binary inside the kernel, with no open-family syscall.
+ * At its exit the new image has not run a single instruction, so a kill
+ * here means the protected binary never executes. */
+static __always_inline int ig_on_exec_exit(long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (ret < 0)
+		return 0;
+	ig_decide(BPF_CORE_READ(task, mm, exe_file, f_inode), IG_OP_EXEC, NULL, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return ig_on_exec_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return ig_on_exec_exit(ctx->ret);
 }

@@ -30,6 +30,7 @@ struct {
 /* One slot: the tgid that is learning keys and what the hooks saw for it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ig_learn);
@@ -64,11 +65,10 @@ static __always_inline bool ig_learn_key(const struct ig_key *key)
 		return false;
 	if (l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return false;
+	/* Only the learning thread writes here; count is published last. */
 	slot = l->count;
-	if (slot < IG_LEARN_SLOTS) {
-		l->keys[slot] = *key;
-		l->count = slot + 1;
-	}
+	l->keys[slot & (IG_LEARN_SLOTS - 1)] = *key;
+	l->count = slot + 1;
 	return true;
 }
 

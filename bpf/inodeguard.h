@@ -13,8 +13,10 @@
 
 #define IG_COMM_LEN 16
 #define IG_PATH_LEN 256
+/* A ring of recently learned keys; a power of two so the BPF side can mask. */
+#define IG_LEARN_SLOTS 16
 /* An overlay open reaches the hooks twice: the overlay inode and its backing file. */
-#define IG_LEARN_SLOTS 4
+#define IG_TARGET_KEYS 4
 
 enum ig_level {
 	IG_LEVEL_AUDIT = 0,
@@ -42,6 +44,7 @@ enum ig_op {
 	IG_OP_TRUNCATE,
 	IG_OP_SETXATTR,
 	IG_OP_REMOVEXATTR,
+	IG_OP_EXEC,      /* tracepoint backend: an execve that succeeded */
 	IG_OP_MAX,
 };
 
@@ -64,7 +67,9 @@ struct ig_rule {
 
 /*
  * Key learning: user space writes its tgid here, opens the file, and reads
- * back the key(s) the hooks computed. Slot 0 of a one-entry array map.
+ * the key(s) the hooks computed for that open from the ring: the entries
+ * between the count before and after the open. The one-entry array map is
+ * mmapped, so learning costs no bpf() syscall per file.
  */
 struct ig_learn {
 	__u32 tgid;

@@ -17,16 +17,11 @@
 #include "resolve.h"
 #include "state.h"
 
-static void print_key_dev(const struct ig_key *k, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u:%u", k->dev >> 20, k->dev & 0xfffff);
-}
-
 static void report_change(struct json *j, const char *what, const struct ig_target *t)
 {
 	char dev[32];
 
-	print_key_dev(&t->keys[0], dev, sizeof(dev));
+	key__dev_str(&t->keys[0], dev, sizeof(dev));
 	if (!j) {
 		printf("%s %s (%s, dev %s ino %llu)\n", what, t->path, level__name(t->level),
 		       dev, (unsigned long long)t->keys[0].ino);
@@ -88,11 +83,12 @@ int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
 	struct ig_targets ts = {};
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = { -1, -1 };
 	enum ig_backend backend = IG_BACKEND_AUTO;
+	struct ig_learner learner = {};
 	struct json *j = NULL;
 	char why[256], name[32];
-	int status = IG_EXIT_USAGE, lock = -1, bad = 0;
+	int status = IG_EXIT_USAGE, lock = -1, bad = 0, err;
 	pid_t pid;
 	size_t i;
 
@@ -108,6 +104,10 @@ int cmd_protect(int argc, char **argv)
 		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
 		goto cleanup;
 	}
+	if (keys__learner_open(&learner, maps.learn_fd)) {
+		p_err("cannot map the running instance's learn map: %s", strerror(errno));
+		goto cleanup;
+	}
 	if (ig_global.json) {
 		j = json__new(stdout);
 		json__begin_array(j);
@@ -120,8 +120,16 @@ int cmd_protect(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (keys__learn(maps.learn_fd, t, why, sizeof(why)) || state__add(&maps, t)) {
+		if (keys__learn(&learner, t, why, sizeof(why))) {
 			p_err("%s: %s", t->path, why);
+			bad++;
+			continue;
+		}
+		err = state__add(&maps, t);
+		if (!err)
+			err = state__paths_append(t, 1);
+		if (err) {
+			p_err("%s: cannot add it: %s", t->path, strerror(-err));
 			bad++;
 			continue;
 		}
@@ -135,6 +143,7 @@ cleanup:
 		json__end_array(j);
 		json__free(j);
 	}
+	keys__learner_close(&learner);
 	if (lock >= 0)
 		close(lock);
 	state__close(&maps);
@@ -155,8 +164,10 @@ static int forget_by_path(const struct ig_key *k, const struct ig_rule *r,
 	struct forget_ctx *c = ctx;
 
 	(void)r;
-	if (strcmp(path, c->path) == 0 && state__remove(c->maps, k) == 0)
+	if (strcmp(path, c->path) == 0 && state__remove(c->maps, k) == 0) {
+		state__paths_forget(k, 1);
 		c->removed++;
+	}
 	return 0;
 }
 
@@ -173,7 +184,8 @@ static int unprotect_missing(const struct ig_maps *maps, const char *path)
 int cmd_unprotect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = { -1, -1 };
+	struct ig_learner learner = {};
 	struct json *j = NULL;
 	struct ig_target t;
 	char why[256];
@@ -186,7 +198,7 @@ int cmd_unprotect(int argc, char **argv)
 	if (state__open_pinned(&maps))
 		goto cleanup;
 	lock = state__learn_lock();
-	if (lock < 0)
+	if (lock < 0 || keys__learner_open(&learner, maps.learn_fd))
 		goto cleanup;
 	if (ig_global.json) {
 		j = json__new(stdout);
@@ -200,12 +212,13 @@ int cmd_unprotect(int argc, char **argv)
 			}
 			continue;
 		}
-		if (keys__learn(maps.learn_fd, &t, why, sizeof(why))) {
+		if (keys__learn(&learner, &t, why, sizeof(why))) {
 			p_err("%s: %s", t.path, why);
 			bad++;
 		} else {
 			for (k = 0; k < t.nkeys; k++)
 				state__remove(&maps, &t.keys[k]);
+			state__paths_forget(t.keys, t.nkeys);
 			t.level = 0;
 			report_change(j, "unprotected", &t);
 		}
@@ -217,6 +230,7 @@ cleanup:
 		json__end_array(j);
 		json__free(j);
 	}
+	keys__learner_close(&learner);
 	if (lock >= 0)
 		close(lock);
 	state__close(&maps);
@@ -230,7 +244,7 @@ static int list_one(const struct ig_key *k, const struct ig_rule *r,
 	struct json *j = ctx;
 	char dev[32];
 
-	print_key_dev(k, dev, sizeof(dev));
+	key__dev_str(k, dev, sizeof(dev));
 	if (!j) {
 		printf("%-5s %s:%llu %s\n", level__name(r->level), dev,
 		       (unsigned long long)k->ino, path[0] ? path : "?");
@@ -248,7 +262,7 @@ static int list_one(const struct ig_key *k, const struct ig_rule *r,
 
 int cmd_list(int argc, char **argv)
 {
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = { -1, -1 };
 	struct json *j = NULL;
 	int opt, err;
 

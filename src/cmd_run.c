@@ -142,8 +142,8 @@ static int learn_and_store(const struct ig_instance *inst, struct ig_targets *ts
 	struct ig_maps maps = {
 		.protected_fd = loader__protected_fd(inst),
 		.learn_fd = loader__learn_fd(inst),
-		.paths_fd = inst->paths_fd,
 	};
+	struct ig_learner learner;
 	char why[256];
 	int err, lock, bad = 0;
 	size_t i;
@@ -152,6 +152,12 @@ static int learn_and_store(const struct ig_instance *inst, struct ig_targets *ts
 	if (lock < 0) {
 		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
 		return lock;
+	}
+	err = keys__learner_open(&learner, maps.learn_fd);
+	if (err) {
+		p_err("cannot map the learn map: %s", strerror(-err));
+		close(lock);
+		return err;
 	}
 	for (i = 0; i < ts->n; i++) {
 		struct ig_target *t = &ts->v[i];
@@ -162,16 +168,21 @@ static int learn_and_store(const struct ig_instance *inst, struct ig_targets *ts
 			bad++;
 			continue;
 		}
-		err = keys__learn(maps.learn_fd, t, why, sizeof(why));
-		if (!err)
-			err = state__add(&maps, t);
-		if (err) {
+		if (keys__learn(&learner, t, why, sizeof(why))) {
 			p_err("%s: %s: %s", t->origin, t->path, why);
 			bad++;
 		}
 	}
+	keys__learner_close(&learner);
+	if (!bad) {
+		err = state__add_all(&maps, ts);
+		if (err)
+			p_err("cannot fill the protected map: %s", strerror(-err));
+		else
+			err = state__paths_append(ts->v, ts->n);
+	}
 	close(lock);
-	return bad ? -EINVAL : 0;
+	return bad ? -EINVAL : err;
 }
 
 /* systemd Type=notify, without linking libsystemd. */
@@ -198,13 +209,13 @@ static void notify_ready(enum ig_backend b, size_t n)
 	close(fd);
 }
 
-static int serve(struct ig_instance *inst, const struct ig_targets *ts)
+static int serve(struct ig_instance *inst)
 {
 	struct ig_events *ev = NULL;
 	int err;
 
-	err = events__open(&ev, bpf_map__fd(inst->skel->maps.events), inst->paths_fd,
-			   &inst->skel->bss->counters, ts, ig_global.json);
+	err = events__open(&ev, bpf_map__fd(inst->skel->maps.events),
+			   &inst->skel->bss->counters, ig_global.json);
 	if (err)
 		return err;
 	while (!exiting) {
@@ -227,9 +238,10 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
 	struct ig_targets ts = {};
-	struct ig_instance inst = { .paths_fd = -1 };
+	struct ig_instance inst = {};
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, lock_fd = -1, status = IG_EXIT_FAIL;
+	size_t nfiles;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
@@ -258,13 +270,19 @@ int cmd_run(int argc, char **argv)
 	/* Stage 5: nothing below needs a capability, only the fds we hold. */
 	if (privs__drop())
 		goto cleanup;
+	nfiles = ts.n;
+	/* The kernel and the path index hold what serving needs. */
+	targets__free(&ts);
+	policy__free(&o.policy);
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
-		backend__name(inst.backend), ts.n);
-	notify_ready(inst.backend, ts.n);
+		backend__name(inst.backend), nfiles);
+	notify_ready(inst.backend, nfiles);
 	/* Stage 6: serve until told to stop; protection ends with the links. */
-	if (serve(&inst, &ts) == 0)
+	if (serve(&inst) == 0)
 		status = IG_EXIT_OK;
 cleanup:
+	if (inst.pinned)
+		unlink(IG_PATHS_FILE);
 	loader__unload(&inst);
 	if (lock_fd >= 0)
 		close(lock_fd);

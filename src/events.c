@@ -12,19 +12,11 @@
 #include "log.h"
 #include "state.h"
 
-struct known_path {
-	struct ig_key key;
-	const char *path;
-};
-
 struct ig_events {
 	struct ring_buffer *rb;
-	int paths_fd;
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
 	long long boot_to_real_ns;
-	struct known_path *known;
-	size_t nknown;
 	bool json;
 };
 
@@ -34,7 +26,7 @@ static const char *const op_names[IG_OP_MAX] = {
 	[IG_OP_UNLINK] = "unlink", [IG_OP_RENAME] = "rename",
 	[IG_OP_LINK] = "link", [IG_OP_SETATTR] = "setattr",
 	[IG_OP_TRUNCATE] = "truncate", [IG_OP_SETXATTR] = "setxattr",
-	[IG_OP_REMOVEXATTR] = "removexattr",
+	[IG_OP_REMOVEXATTR] = "removexattr", [IG_OP_EXEC] = "exec",
 };
 
 const char *op__name(unsigned int op)
@@ -69,33 +61,26 @@ static void format_time(const struct ig_events *ev, __u64 boot_ns, char *buf, si
 	snprintf(buf + n, len - n, ".%03lldZ", (real % 1000000000LL) / 1000000);
 }
 
-static int known_cmp(const void *a, const void *b)
-{
-	return key__cmp(&((const struct known_path *)a)->key,
-			&((const struct known_path *)b)->key);
-}
-
 static void event_file(const struct ig_events *ev, const struct ig_event *e,
 		       char *file, size_t len)
 {
-	struct known_path probe = { .key = e->key }, *hit;
-
+	(void)ev;
 	if (e->path[0]) {
 		snprintf(file, len, "%.*s", IG_PATH_LEN, e->path);
 		return;
 	}
-	state__path_of(ev->paths_fd, &e->key, file, len);
-	if (file[0])
-		return;
-	hit = ev->nknown ? bsearch(&probe, ev->known, ev->nknown, sizeof(probe), known_cmp) : NULL;
-	snprintf(file, len, "%s", hit ? hit->path : "?");
+	/* Not every hook may ask the kernel for a path: use the one the
+	 * file was registered under. */
+	state__path_of(&e->key, file, len);
+	if (!file[0])
+		snprintf(file, len, "?");
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ig_events *ev = ctx;
 	const struct ig_event *e = data;
-	char when[64], file[IG_PATH_LEN + 1], comm[IG_COMM_LEN + 1], dev[32];
+	char when[64], file[4096], comm[IG_COMM_LEN + 1], dev[32];
 	struct json *j;
 
 	if (size < sizeof(*e))
@@ -103,7 +88,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
 	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
-	snprintf(dev, sizeof(dev), "%u:%u", e->key.dev >> 20, e->key.dev & 0xfffff);
+	key__dev_str(&e->key, dev, sizeof(dev));
 	if (!ev->json) {
 		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
@@ -128,31 +113,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int index_known(struct ig_events *ev, const struct ig_targets *known)
-{
-	size_t i, n = 0;
-	int k;
-
-	for (i = 0; known && i < known->n; i++)
-		n += known->v[i].nkeys;
-	if (!n)
-		return 0;
-	ev->known = calloc(n, sizeof(*ev->known));
-	if (!ev->known)
-		return -ENOMEM;
-	for (i = 0; i < known->n; i++) {
-		for (k = 0; k < known->v[i].nkeys; k++) {
-			ev->known[ev->nknown].key = known->v[i].keys[k];
-			ev->known[ev->nknown++].path = known->v[i].path;
-		}
-	}
-	qsort(ev->known, ev->nknown, sizeof(*ev->known), known_cmp);
-	return 0;
-}
-
-int events__open(struct ig_events **out, int ringbuf_fd, int paths_fd,
-		 const volatile struct ig_counters *counters,
-		 const struct ig_targets *known, bool json)
+int events__open(struct ig_events **out, int ringbuf_fd,
+		 const volatile struct ig_counters *counters, bool json)
 {
 	struct ig_events *ev;
 	int err;
@@ -160,13 +122,9 @@ int events__open(struct ig_events **out, int ringbuf_fd, int paths_fd,
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
-	ev->paths_fd = paths_fd;
 	ev->counters = counters;
 	ev->json = json;
 	ev->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
-	err = index_known(ev, known);
-	if (err)
-		goto cleanup;
 	ev->rb = ring_buffer__new(ringbuf_fd, handle_event, ev, NULL);
 	if (!ev->rb) {
 		err = -errno;
@@ -203,6 +161,5 @@ void events__close(struct ig_events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
-	free(ev->known);
 	free(ev);
 }

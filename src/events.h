@@ -10,11 +10,9 @@
 struct ig_events;
 
 /* counters points into the object's mmapped .bss, so reading the lost
- * count needs no syscall (and no capability). known is the start-up set,
- * the fallback for names when the path index cannot be read. */
-int events__open(struct ig_events **out, int ringbuf_fd, int paths_fd,
-		 const volatile struct ig_counters *counters,
-		 const struct ig_targets *known, bool json);
+ * count needs no syscall (and no capability). */
+int events__open(struct ig_events **out, int ringbuf_fd,
+		 const volatile struct ig_counters *counters, bool json);
 /* Handles what is there, waiting up to timeout_ms; -EINTR on a signal. */
 int events__poll(struct ig_events *ev, int timeout_ms);
 void events__close(struct ig_events *ev);

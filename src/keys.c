@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <bpf/bpf.h>
 #include "keys.h"
 
 int key__cmp(const struct ig_key *a, const struct ig_key *b)
@@ -20,73 +20,87 @@ int key__cmp(const struct ig_key *a, const struct ig_key *b)
 	return 0;
 }
 
-static int learn_arm(int learn_fd, __u32 tgid)
+void key__dev_str(const struct ig_key *k, char *buf, size_t len)
 {
-	struct ig_learn l = { .tgid = tgid };
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(learn_fd, &zero, &l, BPF_ANY) ? -errno : 0;
+	snprintf(buf, len, "%u:%u", k->dev >> 20, k->dev & 0xfffff);
 }
 
-/* Opens path with the hooks recording; returns the fd or -errno. */
-static int learn_open(int learn_fd, const char *path, struct ig_learn *seen)
+int keys__learner_open(struct ig_learner *l, int learn_fd)
 {
-	__u32 zero = 0;
-	int fd, err;
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
 
-	err = learn_arm(learn_fd, getpid());
-	if (err)
-		return err;
-	/* Not O_PATH: file_open is not called for O_PATH opens. */
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	err = fd < 0 ? -errno : 0;
-	if (bpf_map_lookup_elem(learn_fd, &zero, seen))
-		memset(seen, 0, sizeof(*seen));
-	learn_arm(learn_fd, 0);
-	return err ? err : fd;
-}
-
-static int add_unique(struct ig_target *t, const struct ig_key *k)
-{
-	int i;
-
-	for (i = 0; i < t->nkeys; i++)
-		if (key__cmp(&t->keys[i], k) == 0)
-			return 0;
-	if (t->nkeys == IG_LEARN_SLOTS)
-		return -E2BIG;
-	t->keys[t->nkeys++] = *k;
+	l->len = (sizeof(struct ig_learn) + page - 1) / page * page;
+	p = mmap(NULL, l->len, PROT_READ | PROT_WRITE, MAP_SHARED, learn_fd, 0);
+	if (p == MAP_FAILED) {
+		l->view = NULL;
+		return -errno;
+	}
+	l->view = p;
+	l->view->tgid = getpid();
 	return 0;
 }
 
-int keys__learn(int learn_fd, struct ig_target *t, char *why, size_t len)
+void keys__learner_close(struct ig_learner *l)
 {
-	struct ig_learn seen;
+	if (!l->view)
+		return;
+	l->view->tgid = 0;
+	munmap((void *)l->view, l->len);
+	l->view = NULL;
+}
+
+static int add_unique(struct ig_target *t, const volatile struct ig_key *vk)
+{
+	struct ig_key k = { .dev = vk->dev, .gen = vk->gen, .ino = vk->ino };
+	int i;
+
+	for (i = 0; i < t->nkeys; i++)
+		if (key__cmp(&t->keys[i], &k) == 0)
+			return 0;
+	if (t->nkeys == IG_TARGET_KEYS)
+		return -E2BIG;
+	t->keys[t->nkeys++] = k;
+	return 0;
+}
+
+int keys__learn(struct ig_learner *l, struct ig_target *t, char *why, size_t len)
+{
+	__u32 before, after, i;
 	struct stat st;
-	__u32 i, n;
 	int fd, err = 0;
 
-	fd = learn_open(learn_fd, t->path, &seen);
+	before = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
+	/* Not O_PATH: file_open is not called for O_PATH opens. */
+	fd = open(t->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	after = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
 	if (fd < 0) {
+		err = -errno;
 		snprintf(why, len, "cannot open it to learn its kernel identity: %s%s",
-			 strerror(-fd),
-			 fd == -EACCES ? " (needs read access, or CAP_DAC_READ_SEARCH)" : "");
-		return fd;
+			 strerror(-err),
+			 err == -EACCES ? " (needs read access, or CAP_DAC_READ_SEARCH)" : "");
+		return err;
 	}
 	if (fstat(fd, &st) || st.st_dev != t->st_dev || st.st_ino != t->st_ino) {
 		snprintf(why, len, "it was replaced while being protected");
 		err = -ESTALE;
 		goto cleanup;
 	}
-	if (seen.count == 0) {
+	if (after == before) {
 		snprintf(why, len, "no hook saw it being opened");
 		err = -ENOTRECOVERABLE;
 		goto cleanup;
 	}
+	if (after - before > IG_LEARN_SLOTS) {
+		snprintf(why, len, "too many keys for one open");
+		err = -E2BIG;
+		goto cleanup;
+	}
 	t->nkeys = 0;
-	n = seen.count < IG_LEARN_SLOTS ? seen.count : IG_LEARN_SLOTS;
-	for (i = 0; i < n && !err; i++)
-		err = add_unique(t, &seen.keys[i]);
+	for (i = before; i != after && !err; i++)
+		err = add_unique(t, &l->view->keys[i & (IG_LEARN_SLOTS - 1)]);
+	if (err)
+		snprintf(why, len, "more than %d inodes behind one path", IG_TARGET_KEYS);
 cleanup:
 	close(fd);
 	return err;
@@ -94,18 +108,24 @@ cleanup:
 
 int keys__prove_live(int learn_fd, char *why, size_t len)
 {
-	struct ig_learn seen;
-	int fd;
+	struct ig_target self = {};
+	struct ig_learner l;
+	struct stat st;
+	int err;
 
-	fd = learn_open(learn_fd, "/proc/self/exe", &seen);
-	if (fd < 0) {
-		snprintf(why, len, "cannot open /proc/self/exe: %s", strerror(-fd));
-		return fd;
+	err = keys__learner_open(&l, learn_fd);
+	if (err) {
+		snprintf(why, len, "cannot map the learn map: %s", strerror(-err));
+		return err;
 	}
-	close(fd);
-	if (seen.count == 0) {
+	self.path = "/proc/self/exe";
+	if (stat(self.path, &st) == 0) {
+		self.st_dev = st.st_dev;
+		self.st_ino = st.st_ino;
+	}
+	err = keys__learn(&l, &self, why, len);
+	keys__learner_close(&l);
+	if (err == -ENOTRECOVERABLE)
 		snprintf(why, len, "its programs attached but never ran");
-		return -ENOTRECOVERABLE;
-	}
-	return 0;
+	return err;
 }

@@ -174,16 +174,6 @@ static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 	return 0;
 }
 
-static int create_paths_map(__u32 capacity)
-{
-	/* Only user space reads it, so no preallocation: it costs memory
-	 * only for the entries that exist. */
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-
-	return bpf_map_create(BPF_MAP_TYPE_HASH, "ig_paths", sizeof(struct ig_key),
-			      IG_PATH_LEN, capacity, &opts);
-}
-
 int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 		 struct ig_instance *inst, char *why, size_t len)
 {
@@ -191,7 +181,6 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 	int err;
 
 	memset(inst, 0, sizeof(*inst));
-	inst->paths_fd = -1;
 	inst->backend = b;
 	skel = inodeguard_bpf__open();
 	if (!skel) {
@@ -219,12 +208,6 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 	err = attach_programs(inst, why, len);
 	if (err)
 		goto cleanup;
-	inst->paths_fd = create_paths_map(o->capacity);
-	if (inst->paths_fd < 0) {
-		err = -errno;
-		snprintf(why, len, "creating the path index failed: %s", strerror(-err));
-		goto cleanup;
-	}
 	return 0;
 cleanup:
 	loader__unload(inst);
@@ -269,8 +252,6 @@ int loader__pin(struct ig_instance *inst)
 	err = bpf_map__pin(inst->skel->maps.protected, IG_PIN_PROTECTED);
 	if (!err)
 		err = bpf_map__pin(inst->skel->maps.learn, IG_PIN_LEARN);
-	if (!err && bpf_obj_pin(inst->paths_fd, IG_PIN_PATHS))
-		err = -errno;
 	if (err) {
 		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
 		loader__unpin();
@@ -284,7 +265,6 @@ void loader__unpin(void)
 {
 	unlink(IG_PIN_PROTECTED);
 	unlink(IG_PIN_LEARN);
-	unlink(IG_PIN_PATHS);
 	rmdir(IG_PIN_DIR);
 }
 
@@ -297,9 +277,6 @@ void loader__unload(struct ig_instance *inst)
 	for (i = 0; i < inst->nlinks; i++)
 		bpf_link__destroy(inst->links[i]);
 	free(inst->links);
-	if (inst->paths_fd >= 0)
-		close(inst->paths_fd);
 	inodeguard_bpf__destroy(inst->skel);
 	memset(inst, 0, sizeof(*inst));
-	inst->paths_fd = -1;
 }

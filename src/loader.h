@@ -12,7 +12,6 @@
 #define IG_PIN_DIR "/sys/fs/bpf/inodeguard"
 #define IG_PIN_PROTECTED IG_PIN_DIR "/protected"
 #define IG_PIN_LEARN IG_PIN_DIR "/learn"
-#define IG_PIN_PATHS IG_PIN_DIR "/paths"
 #define IG_DEFAULT_CAPACITY 65536
 
 struct inodeguard_bpf;
@@ -28,7 +27,6 @@ struct ig_instance {
 	enum ig_backend backend;
 	struct bpf_link **links;
 	size_t nlinks;
-	int paths_fd;     /* user-space index key -> registered path */
 	bool pinned;
 };
 

@@ -117,16 +117,6 @@ int resolve__path(const char *path, struct ig_target *t, char *why, size_t len)
 	return 0;
 }
 
-static struct ig_target *find_same_file(struct ig_targets *ts, const struct ig_target *t)
-{
-	size_t i;
-
-	for (i = 0; i < ts->n; i++)
-		if (ts->v[i].st_dev == t->st_dev && ts->v[i].st_ino == t->st_ino)
-			return &ts->v[i];
-	return NULL;
-}
-
 static int targets_push(struct ig_targets *ts, struct ig_target *t)
 {
 	if (ts->n == ts->cap) {
@@ -142,9 +132,42 @@ static int targets_push(struct ig_targets *ts, struct ig_target *t)
 	return 0;
 }
 
+static int same_file_cmp(const void *a, const void *b)
+{
+	const struct ig_target *x = a, *y = b;
+
+	if (x->st_dev != y->st_dev)
+		return x->st_dev < y->st_dev ? -1 : 1;
+	if (x->st_ino != y->st_ino)
+		return x->st_ino < y->st_ino ? -1 : 1;
+	return 0;
+}
+
+/* Hard links and aliases of one file become one entry at the strictest
+ * level. Sorting keeps this O(n log n) for a million entries. */
+static void merge_same_files(struct ig_targets *ts)
+{
+	size_t i, u = 0;
+
+	if (ts->n < 2)
+		return;
+	qsort(ts->v, ts->n, sizeof(*ts->v), same_file_cmp);
+	for (i = 1; i < ts->n; i++) {
+		if (same_file_cmp(&ts->v[u], &ts->v[i]) == 0) {
+			if (ts->v[i].level > ts->v[u].level)
+				ts->v[u].level = ts->v[i].level;
+			free(ts->v[i].path);
+			free(ts->v[i].origin);
+			continue;
+		}
+		ts->v[++u] = ts->v[i];
+	}
+	ts->n = u + 1;
+}
+
 int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
 {
-	struct ig_target t, *same;
+	struct ig_target t;
 	char why[256];
 	int err, bad = 0;
 	size_t i;
@@ -157,14 +180,6 @@ int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
 			continue;
 		}
 		t.level = p->v[i].level;
-		same = find_same_file(out, &t);
-		if (same) {
-			/* Hard links and aliases of one file: one entry, strictest level. */
-			if (t.level > same->level)
-				same->level = t.level;
-			free(t.path);
-			continue;
-		}
 		t.origin = strdup(p->v[i].origin);
 		err = t.origin ? targets_push(out, &t) : -ENOMEM;
 		if (err) {
@@ -173,6 +188,7 @@ int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
 			return err;
 		}
 	}
+	merge_same_files(out);
 	return bad ? -EINVAL : 0;
 }
 

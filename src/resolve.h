@@ -17,7 +17,7 @@ struct ig_target {
 	ino_t st_ino;
 	bool overlay;      /* on overlayfs: the backing file is a second key */
 	int nkeys;         /* filled by keys__learn() once programs run */
-	struct ig_key keys[IG_LEARN_SLOTS];
+	struct ig_key keys[IG_TARGET_KEYS];
 };
 
 struct ig_targets {

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "keys.h"
 #include "loader.h"
 #include "log.h"
 #include "state.h"
@@ -48,6 +49,7 @@ int state__lock_instance(int *lock_fd)
 	}
 	/* We own the lock: any pins are leftovers of a killed instance. */
 	loader__unpin();
+	state__paths_reset();
 	*lock_fd = fd;
 	return 0;
 }
@@ -94,15 +96,14 @@ int state__open_pinned(struct ig_maps *m)
 	pid_t pid;
 	char backend[32];
 
-	m->protected_fd = m->learn_fd = m->paths_fd = -1;
+	m->protected_fd = m->learn_fd = -1;
 	if (state__running(&pid, backend, sizeof(backend))) {
 		p_err("no running inodeguard instance (start one with 'inodeguard run')");
 		return -ESRCH;
 	}
 	m->protected_fd = bpf_obj_get(IG_PIN_PROTECTED);
 	m->learn_fd = bpf_obj_get(IG_PIN_LEARN);
-	m->paths_fd = bpf_obj_get(IG_PIN_PATHS);
-	if (m->protected_fd < 0 || m->learn_fd < 0 || m->paths_fd < 0) {
+	if (m->protected_fd < 0 || m->learn_fd < 0) {
 		int err = -errno;
 
 		p_err("cannot open the running instance's maps under %s: %s",
@@ -119,9 +120,7 @@ void state__close(struct ig_maps *m)
 		close(m->protected_fd);
 	if (m->learn_fd >= 0)
 		close(m->learn_fd);
-	if (m->paths_fd >= 0)
-		close(m->paths_fd);
-	m->protected_fd = m->learn_fd = m->paths_fd = -1;
+	m->protected_fd = m->learn_fd = -1;
 }
 
 int state__learn_lock(void)
@@ -144,11 +143,9 @@ int state__learn_lock(void)
 
 int state__add(const struct ig_maps *m, const struct ig_target *t)
 {
-	char path[IG_PATH_LEN] = {};
 	struct ig_rule rule, old;
 	int i;
 
-	snprintf(path, sizeof(path), "%s", t->path);
 	for (i = 0; i < t->nkeys; i++) {
 		rule.level = t->level;
 		rule.flags = 0;
@@ -157,39 +154,196 @@ int state__add(const struct ig_maps *m, const struct ig_target *t)
 			rule.level = old.level;
 		if (bpf_map_update_elem(m->protected_fd, &t->keys[i], &rule, BPF_ANY))
 			return -errno;
-		/* The index only serves names to events and list; losing it
-		 * must not lose the protection. */
-		if (m->paths_fd >= 0)
-			bpf_map_update_elem(m->paths_fd, &t->keys[i], path, BPF_ANY);
 	}
 	return 0;
 }
 
-int state__remove(const struct ig_maps *m, const struct ig_key *k)
-{
-	int err = 0;
+struct keyed_rule {
+	struct ig_key key;
+	struct ig_rule rule;
+};
 
-	if (bpf_map_delete_elem(m->protected_fd, k))
-		err = -errno;
-	if (m->paths_fd >= 0)
-		bpf_map_delete_elem(m->paths_fd, k);
+static int keyed_rule_cmp(const void *a, const void *b)
+{
+	return key__cmp(&((const struct keyed_rule *)a)->key,
+			&((const struct keyed_rule *)b)->key);
+}
+
+static int update_batch(int fd, struct ig_key *keys, struct ig_rule *rules, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 done = 0, count;
+	int err;
+
+	while (done < n) {
+		count = n - done;
+		err = bpf_map_update_batch(fd, keys + done, rules + done, &count, &opts);
+		if (err) {
+			err = -errno;
+			break;
+		}
+		done += count;
+	}
+	if (done == n)
+		return 0;
+	/* Kernels without batch support for hash maps: one by one. */
+	for (; done < n; done++)
+		if (bpf_map_update_elem(fd, &keys[done], &rules[done], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int state__add_all(const struct ig_maps *m, const struct ig_targets *ts)
+{
+	struct keyed_rule *all;
+	struct ig_key *keys = NULL;
+	struct ig_rule *rules = NULL;
+	size_t i, n = 0, u = 0;
+	int k, err = -ENOMEM;
+
+	for (i = 0; i < ts->n; i++)
+		n += ts->v[i].nkeys;
+	if (!n)
+		return 0;
+	all = calloc(n, sizeof(*all));
+	keys = calloc(n, sizeof(*keys));
+	rules = calloc(n, sizeof(*rules));
+	if (!all || !keys || !rules)
+		goto cleanup;
+	n = 0;
+	for (i = 0; i < ts->n; i++) {
+		for (k = 0; k < ts->v[i].nkeys; k++) {
+			all[n].key = ts->v[i].keys[k];
+			all[n++].rule.level = ts->v[i].level;
+		}
+	}
+	qsort(all, n, sizeof(*all), keyed_rule_cmp);
+	for (i = 0; i < n; i++) {
+		if (u && key__cmp(&keys[u - 1], &all[i].key) == 0) {
+			if (all[i].rule.level > rules[u - 1].level)
+				rules[u - 1].level = all[i].rule.level;
+			continue;
+		}
+		keys[u] = all[i].key;
+		rules[u++] = all[i].rule;
+	}
+	err = update_batch(m->protected_fd, keys, rules, u);
+cleanup:
+	free(all);
+	free(keys);
+	free(rules);
 	return err;
 }
 
-void state__path_of(int paths_fd, const struct ig_key *k, char *path, size_t len)
+int state__remove(const struct ig_maps *m, const struct ig_key *k)
 {
-	char buf[IG_PATH_LEN];
+	return bpf_map_delete_elem(m->protected_fd, k) ? -errno : 0;
+}
+
+int state__paths_reset(void)
+{
+	int fd = open(IG_PATHS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int state__paths_append(const struct ig_target *t, size_t n)
+{
+	size_t i;
+	FILE *f;
+	int k, err = 0;
+
+	f = fopen(IG_PATHS_FILE, "ae");
+	if (!f)
+		return -errno;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < t[i].nkeys; k++)
+			fprintf(f, "%u %u %llu\t%s\n", t[i].keys[k].dev, t[i].keys[k].gen,
+				(unsigned long long)t[i].keys[k].ino, t[i].path);
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* Parses one index line; returns the path part or NULL. */
+static char *parse_path_line(char *line, struct ig_key *k)
+{
+	unsigned long long ino;
+	char *tab = strchr(line, '\t');
+
+	if (!tab || sscanf(line, "%u %u %llu", &k->dev, &k->gen, &ino) != 3)
+		return NULL;
+	k->ino = ino;
+	tab[strcspn(tab, "\n")] = '\0';
+	return tab + 1;
+}
+
+int state__paths_forget(const struct ig_key *keys, size_t n)
+{
+	char *line = NULL, tmp[] = IG_PATHS_FILE ".XXXXXX";
+	struct ig_key k;
+	size_t cap = 0, i;
+	FILE *in, *out;
+	int fd, err = 0;
+	bool drop;
+
+	in = fopen(IG_PATHS_FILE, "re");
+	if (!in)
+		return errno == ENOENT ? 0 : -errno;
+	fd = mkstemp(tmp);
+	out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		err = -errno;
+		fclose(in);
+		return err;
+	}
+	while (getline(&line, &cap, in) > 0) {
+		char copy[IG_PATH_LEN * 20];
+
+		snprintf(copy, sizeof(copy), "%s", line);
+		drop = false;
+		if (parse_path_line(copy, &k))
+			for (i = 0; i < n && !drop; i++)
+				drop = key__cmp(&k, &keys[i]) == 0;
+		if (!drop)
+			fputs(line, out);
+	}
+	free(line);
+	fclose(in);
+	if (fclose(out) || rename(tmp, IG_PATHS_FILE))
+		err = -errno;
+	return err;
+}
+
+void state__path_of(const struct ig_key *want, char *path, size_t len)
+{
+	char *line = NULL, *p;
+	struct ig_key k;
+	size_t cap = 0;
+	FILE *f;
 
 	path[0] = '\0';
-	if (paths_fd >= 0 && bpf_map_lookup_elem(paths_fd, k, buf) == 0)
-		snprintf(path, len, "%.*s", IG_PATH_LEN - 1, buf);
+	f = fopen(IG_PATHS_FILE, "re");
+	if (!f)
+		return;
+	/* A later line wins: protect appends, and a path may be re-registered. */
+	while (getline(&line, &cap, f) > 0) {
+		p = parse_path_line(line, &k);
+		if (p && key__cmp(&k, want) == 0)
+			snprintf(path, len, "%s", p);
+	}
+	free(line);
+	fclose(f);
 }
 
 int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx)
 {
 	struct ig_key key, next, *prev = NULL;
 	struct ig_rule rule;
-	char path[IG_PATH_LEN];
+	char path[4096];
 	int err;
 
 	while (bpf_map_get_next_key(m->protected_fd, prev, &next) == 0) {
@@ -197,7 +351,7 @@ int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx)
 		prev = &key;
 		if (bpf_map_lookup_elem(m->protected_fd, &key, &rule))
 			continue; /* removed meanwhile */
-		state__path_of(m->paths_fd, &key, path, sizeof(path));
+		state__path_of(&key, path, sizeof(path));
 		err = fn(&key, &rule, path, ctx);
 		if (err)
 			return err;

@@ -12,11 +12,14 @@
 #define IG_RUN_DIR "/run/inodeguard"
 #define IG_INSTANCE_FILE IG_RUN_DIR "/instance"
 #define IG_LEARN_LOCK IG_RUN_DIR "/learn.lock"
+/* Registered paths, "DEV GEN INO<TAB>PATH" per key. A file on /run rather
+ * than a map: a million 256-byte map values would cost half a gigabyte of
+ * kernel memory, and neither the BPF side nor the hot path needs them. */
+#define IG_PATHS_FILE IG_RUN_DIR "/paths"
 
 struct ig_maps {
 	int protected_fd;
 	int learn_fd;
-	int paths_fd;
 };
 
 /* Takes the single-instance lock; a lock left by a killed instance is
@@ -32,9 +35,17 @@ int state__learn_lock(void);
 
 /* Adds every key of t; an existing entry keeps the stricter level. */
 int state__add(const struct ig_maps *m, const struct ig_target *t);
+/* Adds a whole start-up set with batched map updates; duplicates merge
+ * to the strictest level. */
+int state__add_all(const struct ig_maps *m, const struct ig_targets *ts);
 int state__remove(const struct ig_maps *m, const struct ig_key *k);
+
+/* The registered-path index. */
+int state__paths_reset(void);
+int state__paths_append(const struct ig_target *t, size_t n);
+int state__paths_forget(const struct ig_key *keys, size_t n);
 /* Looks up the registered path of a key; "" when unknown. */
-void state__path_of(int paths_fd, const struct ig_key *k, char *path, size_t len);
+void state__path_of(const struct ig_key *k, char *path, size_t len);
 
 typedef int (*state__entry_fn)(const struct ig_key *k, const struct ig_rule *r,
 			       const char *path, void *ctx);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one test command for a fresh Debian 12 machine: installs what the
+# build and the tests need, builds, and runs every suite (`make test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+	echo "scripts/test.sh: run it as root (sudo): the tests load BPF programs and boot kernels" >&2
+	exit 1
+fi
+bash scripts/install-deps.sh all
+make -s all build/unit_tests tests-helpers
+exec bash tests/run-all.sh

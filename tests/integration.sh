@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Integration suite: the whole tool end to end on one backend. Every
+# protection test reads through an alias as an unprivileged user and fails
+# if one byte of the secret arrives.
+# Usage: tests/integration.sh [--backend lsm|fmodret|tracepoint|auto] [--only NAME]
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# ---- bad input: exit 2, one line naming the path and the reason, nothing loaded ----
+
+bad_input_case() {
+	local want=$1; shift
+	local err rc pinned_before=0
+	[ -e /sys/fs/bpf/inodeguard ] && pinned_before=1
+	err=$("$IG" run --backend "$BACKEND" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc != 2 ]; then fail "run $* exited $rc, want 2: $err"; return 1; fi
+	if [ "$(printf '%s\n' "$err" | wc -l)" != 1 ] || [[ "$err" != *"$want"* ]]; then
+		fail "run $*: want one line with '$want', got: $err"; return 1
+	fi
+	if [ $pinned_before = 0 ] && [ -e /sys/fs/bpf/inodeguard ]; then fail "pins exist after refused input"; return 1; fi
+}
+
+t_bad_input() {
+	mkdir "$T_DIR/dir"; mkfifo "$T_DIR/fifo"
+	ln -s loop2 "$T_DIR/loop1"; ln -s loop1 "$T_DIR/loop2"
+	bad_input_case "$T_DIR/missing: no such file" --deny "$T_DIR/missing" || return 1
+	bad_input_case "is a directory" --deny "$T_DIR/dir" || return 1
+	bad_input_case "a FIFO" --deny "$T_DIR/fifo" || return 1
+	bad_input_case "symlink loop" --deny "$T_DIR/loop1" || return 1
+	bad_input_case "unsupported filesystem proc" --deny /proc/version || return 1
+	bad_input_case "/dev/null: a character device" --kill /dev/null || return 1
+}
+t_register bad-input-refused-before-load t_bad_input
+
+t_config_file() {
+	local conf=$T_DIR/etc/ig.conf err rc
+	mkdir -p "$T_DIR/etc/keys"
+	mk_secret "$T_DIR/etc/keys/my secret.key"
+	mk_secret "$T_DIR/etc/other"
+	printf '# comment\n\ndeny keys/my secret.key   # trailing comment\n2 other\n' >"$conf"
+	special_daemon -c "$conf" || return 1
+	expect_blocked deny "$T_DIR/etc/keys/my secret.key" nobody read "$T_DIR/etc/keys/my secret.key" || return 1
+	expect_blocked kill "$T_DIR/etc/other" nobody read "$T_DIR/etc/other" || return 1
+	daemon_down
+	printf 'deny ok\nfrobnicate x\nkill\n' >"$conf"
+	err=$("$IG" run -c "$conf" 2>&1 >/dev/null); rc=$?
+	[ $rc = 2 ] || { fail "bad config exited $rc"; return 1; }
+	[[ "$err" == *"$conf:2: unknown level 'frobnicate'"* && "$err" == *"$conf:3: "* ]] ||
+		{ fail "config errors not FILE:LINE: $err"; return 1; }
+}
+t_register config-file t_config_file
+
+# ---- aliases: every name of the file reaches the same verdict ----
+
+t_alias_paths() {
+	local s=$T_DIR/d/secret.txt
+	mk_secret "$s"; mkdir -p "$T_DIR/d/sub"
+	shared_daemon && protect --deny "$s" || return 1
+	expect_blocked deny "$s" nobody read "$s" || return 1
+	expect_blocked deny "$s" nobody read "$T_DIR/d/sub/../secret.txt" || return 1
+	expect_blocked deny "$s" nobody relative "$T_DIR/d" secret.txt || return 1
+	expect_blocked deny "$s" nobody relative "$T_DIR/d/sub" ../secret.txt || return 1
+	expect_blocked deny "$s" nobody openat2 "$s" || return 1
+}
+t_register alias-absolute-relative-dotdot t_alias_paths
+
+t_alias_symlinks() {
+	local s=$T_DIR/secret
+	mk_secret "$s"
+	ln -s "$s" "$T_DIR/l1"; ln -s l1 "$T_DIR/l2"; ln -s "$T_DIR/l2" "$T_DIR/l3"
+	shared_daemon && protect --deny "$T_DIR/l3" || return 1
+	expect_blocked deny "$s" nobody read "$T_DIR/l1" || return 1
+	expect_blocked deny "$s" nobody read "$T_DIR/l3" || return 1
+	ln -s "$s" "$T_DIR/late"   # made after protection started
+	expect_blocked deny "$s" nobody read "$T_DIR/late" || return 1
+}
+t_register alias-symlink-chain t_alias_symlinks
+
+t_alias_hardlink() {
+	local s=$T_DIR/secret
+	mk_secret "$s"; ln "$s" "$T_DIR/before"
+	shared_daemon && protect --deny "$s" || return 1
+	ln "$s" "$T_DIR/after"
+	expect_blocked deny "$s" nobody read "$T_DIR/before" || return 1
+	expect_blocked deny "$s" nobody read "$T_DIR/after" || return 1
+}
+t_register alias-hard-link t_alias_hardlink
+
+t_alias_proc_fd() {
+	local s=$T_DIR/secret
+	mk_secret "$s"
+	shared_daemon && protect --deny "$s" || return 1
+	expect_blocked deny "$s" nobody opath-proc "$s" || return 1
+}
+t_register alias-proc-self-fd-of-opath t_alias_proc_fd
+
+t_alias_bind_mount() {
+	local s=$T_DIR/secret rc
+	mk_secret "$s"; : >"$T_DIR/bindfile"; mkdir "$T_DIR/binddir"
+	mount --bind "$s" "$T_DIR/bindfile" || { skip "mount --bind failed"; return 77; }
+	mount --bind "$T_DIR" "$T_DIR/binddir"
+	shared_daemon && protect --deny "$s"
+	rc=$?
+	[ $rc = 0 ] && expect_blocked deny "$s" nobody read "$T_DIR/bindfile" &&
+		expect_blocked deny "$s" nobody read "$T_DIR/binddir/secret"
+	rc=$?
+	umount "$T_DIR/bindfile" "$T_DIR/binddir"
+	return $rc
+}
+t_register alias-bind-mount t_alias_bind_mount
+
+# ---- subjects and levels ----
+
+t_root_exempt_and_neighbour() {
+	local s=$T_DIR/secret n=$T_DIR/neighbour
+	mk_secret "$s"; mk_secret "$n"
+	shared_daemon && protect --kill "$s" || return 1
+	expect_readable "$s" root read "$s" || return 1
+	expect_readable "$n" nobody read "$n" || return 1
+	expect_blocked kill "$s" nobody read "$s" || return 1
+}
+t_register root-exempt-neighbour-readable t_root_exempt_and_neighbour
+
+t_enforce_root() {
+	local s=$T_DIR/secret
+	mk_secret "$s"
+	special_daemon --enforce-root --deny "$s" || return 1
+	expect_blocked deny "$s" root read "$s" || return 1
+	expect_blocked deny "$s" nobody read "$s" || return 1
+}
+t_register enforce-root t_enforce_root
+
+t_levels_and_events() {
+	local a=$T_DIR/audited k=$T_DIR/killed d=$T_DIR/denied
+	mk_secret "$a"; mk_secret "$k"; mk_secret "$d"
+	special_daemon -j --audit "$a" --kill "$k" --deny "$d" || return 1
+	expect_readable "$a" nobody read "$a" || return 1
+	expect_blocked kill "$k" nobody read "$k" || return 1
+	expect_blocked deny "$d" nobody read "$d" || return 1
+	sleep 0.5
+	grep -q "\"action\":\"audit\".*\"uid\":$NOBODY.*\"file\":\"$a\"" "$DAEMON_OUT" ||
+		{ fail "no audit event for $a: $(head -c 300 "$DAEMON_OUT")"; return 1; }
+	grep -q "\"action\":\"kill\".*\"comm\":\"ig-probe\".*\"file\":\"$k\"" "$DAEMON_OUT" ||
+		{ fail "no kill event for $k"; return 1; }
+	grep -q "\"file\":\"$d\".*\"dev\":\"[0-9]*:[0-9]*\",\"ino\":[0-9]" "$DAEMON_OUT" ||
+		{ fail "no event with dev:ino for $d"; return 1; }
+}
+t_register levels-audit-deny-kill-json-events t_levels_and_events
+
+t_numeric_levels_and_merge() {
+	local s=$T_DIR/secret out
+	mk_secret "$s"; ln "$s" "$T_DIR/alias"
+	special_daemon --audit "$s" --deny "$T_DIR/alias" --kill "$s" || return 1
+	out=$("$IG" list)
+	[ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [[ "$out" == kill* ]] ||
+		{ fail "duplicates did not merge to kill: $out"; return 1; }
+	expect_blocked kill "$s" nobody read "$T_DIR/alias" || return 1
+}
+t_register duplicates-merge-highest-level t_numeric_levels_and_merge
+
+# ---- a running instance ----
+
+t_live_protect_unprotect_list() {
+	local s=$T_DIR/secret out
+	mk_secret "$s"
+	shared_daemon || return 1
+	expect_readable "$s" nobody read "$s" || return 1
+	protect --kill "$s" || return 1
+	out=$("$IG" list -j)
+	[[ "$out" == *"\"level\":\"kill\",\"path\":\"$s\""* ]] || { fail "list -j lacks $s: $out"; return 1; }
+	expect_blocked kill "$s" nobody read "$s" || return 1
+	"$IG" unprotect "$s" >/dev/null || { fail "unprotect failed"; return 1; }
+	[[ "$("$IG" list)" != *"$s"* ]] || { fail "list still shows $s"; return 1; }
+	expect_readable "$s" nobody read "$s" || return 1
+}
+t_register live-protect-unprotect-list t_live_protect_unprotect_list
+
+t_caps_dropped() {
+	local st
+	shared_daemon || return 1
+	st=/proc/$DAEMON_PID/status
+	for f in CapEff CapPrm CapBnd CapInh CapAmb; do
+		grep -q "^$f:[[:space:]]*0000000000000000$" "$st" || { fail "$(grep "^$f" "$st")"; return 1; }
+	done
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || { fail "no_new_privs not set"; return 1; }
+}
+t_register capabilities-dropped t_caps_dropped
+
+t_minimal_caps() {
+	local s=$T_DIR/secret err rc
+	mk_secret "$s"
+	daemon_down
+	# uid 0, but only CAP_BPF and CAP_PERFMON (+CAP_SETPCAP to empty the
+	# bounding set); bpffs, securityfs and tracefs are already mounted.
+	IG_WRAP="setpriv --bounding-set=-all,+bpf,+perfmon,+setpcap --inh-caps=-all --" \
+		special_daemon --deny "$s" || return 1
+	expect_blocked deny "$s" nobody read "$s" || return 1
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$DAEMON_PID/status" || { fail "bounding set kept"; return 1; }
+	daemon_down
+	err=$(setpriv --bounding-set=-all,+perfmon --inh-caps=-all -- "$IG" run --deny "$s" 2>&1); rc=$?
+	[ $rc = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"missing capability CAP_BPF"* ]] ||
+		{ fail "too few caps: exit $rc: $err"; return 1; }
+}
+t_register minimal-capabilities t_minimal_caps
+
+t_clean_exit_restores() {
+	local s=$T_DIR/secret rc
+	mk_secret "$s"
+	special_daemon --deny "$s" || return 1
+	expect_blocked deny "$s" nobody read "$s" || return 1
+	daemon_down; rc=$?
+	[ $rc = 0 ] || { fail "SIGINT exit status $rc"; return 1; }
+	[ ! -e /sys/fs/bpf/inodeguard ] || { fail "pins left after exit"; return 1; }
+	expect_readable "$s" nobody read "$s" || return 1
+}
+t_register clean-exit-restores-access t_clean_exit_restores
+
+t_single_instance_and_recovery() {
+	local s=$T_DIR/secret err rc pid
+	mk_secret "$s"
+	special_daemon --deny "$s" || return 1
+	err=$("$IG" run --deny "$s" 2>&1); rc=$?
+	[ $rc = 1 ] && [[ "$err" == *"another inodeguard run is active (pid $DAEMON_PID"* ]] ||
+		{ fail "second run: exit $rc: $err"; return 1; }
+	pid=$DAEMON_PID
+	kill -9 "$pid"; wait "$pid" 2>/dev/null; DAEMON_PID=""
+	special_daemon --kill "$s" || return 1
+	expect_blocked kill "$s" nobody read "$s" || return 1
+}
+t_register single-instance-and-recovery-after-kill-9 t_single_instance_and_recovery
+
+t_readiness_notify() {
+	local s=$T_DIR/secret sock=$T_DIR/notify.sock
+	mk_secret "$s"
+	command -v python3 >/dev/null || { skip "python3 missing to listen on NOTIFY_SOCKET"; return 77; }
+	python3 -c '
+import socket,sys
+s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(120)
+open(sys.argv[2],"wb").write(s.recv(4096))' "$sock" "$T_DIR/notify.msg" &
+	local lp=$!
+	sleep 0.3
+	NOTIFY_SOCKET=$sock special_daemon --deny "$s" || return 1
+	wait $lp
+	grep -q '^READY=1' "$T_DIR/notify.msg" || { fail "no READY=1 on NOTIFY_SOCKET"; return 1; }
+	grep -q "^inodeguard: ready (backend $ACTIVE_BACKEND, 1 files)" "$DAEMON_ERR" || { fail "ready line"; return 1; }
+}
+t_register readiness-line-and-sd-notify t_readiness_notify
+
+t_kill_only_strict() {
+	local s=$T_DIR/secret err rc
+	mk_secret "$s"
+	daemon_down
+	if can_deny || [ "$BACKEND" != tracepoint ]; then
+		[ "$BACKEND" = tracepoint ] || { skip "backend $BACKEND can deny; --strict changes nothing"; return 77; }
+	fi
+	err=$("$IG" run --backend tracepoint --strict --deny "$s" 2>&1); rc=$?
+	[ $rc = 1 ] && [[ "$err" == *"cannot deny"*"--strict"* ]] || { fail "strict: exit $rc: $err"; return 1; }
+	special_daemon --backend tracepoint --deny "$s" || return 1
+	grep -q "warning: $s: deny will be enforced by SIGKILL" "$DAEMON_ERR" || { fail "no per-entry kill warning"; return 1; }
+}
+t_register tracepoint-kill-only-warning-and-strict t_kill_only_strict
+
+t_check_reports() {
+	local out
+	out=$("$IG" -j check) || true
+	[[ "$out" == *"\"auto\":"* && "$out" == *"\"lockdown\""* && "$out" == *"\"btf\""* ]] ||
+		{ fail "check -j: $(printf '%s' "$out" | head -c 200)"; return 1; }
+	if [ "$BACKEND" != auto ]; then
+		[[ "$out" == *"\"$BACKEND\":{\"works\":true"* ]] || { fail "check says $BACKEND does not work"; return 1; }
+	fi
+}
+t_register check-reports-kernel t_check_reports
+
+parse_suite_args "$@"
+run_suite

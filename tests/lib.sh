@@ -1,0 +1,218 @@
+# shellcheck shell=bash
+# Shared test harness: registration, one line per test, the closing count,
+# the daemon under test, and probes run as an unprivileged user.
+# Sourced by tests/integration.sh and tests/catalogue.sh, on the host and
+# inside the kernel-matrix guests alike.
+
+IG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IG=${IG:-$IG_ROOT/build/inodeguard}
+PROBE=$IG_ROOT/build/tests/ig-probe
+BACKEND=auto
+SCRATCH_ROOT=/run/inodeguard-test
+NOBODY=65534
+# Emulated guests are slow to verify and attach programs.
+READY_TIMEOUT=${READY_TIMEOUT:-90}
+
+T_NAMES=()
+T_FUNCS=()
+T_PASS=0 T_FAIL=0 T_SKIP=0
+T_ONLY=""
+
+t_register() { T_NAMES+=("$1"); T_FUNCS+=("$2"); }
+
+# In a test: `fail "why"; return 1` and `skip "why"; return 77`.
+fail() { printf '%s' "$*" >"$T_WHY"; return 1; }
+skip() { printf '%s' "$*" >"$T_WHY"; return 77; }
+
+parse_suite_args() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--backend) BACKEND=$2; shift 2 ;;
+		--only) T_ONLY=$2; shift 2 ;;
+		*) echo "usage: $0 [--backend lsm|fmodret|tracepoint|auto] [--only NAME]" >&2; exit 2 ;;
+		esac
+	done
+}
+
+setup_scratch() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "tests must run as root (they start inodeguard and drop to uid $NOBODY)" >&2
+		exit 2
+	fi
+	mkdir -p "$SCRATCH_ROOT"
+	mountpoint -q "$SCRATCH_ROOT" || mount -t tmpfs -o mode=0755 ig-test "$SCRATCH_ROOT"
+	mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+	[ -e /sys/kernel/security/lsm ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null || true
+	[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+	# The unprivileged probes must be able to reach their binaries, wherever
+	# the tree was cloned (a clone under /root is not traversable by them).
+	mkdir -p "$SCRATCH_ROOT/bin"
+	cp "$IG_ROOT"/build/tests/* "$SCRATCH_ROOT/bin/"
+	PROBE=$SCRATCH_ROOT/bin/ig-probe
+}
+
+teardown_scratch() {
+	daemon_down
+	umount -l "$SCRATCH_ROOT" 2>/dev/null || true
+}
+
+run_suite() {
+	local i n=0 rc why
+	setup_scratch
+	for i in "${!T_NAMES[@]}"; do
+		[ -n "$T_ONLY" ] && [[ "${T_NAMES[$i]}" != *"$T_ONLY"* ]] && continue
+		n=$((n + 1))
+		T_DIR=$(mktemp -d "$SCRATCH_ROOT/t.XXXXXX")
+		chmod 0755 "$T_DIR"
+		T_WHY=$T_DIR/.why
+		: >"$T_WHY"
+		"${T_FUNCS[$i]}" >"$T_DIR/.log" 2>&1
+		rc=$?
+		# A suite may define after_each to undo mounts and devices.
+		declare -F after_each >/dev/null && after_each >>"$T_DIR/.log" 2>&1
+		why=$(cat "$T_WHY" 2>/dev/null)
+		case $rc in
+		0) echo "#$n ${T_NAMES[$i]}:OK"; T_PASS=$((T_PASS + 1)) ;;
+		77) echo "#$n ${T_NAMES[$i]}:SKIP (${why:-no reason given})"; T_SKIP=$((T_SKIP + 1)) ;;
+		*) echo "#$n ${T_NAMES[$i]}:FAIL (${why:-exit $rc})"; T_FAIL=$((T_FAIL + 1))
+		   [ -n "${IG_TEST_VERBOSE:-}" ] && sed 's/^/    | /' "$T_DIR/.log" ;;
+		esac
+	done
+	teardown_scratch
+	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# ---- files ----
+
+# A secret with a marker that must never reach a probe's output.
+mk_secret() {
+	local path=$1
+	mkdir -p "$(dirname "$path")"
+	printf 'IG-SECRET-%s-%s\n' "$(basename "$path")" "$RANDOM$RANDOM" >"$path"
+	chmod 0644 "$path"
+}
+
+marker_of() { grep -o 'IG-SECRET-[A-Za-z0-9._-]*' "$1" | head -n 1; }
+
+# ---- the daemon ----
+
+DAEMON_PID=""
+DAEMON_OUT=""
+DAEMON_ERR=""
+ACTIVE_BACKEND=""
+
+# daemon_up [run args...]: starts `inodeguard run`, waits for readiness.
+daemon_up() {
+	local args=("$@") i
+	daemon_down
+	[[ " ${args[*]} " == *" --backend "* ]] || args=(--backend "$BACKEND" "${args[@]}")
+	DAEMON_OUT=$(mktemp "$SCRATCH_ROOT/daemon.out.XXXXXX")
+	DAEMON_ERR=$(mktemp "$SCRATCH_ROOT/daemon.err.XXXXXX")
+	# IG_WRAP: a command to start it under, e.g. setpriv with fewer caps.
+	# shellcheck disable=SC2086
+	${IG_WRAP:-} "$IG" run "${args[@]}" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
+	DAEMON_PID=$!
+	for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
+		if grep -q '^inodeguard: ready' "$DAEMON_ERR"; then
+			ACTIVE_BACKEND=$(sed -n 's/^inodeguard: ready (backend \([a-z]*\),.*/\1/p' "$DAEMON_ERR")
+			return 0
+		fi
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "daemon did not become ready: $(tr '\n' ' ' <"$DAEMON_ERR" | cut -c1-300)"
+	daemon_down
+	return 1
+}
+
+# daemon_down: SIGINT and wait; returns the daemon's exit status.
+daemon_down() {
+	local rc=0
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -INT "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	rc=$?
+	DAEMON_PID=""
+	return $rc
+}
+
+# The daemon most tests share, protecting nothing until told to.
+shared_daemon() {
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null && [ -z "${DAEMON_SPECIAL:-}" ]; then
+		return 0
+	fi
+	DAEMON_SPECIAL=""
+	daemon_up
+}
+
+# A daemon with its own flags; the next shared_daemon call replaces it.
+special_daemon() {
+	DAEMON_SPECIAL=1
+	daemon_up "$@"
+}
+
+protect() { "$IG" protect "$@" >/dev/null 2>"$T_DIR/.protect.err" || { fail "protect $*: $(cat "$T_DIR/.protect.err")"; return 1; }; }
+unprotect() { "$IG" unprotect "$@" >/dev/null 2>&1; }
+
+can_deny() { [ "$ACTIVE_BACKEND" = lsm ] || [ "$ACTIVE_BACKEND" = fmodret ]; }
+
+# ---- probes ----
+
+PROBE_RC=0
+PROBE_OUT=""
+
+# as_nobody CMD...: runs CMD as uid/gid 65534 with no capabilities.
+as_nobody() {
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- "$@"
+}
+
+# attempt WHO CMD...: runs CMD as root or as nobody (no capabilities) and
+# keeps its output and exit status for the checks below.
+attempt() {
+	local who=$1; shift
+	PROBE_OUT=$(mktemp "$T_DIR/.probe.XXXXXX")
+	if [ "$who" = root ]; then
+		( exec "$@" ) >"$PROBE_OUT" 2>>"$T_DIR/.probe.err"
+	else
+		( exec setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- "$@" ) \
+			>"$PROBE_OUT" 2>>"$T_DIR/.probe.err"
+	fi
+	PROBE_RC=$?
+}
+
+# probe_as WHO MODE ARGS...: the ig-probe reader.
+probe_as() { local who=$1; shift; attempt "$who" "$PROBE" "$@"; }
+
+leaked() { grep -q "$1" "$PROBE_OUT"; }
+
+# expect_blocked LEVEL SECRET WHO MODE ARGS...: no byte of SECRET arrives,
+# and the probe failed the way LEVEL on this backend says: EACCES for deny
+# where the backend can deny, SIGKILL otherwise.
+expect_blocked() {
+	local level=$1 secret=$2 who=$3 marker want
+	shift 3
+	marker=$(marker_of "$secret")
+	probe_as "$who" "$@"
+	if leaked "$marker"; then
+		fail "secret leaked through '$*' (exit $PROBE_RC)"
+		return 1
+	fi
+	if [ "$level" = deny ] && can_deny; then want=13; else want=137; fi
+	if [ "$PROBE_RC" != "$want" ]; then
+		fail "'$*' exited $PROBE_RC, want $want ($level on $ACTIVE_BACKEND)"
+		return 1
+	fi
+}
+
+# expect_readable SECRET WHO MODE ARGS...: the content does arrive.
+expect_readable() {
+	local secret=$1 who=$2 marker
+	shift 2
+	marker=$(marker_of "$secret")
+	probe_as "$who" "$@"
+	if [ "$PROBE_RC" != 0 ] || ! leaked "$marker"; then
+		fail "'$*' as $who should read the file (exit $PROBE_RC)"
+		return 1
+	fi
+}

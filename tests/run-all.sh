@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every suite, with one closing count: unit tests, then the kernel matrix
+# (the host's tracepoint cell and the QEMU cells, each running the
+# integration suite and the bypass catalogue), then the benchmark smoke run.
+set -u
+cd "$(dirname "$0")/.."
+
+total_pass=0 total_fail=0 total_skip=0
+
+# run_part NAME CMD...: runs CMD, echoes its output, adds its closing count.
+run_part() {
+	local name=$1 log line p f s rc
+	shift
+	log=$(mktemp)
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "== $name: no closing count (exit $rc): counted as 1 failed"
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + ${s:-0}))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "== $name: exited $rc with no failed test: counted as 1 failed"
+		total_fail=$((total_fail + 1))
+	fi
+}
+
+run_part unit build/unit_tests
+run_part "kernel matrix" bash tests/vm/run-matrix.sh
+if [ -x bench/run.sh ] || [ -f bench/run.sh ]; then
+	run_part "bench smoke" bash bench/run.sh --smoke
+fi
+
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ]
