@@ -116,9 +116,11 @@ int BPF_PROG(lsm_file_truncate, struct file *file, int ret)
 }
 
 /* The first argument is a user_namespace before 6.3 and an idmap after;
- * only the dentry is read, so one program fits both. */
+ * only the dentry is read, so one program fits both. Every argument is
+ * declared all the same: ret comes after the last one. */
 SEC("lsm/inode_setxattr")
-int BPF_PROG(lsm_inode_setxattr, void *ns, struct dentry *dentry, int ret)
+int BPF_PROG(lsm_inode_setxattr, void *ns, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
 {
 	if (ret)
 		return ret;
@@ -126,7 +128,8 @@ int BPF_PROG(lsm_inode_setxattr, void *ns, struct dentry *dentry, int ret)
 }
 
 SEC("lsm/inode_removexattr")
-int BPF_PROG(lsm_inode_removexattr, void *ns, struct dentry *dentry, int ret)
+int BPF_PROG(lsm_inode_removexattr, void *ns, struct dentry *dentry,
+	     const char *name, int ret)
 {
 	if (ret)
 		return ret;
@@ -237,7 +240,8 @@ int BPF_PROG(fmr_file_truncate, struct file *file, int ret)
 }
 
 SEC("fmod_ret/security_inode_setxattr")
-int BPF_PROG(fmr_inode_setxattr, void *ns, struct dentry *dentry, int ret)
+int BPF_PROG(fmr_inode_setxattr, void *ns, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
 {
 	if (ret)
 		return ret;
@@ -245,7 +249,8 @@ int BPF_PROG(fmr_inode_setxattr, void *ns, struct dentry *dentry, int ret)
 }
 
 SEC("fmod_ret/security_inode_removexattr")
-int BPF_PROG(fmr_inode_removexattr, void *ns, struct dentry *dentry, int ret)
+int BPF_PROG(fmr_inode_removexattr, void *ns, struct dentry *dentry,
+	     const char *name, int ret)
 {
 	if (ret)
 		return ret;

@@ -16,8 +16,10 @@ int main(int argc, char **argv)
 		return 2;
 	fd = open(argv[1], O_RDONLY);
 	if (fd < 0) {
+		int err = errno;
+
 		perror("ig-read32: open");
-		return errno;
+		return err;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		if (write(1, buf, n) != n)

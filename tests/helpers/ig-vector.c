@@ -104,9 +104,13 @@ static int read_by(const char *how, int fd)
 		return dump_fd(p[0]);
 	}
 	if (!strcmp(how, "copy_file_range")) {
-		char tmp[] = "/run/inodeguard-test/cfr.XXXXXX";
+		/* The destination sits beside the source: copy_file_range
+		 * between different filesystems may refuse for that alone. */
+		char tmp[] = "cfr.XXXXXX";
 		int out = mkstemp(tmp);
 
+		if (out < 0)
+			return fail("mkstemp");
 		unlink(tmp);
 		n = copy_file_range(fd, NULL, out, NULL, 4096, 0);
 		if (n < 0)
@@ -132,10 +136,18 @@ static int read_by(const char *how, int fd)
 /* Open before protection starts, then read once the suite says go. */
 static int preopened(const char *how, const char *path, const char *sync)
 {
+	char dir[4096], *slash;
 	int fd = open(path, O_RDONLY);
 
 	if (fd < 0)
 		return fail("open");
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (chdir(dir))
+			return fail("chdir");
+	}
 	wait_for_go(sync);
 	return read_by(how, fd);
 }
