@@ -36,7 +36,7 @@ read_vector() {
 	shift 3
 	marker=$(marker_of "$secret")
 	attempt "$who" "$@"
-	grep -q "$marker" "$PROBE_OUT" && outcome=leaked
+	leaked "$marker" && outcome=leaked
 	judge "$level" "$outcome" "reading through '${*##*/}'"
 }
 
@@ -149,20 +149,20 @@ t_register call-32-bit-process t_32bit
 # in_background_vector WHAT GAP CMD...: CMD (as nobody) gets its descriptor
 # before protection starts, waits for SYNC.go, then tries to read.
 in_background_vector() {
-	local what=$1 gap=$2 s=$T_DIR/secret sync=$T_DIR/sync pid marker outcome=blocked
+	local what=$1 gap=$2 s=$T_DIR/secret sync=$T_DIR/sync pid marker outcome=blocked i
 	shift 2
 	mk_secret "$s"; chmod 0777 "$T_DIR"
 	shared_daemon || return 1
 	gap_on tracepoint "$gap"
 	marker=$(marker_of "$s")
 	PROBE_OUT=$T_DIR/.bg.out
-	as_nobody "$@" "$s" "$sync" >"$PROBE_OUT" 2>>"$T_DIR/.probe.err" &
+	"$1" -u $NOBODY "${@:2}" "$s" "$sync" >"$PROBE_OUT" 2>>"$T_DIR/.probe.err" &
 	pid=$!
-	for _ in $(seq 300); do [ -e "$sync.ready" ] && break; sleep 0.05; done
+	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
 	protect --deny "$s" || return 1
 	touch "$sync.go"
 	wait $pid; PROBE_RC=$?
-	grep -q "$marker" "$PROBE_OUT" && outcome=leaked
+	leaked "$marker" && outcome=leaked
 	judge deny $outcome "$what"
 }
 

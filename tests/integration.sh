@@ -138,7 +138,7 @@ t_levels_and_events() {
 	expect_readable "$a" nobody read "$a" || return 1
 	expect_blocked kill "$k" nobody read "$k" || return 1
 	expect_blocked deny "$d" nobody read "$d" || return 1
-	sleep 0.5
+	nap 0.5
 	grep -q "\"action\":\"audit\".*\"uid\":$NOBODY.*\"file\":\"$a\"" "$DAEMON_OUT" ||
 		{ fail "no audit event for $a: $(head -c 300 "$DAEMON_OUT")"; return 1; }
 	grep -q "\"action\":\"kill\".*\"comm\":\"ig-probe\".*\"file\":\"$k\"" "$DAEMON_OUT" ||
@@ -239,7 +239,7 @@ import socket,sys
 s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(120)
 open(sys.argv[2],"wb").write(s.recv(4096))' "$sock" "$T_DIR/notify.msg" &
 	local lp=$!
-	sleep 0.3
+	nap 0.3
 	NOTIFY_SOCKET=$sock special_daemon --deny "$s" || return 1
 	wait $lp
 	grep -q '^READY=1' "$T_DIR/notify.msg" || { fail "no READY=1 on NOTIFY_SOCKET"; return 1; }

@@ -99,7 +99,10 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode;
+	int used = drop_to_uid_arg(argc, argv);
 
+	argc -= used;
+	argv += used;
 	if (argc < 3)
 		return usage();
 	mode = argv[1];

@@ -333,7 +333,12 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	int used = drop_to_uid_arg(argc, argv);
+	const char *mode;
+
+	argc -= used;
+	argv += used;
+	mode = argc > 1 ? argv[1] : "";
 
 	errno = 0;
 	if (!strcmp(mode, "uring") && argc == 3)

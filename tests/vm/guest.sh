@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Runs inside one matrix guest (or on the host with --host): prepares the
+# mounts the tool needs, runs every suite in SUITES with the expected backend,
+# checks that auto-selection picks that backend, then prints a sentinel.
+# Usage: tests/vm/guest.sh [--host] EXPECTED_BACKEND
+#
+# Output contract (parsed by run-matrix.sh):
+#   #N name:OK | #N name:FAIL (reason) | #N name:SKIP (reason)   test lines
+#   IG-KERNEL, IG-LSM, IG-SELECTED, IG-GUEST-START, IG-SUITE   info lines
+#   IG-GUEST-DONE rc=N uptime=S                                  always last
+# A run without the IG-GUEST-DONE line counts as a crashed guest.
+set -euo pipefail
+
+# Guest stderr is a separate virtio port; merge it so lines keep their order.
+exec 2>&1
+
+host_mode=0
+if [ "${1:-}" = --host ]; then
+	host_mode=1
+	shift
+fi
+EXPECTED=${1:?usage: guest.sh [--host] EXPECTED_BACKEND}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOL=$ROOT/build/inodeguard
+
+# Every suite is called as: SUITE --backend EXPECTED, and prints the line
+# format above ending with "N passed, N failed, N skipped". Add suites here.
+SUITES=(
+	tests/integration.sh
+)
+
+# Seconds this script may take in all; run-matrix.sh sets it so the guest
+# ends (with its sentinel) before the host kills the VM.
+BUDGET=${IG_GUEST_BUDGET:-900}
+RESERVE=40                               # kept back for the auto-select check
+READY_TIMEOUT=${IG_READY_TIMEOUT:-60}    # for "inodeguard: ready"
+rc=0
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# Our own test lines, numbered after the suites' (numbers are only labels).
+extra_n=900
+result() { # STATUS NAME [REASON]
+	extra_n=$((extra_n + 1))
+	if [ -n "${3:-}" ]; then
+		printf '#%d %s:%s (%s)\n' "$extra_n" "$2" "$1" "$3"
+	else
+		printf '#%d %s:%s\n' "$extra_n" "$2" "$1"
+	fi
+	[ "$1" != FAIL ] || rc=1
+}
+
+mounted() { awk -v m="$1" '$2 == m {f=1} END {exit !f}' /proc/mounts; }
+
+mount_if_missing() { # TYPE DIR
+	mounted "$2" && return 0
+	mkdir -p "$2" 2>/dev/null || true
+	mount -t "$1" "$1" "$2" || echo "guest: cannot mount $1 on $2"
+}
+
+# virtme-ng boots without most of these; the tool needs them all. The guest's
+# / is read-only 9p, so scratch space must be our own tmpfs under /run.
+prepare_guest() {
+	local m
+	mount_if_missing securityfs /sys/kernel/security
+	mounted /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+	mount_if_missing tracefs /sys/kernel/tracing
+	mount_if_missing debugfs /sys/kernel/debug
+	SCRATCH=/run/ig-scratch
+	mkdir -p "$SCRATCH"
+	mounted "$SCRATCH" || mount -t tmpfs -o size=512m tmpfs "$SCRATCH"
+	# A Debian install has /boot/config-KVER, which check reads; the guest's
+	# /boot is the host's (read-only), so lay the kernel's own over it.
+	if [ -n "${IG_KCONFIG:-}" ] && [ -r "$IG_KCONFIG" ] &&
+		[ ! -e "/boot/config-$(uname -r)" ]; then
+		mount -t tmpfs -o size=16m,mode=0755 tmpfs /boot &&
+			cp "$IG_KCONFIG" "/boot/config-$(uname -r)"
+	fi
+	# Modules load only on request here; the suites need these file systems.
+	for m in loop btrfs xfs overlay; do
+		modprobe -q "$m" || echo "guest: modprobe $m failed"
+	done
+}
+
+prepare_host() {
+	SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/ig-scratch.XXXXXX")
+	trap 'rm -rf "$SCRATCH"' EXIT
+}
+
+show_kernel() {
+	echo "IG-KERNEL uname=$(uname -r)"
+	echo "IG-LSM list=$(cat /sys/kernel/security/lsm 2>/dev/null || echo unknown)"
+}
+
+show_check() {
+	if [ ! -x "$TOOL" ]; then
+		result FAIL tool-present "build/inodeguard missing or not executable"
+		return 0
+	fi
+	echo "IG-CHECK begin"
+	"$TOOL" -j check || echo "IG-CHECK rc=$?"
+	echo "IG-CHECK end"
+}
+
+# Runs one suite, streaming its lines, and turns a crash or a missing summary
+# into a FAIL line so nothing is lost silently.
+run_suite() { # SUITE
+	local suite=$1 name out src=0 fails left t0=$SECONDS
+	name=suite-$(basename "$suite" .sh)
+	out=$SCRATCH/$name.out
+	left=$((BUDGET - SECONDS - RESERVE))
+	echo "IG-SUITE begin $suite --backend $EXPECTED (${left}s left)"
+	if [ ! -x "$ROOT/$suite" ]; then
+		result FAIL "$name" "$suite missing or not executable"
+		return 0
+	fi
+	if [ "$left" -lt 10 ]; then
+		result FAIL "$name" "not run: the cell's time budget is spent"
+		return 0
+	fi
+	( cd "$ROOT" && timeout -k 10 "$left" "./$suite" --backend "$EXPECTED" ) \
+		2>&1 | tee "$out" || src=$?
+	echo "IG-SUITE end $suite rc=$src secs=$((SECONDS - t0))"
+	reap_tool
+	fails=$(grep -cE '^#[0-9]+ [^:]+:FAIL' "$out" || true)
+	if [ "$src" = 124 ] || [ "$src" = 137 ]; then
+		result FAIL "$name" "timed out after ${left}s"
+	elif ! grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out"; then
+		result FAIL "$name" "ended without a summary line (rc=$src)"
+	elif [ "$src" != 0 ] && [ "$fails" = 0 ]; then
+		result FAIL "$name" "exited rc=$src without a FAIL line"
+	fi
+	[ "$fails" = 0 ] || rc=1
+}
+
+# Pids of every running build/inodeguard (the guest holds nothing else).
+tool_pids() {
+	local p exe
+	exe=$(readlink -f "$TOOL")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# A suite killed by its timeout can leave a daemon holding the instance
+# lock, which would fail everything after it. In the guest every process is
+# ours; on the host it is not, so there we only report.
+reap_tool() {
+	local pids i
+	pids=$(tool_pids)
+	[ -n "$pids" ] || return 0
+	if [ "$host_mode" = 1 ]; then
+		echo "guest: inodeguard still running after the suite: pid(s) $pids"
+		return 0
+	fi
+	echo "guest: stopping leftover inodeguard pid(s) $pids"
+	# shellcheck disable=SC2086
+	kill -INT $pids 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(tool_pids)" ] || return 0
+		sleep 0.2
+	done
+	pids=$(tool_pids)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
+# On the host another checkout or a developer may run inodeguard; it holds
+# the single-instance lock and every test would fail for that reason alone.
+host_busy() {
+	[ "$host_mode" = 1 ] && [ -x "$TOOL" ] && "$TOOL" list >/dev/null 2>&1
+}
+
+# Starts "inodeguard run" without --backend on a file protected at deny and
+# reads the backend it announces. IG_AUTO_ARGS overrides how to protect it.
+check_auto_select() {
+	local name=auto-selects-$EXPECTED dir=$SCRATCH/auto err pid got="" i
+	if [ ! -x "$TOOL" ]; then
+		result FAIL "$name" "build/inodeguard missing"
+		return 0
+	fi
+	mkdir -p "$dir"
+	echo secret >"$dir/file"
+	err=$dir/stderr
+	local -a args
+	read -r -a args <<<"${IG_AUTO_ARGS:-run --deny $dir/file}"
+	# Without job control bash starts background jobs with SIGINT ignored,
+	# and an ignored signal stays ignored across exec: set -m keeps it live.
+	set -m
+	"$TOOL" "${args[@]}" 2>"$err" >/dev/null &
+	pid=$!
+	set +m
+	for ((i = 0; i < READY_TIMEOUT * 5; i++)); do
+		got=$(sed -n 's/^inodeguard: ready (backend \([a-z_]*\),.*/\1/p' "$err" | head -n1)
+		[ -n "$got" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "IG-SELECTED backend=${got:-none}"
+	kill -INT "$pid" 2>/dev/null || true
+	# SIGINT must stop it; a hung exit is a failure of its own.
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		sed 's/^/auto: /' "$err"
+		result FAIL "$name" "did not exit within 10s of SIGINT"
+		return 0
+	fi
+	wait "$pid" 2>/dev/null || true
+	sed 's/^/auto: /' "$err"
+	if [ -z "$got" ]; then
+		result FAIL "$name" "no ready line"
+	elif [ "$got" != "$EXPECTED" ]; then
+		result FAIL "$name" "selected $got"
+	else
+		result OK "$name"
+	fi
+}
+
+# Kernel messages explain most guest-side failures (verifier, oops).
+show_dmesg_on_failure() {
+	[ "$rc" = 0 ] && return 0
+	[ "$host_mode" = 1 ] && return 0
+	# Only what happened after boot; the boot noise explains nothing.
+	dmesg 2>/dev/null | sed -n '/virtme-init: starting script/,$p' |
+		tail -n 40 | sed 's/^/dmesg: /' || true
+}
+
+main() {
+	echo "IG-GUEST-START uptime=$(uptime_s)"
+	if [ "$host_mode" = 1 ]; then prepare_host; else prepare_guest; fi
+	export TMPDIR=$SCRATCH IG_SCRATCH=$SCRATCH
+	show_kernel
+	show_check
+	if host_busy; then
+		result FAIL host-idle "another inodeguard run is active on this host; stop it and rerun"
+	else
+		local s
+		for s in "${SUITES[@]}"; do
+			run_suite "$s"
+		done
+		check_auto_select
+	fi
+	show_dmesg_on_failure
+	echo "IG-GUEST-DONE rc=$rc uptime=$(uptime_s)"
+	return "$rc"
+}
+
+main

@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# Kernel matrix: proves each backend on real Debian kernels inside QEMU guests
+# (virtme-ng), plus the tracepoint backend natively on the host.
+# Usage: tests/vm/run-matrix.sh [--cells LIST] [--no-host] [--no-deps]
+#                               [--guest-cmd CMD]
+#   --cells     comma list of cells to run (default: all, see CELLS below)
+#   --no-host   skip the host cell
+#   --no-deps   do not call scripts/install-deps.sh vm
+#   --guest-cmd run CMD EXPECTED_BACKEND instead of tests/vm/guest.sh
+#               (harness self-test; the docs are not regenerated then)
+# Environment: IG_VM_TIMEOUT (s per cell, default 420), IG_VM_KVM (auto|0|1),
+#   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
+#   IG_K61_SUITES, IG_K612_SUITES (regex of the apt suites each kernel is
+#   taken from), CI=true (a missing VM is then a failure, not a skip).
+# Writes build/vm-logs/CELL.log, build/vm-results.tsv and, after a full run,
+# docs/kernel-support.md. Exits non-zero if any test failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KDIR=$ROOT/build/kernels
+LOGDIR=$ROOT/build/vm-logs
+RESULTS=$ROOT/build/vm-results.tsv
+DOC=$ROOT/docs/kernel-support.md
+
+CELL_TIMEOUT=${IG_VM_TIMEOUT:-420}
+BOOT_MARGIN=110   # boot takes ~60 s under TCG with two guests at once
+VM_JOBS=${IG_VM_JOBS:-2}
+VNG=${IG_VNG:-vng}
+VM_MEMORY=${IG_VM_MEMORY:-2G}
+# The Ubuntu-like default: bpf is not in the active LSM list.
+NOBPF_APPEND="lsm=landlock,lockdown,yama,apparmor"
+
+# cell | kernel flavour | append | expected backend
+CELLS=(
+	"6.1-lsm|6.1||lsm"
+	"6.1-nobpf|6.1|$NOBPF_APPEND|fmodret"
+	"6.12-lsm|6.12||lsm"
+	"6.12-nobpf|6.12|$NOBPF_APPEND|fmodret"
+)
+# apt suites each flavour is taken from (newest linux-image-amd64 there).
+declare -A FLAVOUR_SUITES=(
+	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
+	[6.12]=${IG_K612_SUITES:-'^bookworm-backports$'}
+)
+
+only_cells="" run_host=1 run_deps=1 guest_cmd=""
+in_ci=0
+[ "${CI:-}" = true ] && in_ci=1
+
+# Per-flavour kernel facts, filled by kernel__prepare.
+declare -A K_PKG K_VER K_KVER K_VMLINUZ K_ERR
+# Per-cell results, in run order.
+declare -a R_CELL R_KERNEL R_APPEND R_EXPECT R_SELECTED R_PASS R_FAIL R_SKIP \
+	R_BOOT R_WALL R_STATUS R_REASON R_LSM R_FNAMES
+
+say() { printf 'vm: %s\n' "$*"; }
+warn() { printf 'vm: %s\n' "$*" >&2; }
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--cells) only_cells=$2; shift ;;
+		--no-host) run_host=0 ;;
+		--no-deps) run_deps=0 ;;
+		--guest-cmd) guest_cmd=$2; shift ;;
+		-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+		*) warn "unknown option $1"; exit 2 ;;
+		esac
+		shift
+	done
+}
+
+want_cell() { [ -z "$only_cells" ] || [[ ",$only_cells," == *",$1,"* ]]; }
+
+# ---------------------------------------------------------------- results --
+
+add_result() { # cell kernel append expect selected pass fail skip boot wall status reason lsm failed_tests
+	R_CELL+=("$1") R_KERNEL+=("$2") R_APPEND+=("$3") R_EXPECT+=("$4")
+	R_SELECTED+=("$5") R_PASS+=("$6") R_FAIL+=("$7") R_SKIP+=("$8")
+	R_BOOT+=("$9") R_WALL+=("${10}") R_STATUS+=("${11}") R_REASON+=("${12}")
+	R_LSM+=("${13}") R_FNAMES+=("${14}")
+}
+
+# A cell that could not run: skipped, or failed under CI where the VM must run.
+add_missing() { # cell kernel append expect reason
+	local st=skipped f=0 s=1
+	if [ "$in_ci" = 1 ]; then st=failed f=1 s=0; fi
+	say "$1: $st ($5)"
+	add_result "$1" "$2" "$3" "$4" - 0 "$f" "$s" - - "$st" "$5" - -
+}
+
+# ----------------------------------------------------------------- deps --
+
+ensure_deps() {
+	[ "$run_deps" = 1 ] || return 0
+	# Installing needs root and a network; a failure only means the checks
+	# below will find what is missing and say so.
+	"$ROOT/scripts/install-deps.sh" vm || warn "install-deps.sh vm failed; continuing"
+}
+
+vm_missing_reason() {
+	command -v "$VNG" >/dev/null 2>&1 || { echo "$VNG (virtme-ng) not installed"; return; }
+	command -v qemu-system-x86_64 >/dev/null 2>&1 || { echo "qemu-system-x86_64 not installed"; return; }
+	echo ""
+}
+
+# KVM here fails inside QEMU (an MSR assertion) even though /dev/kvm exists,
+# so try it briefly before trusting it; TCG is slower but works.
+kvm_flag=--disable-kvm
+probe_kvm() { # VMLINUZ
+	case "${IG_VM_KVM:-auto}" in
+	0) return ;;
+	1) kvm_flag=""; return ;;
+	esac
+	[ -w /dev/kvm ] || return 0
+	local rc=0
+	# The braces also silence bash's "Aborted" report of the crash.
+	{ timeout 4 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
+		-no-reboot -kernel "$1" -append "console=ttyS0 panic=-1" \
+		-serial null -monitor none >/dev/null 2>&1; } 2>/dev/null || rc=$?
+	# Still running after 4 s (killed by timeout) means the guest was booting.
+	if [ "$rc" = 124 ]; then kvm_flag=""; fi
+}
+
+accel_name() { if [ -n "$kvm_flag" ]; then echo tcg; else echo kvm; fi; }
+
+# -------------------------------------------------------------- kernels --
+
+# Newest linux-image-amd64 version from apt suites matching REGEX.
+kernel__newest_meta() { # REGEX
+	local best="" ver suite
+	while IFS='|' read -r _ ver suite; do
+		ver=${ver// /}
+		suite=$(awk '{print $2}' <<<"$suite")
+		suite=${suite%%/*}
+		[[ $suite =~ $1 ]] || continue
+		if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$best"; then
+			best=$ver
+		fi
+	done < <(apt-cache madison linux-image-amd64 2>/dev/null)
+	printf '%s\n' "$best"
+}
+
+# The unsigned image the metapackage points at (same ABI, same version).
+kernel__unsigned_pkg() { # META_VERSION
+	local dep
+	dep=$(apt-cache show "linux-image-amd64=$1" 2>/dev/null |
+		sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n1)
+	[ -n "$dep" ] && printf '%s-unsigned\n' "$dep"
+}
+
+apt_download() { # PKG=VER (into the current directory)
+	local -a opts=(-qq)
+	# apt's _apt sandbox user cannot write into our build dir.
+	[ "$(id -u)" = 0 ] && opts+=(-o APT::Sandbox::User=root)
+	apt-get "${opts[@]}" download "$1" >/dev/null 2>&1
+}
+
+# Unpacks the deb once; depmod because a deb ships no modules.dep.
+kernel__unpack() { # DEB TREE
+	[ -f "$2/.ig-ready" ] && return 0
+	rm -rf "$2"
+	mkdir -p "$2"
+	dpkg-deb -x "$1" "$2"
+	local kver
+	kver=$(ls "$2/lib/modules")
+	depmod -a -b "$2" "$kver"
+	touch "$2/.ig-ready"
+}
+
+kernel__load_state() { # FLAVOUR: the last kernel that worked, for offline runs
+	local f=$KDIR/$1.env PKG="" VER="" KVER="" VMLINUZ=""
+	[ -f "$f" ] || return 1
+	# shellcheck disable=SC1090
+	. "$f"
+	[ -f "$VMLINUZ" ] || return 1
+	K_PKG[$1]=$PKG K_VER[$1]=$VER K_KVER[$1]=$KVER K_VMLINUZ[$1]=$VMLINUZ
+}
+
+kernel__save_state() { # FLAVOUR
+	printf 'PKG=%q\nVER=%q\nKVER=%q\nVMLINUZ=%q\n' "${K_PKG[$1]}" "${K_VER[$1]}" \
+		"${K_KVER[$1]}" "${K_VMLINUZ[$1]}" >"$KDIR/$1.env"
+}
+
+# Resolves, downloads (once) and unpacks the newest kernel of FLAVOUR. On
+# any failure it falls back to the last cached kernel, or sets K_ERR.
+kernel__prepare() { # FLAVOUR
+	local fl=$1 meta pkg deb tree
+	mkdir -p "$KDIR/debs"
+	meta=$(kernel__newest_meta "${FLAVOUR_SUITES[$fl]}")
+	if [ -z "$meta" ] || [[ $meta != "$fl".* ]]; then
+		kernel__fallback "$fl" "apt knows no $fl kernel in ${FLAVOUR_SUITES[$fl]}"
+		return
+	fi
+	pkg=$(kernel__unsigned_pkg "$meta") || true
+	if [ -z "$pkg" ]; then
+		kernel__fallback "$fl" "no unsigned image for linux-image-amd64 $meta"
+		return
+	fi
+	# apt-get download names the file PKG_VER_ARCH.deb, with ':' as %3a.
+	deb=$KDIR/debs/${pkg}_${meta/:/%3a}_amd64.deb
+	if [ ! -f "$deb" ]; then
+		say "downloading $pkg $meta"
+		if ! (cd "$KDIR/debs" && apt_download "$pkg=$meta"); then
+			# Stale lists name files the archive already dropped: refresh once.
+			if [ "$(id -u)" = 0 ] && apt-get -qq update >/dev/null 2>&1; then
+				(cd "$KDIR/debs" && apt_download "$pkg=$meta") || true
+			fi
+		fi
+		if [ ! -f "$deb" ]; then
+			kernel__fallback "$fl" "download of $pkg $meta failed"
+			return
+		fi
+	fi
+	tree=$KDIR/${pkg}_$meta
+	kernel__unpack "$deb" "$tree"
+	K_PKG[$fl]=$pkg K_VER[$fl]=$meta K_KVER[$fl]=$(ls "$tree/lib/modules")
+	K_VMLINUZ[$fl]=$tree/boot/vmlinuz-${K_KVER[$fl]}
+	kernel__save_state "$fl"
+	say "kernel $fl: $pkg $meta"
+}
+
+kernel__fallback() { # FLAVOUR REASON
+	if kernel__load_state "$1"; then
+		warn "$2; using cached ${K_PKG[$1]} ${K_VER[$1]}"
+	else
+		K_ERR[$1]="$2, none cached"
+	fi
+}
+
+# ---------------------------------------------------------------- cells --
+
+count() { # STATUS LOG
+	grep -cE "^#[0-9]+ [^:]+:$1( |\$)" "$2" || true
+}
+
+# Reads a finished cell's log and records the result.
+collect() { # cell kernel append expect log vng_rc wall
+	local cell=$1 log=$5 vrc=$6 wall=$7 p f s done_line grc boot="-" st reason=""
+	local selected lsm up0 up1 failed_names
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	p=$(count OK "$log") f=$(count FAIL "$log") s=$(count SKIP "$log")
+	failed_names=$(sed -n 's/^#[0-9]* \([^:]*\):FAIL.*/\1/p' "$log" | paste -sd, -)
+	selected=$(sed -n 's/^IG-SELECTED backend=//p' "$log" | tail -n1)
+	lsm=$(sed -n 's/^IG-LSM list=//p' "$log" | tail -n1)
+	done_line=$(grep -E '^IG-GUEST-DONE rc=' "$log" | tail -n1 || true)
+	if [ -z "$done_line" ]; then
+		if [ "$vrc" = 124 ] || [ "$vrc" = 137 ]; then
+			reason="timed out after ${CELL_TIMEOUT}s"
+		else
+			reason="guest ended without sentinel (rc=$vrc)"
+		fi
+		f=$((f + 1))
+	else
+		grc=$(sed -n 's/.*rc=\([0-9]*\).*/\1/p' <<<"$done_line")
+		if [ "$grc" != 0 ] && [ "$f" = 0 ]; then
+			reason="guest.sh rc=$grc without a FAIL line"
+			f=1
+		fi
+		# Boot cost = wall time minus the time spent inside the guest script.
+		up0=$(sed -n 's/^IG-GUEST-START uptime=//p' "$log" | head -n1)
+		up1=$(sed -n 's/.*uptime=\([0-9.]*\)$/\1/p' <<<"$done_line")
+		if [ "$cell" != host ] && [ -n "$up0" ] && [ -n "$up1" ]; then
+			boot=$(awk -v w="$wall" -v a="$up0" -v b="$up1" 'BEGIN {printf "%d", w - (b - a)}')
+		fi
+	fi
+	if [ "$p" = 0 ] && [ "$f" = 0 ] && [ -z "$done_line" ]; then
+		st=failed
+	elif [ "$f" -gt 0 ]; then
+		st=failed
+	else
+		st=passed
+	fi
+	add_result "$cell" "$2" "$3" "$4" "${selected:--}" "$p" "$f" "$s" "$boot" "$wall" \
+		"$st" "$reason" "${lsm:--}" "${failed_names:--}"
+	say "$cell: $p passed, $f failed, $s skipped, ${wall}s (boot ${boot}s)${reason:+ - $reason}"
+}
+
+guest_command() { # EXPECTED [--host]
+	local cmd
+	if [ -n "$guest_cmd" ]; then
+		cmd=$guest_cmd
+	else
+		cmd=$(printf '%q' "$ROOT/tests/vm/guest.sh")
+		[ -n "${2:-}" ] && cmd+=" $2"
+	fi
+	printf '%s %q' "$cmd" "$1"
+}
+
+# Boots one cell in the background; collect() reads its log afterwards.
+start_vm_cell() { # cell flavour append expect
+	local cell=$1 fl=$2 app=$3 exp=$4 log=$LOGDIR/$1.log
+	local -a args=(--run "${K_VMLINUZ[$fl]}" --force-9p --cpus "$VM_CPUS" --memory "$VM_MEMORY")
+	[ -n "$kvm_flag" ] && args+=("$kvm_flag")
+	[ -n "$app" ] && args+=(--append "$app")
+	# The guest must finish before our timeout so partial results and the
+	# sentinel still come back: leave BOOT_MARGIN for boot and shutdown.
+	# IG_KCONFIG: the kernel's config, which the guest lays over /boot.
+	args+=(--exec "IG_GUEST_BUDGET=$((CELL_TIMEOUT - BOOT_MARGIN)) IG_KCONFIG=$(printf %q \
+		"${K_VMLINUZ[$fl]%/vmlinuz-*}/config-${K_KVER[$fl]}") $(guest_command "$exp")")
+	rm -f "$log" "$log.rc" "$log.wall"
+	say "$cell: booting ${K_KVER[$fl]}${app:+ ($app)}, expect $exp"
+	(
+		t0=$(date +%s) vrc=0
+		# vng chdirs the guest to our cwd; stdin from /dev/null so it never
+		# waits on a terminal. The kill-after catches a qemu ignoring SIGTERM.
+		# The pipe matters: qemu reopens /dev/stderr, which on a plain file
+		# starts at offset 0 and overwrote the first guest lines.
+		(cd "$ROOT" && timeout -k 15 "$CELL_TIMEOUT" "$VNG" "${args[@]}" </dev/null) \
+			2>&1 | cat >"$log" || vrc=$?
+		echo "$vrc" >"$log.rc"
+		echo "$(($(date +%s) - t0))" >"$log.wall"
+	) &
+}
+
+collect_vm_cell() { # cell flavour append expect
+	local log=$LOGDIR/$1.log
+	collect "$1" "${K_PKG[$2]} ${K_VER[$2]}" "$3" "$4" "$log" \
+		"$(cat "$log.rc" 2>/dev/null || echo 255)" "$(cat "$log.wall" 2>/dev/null || echo 0)"
+}
+
+# The host kernel refuses LSM and tracing programs, so only the tracepoint
+# backend can be proven here; it runs the same guest.sh without a VM.
+run_host_cell() {
+	local log=$LOGDIR/host.log t0 vrc=0 kdesc
+	kdesc="host $(uname -r)"
+	say "host: $(uname -r), expect tracepoint"
+	t0=$(date +%s)
+	(cd "$ROOT" && timeout -k 15 "$CELL_TIMEOUT" \
+		bash -c "$(guest_command tracepoint --host)" </dev/null) 2>&1 | cat >"$log" || vrc=$?
+	collect host "$kdesc" "" tracepoint "$log" "$vrc" "$(($(date +%s) - t0))"
+}
+
+# Shares the host CPUs among the guests that run at once.
+pick_cpus() {
+	local c cell n=0 par
+	for c in "${CELLS[@]}"; do
+		IFS='|' read -r cell _ <<<"$c"
+		want_cell "$cell" && n=$((n + 1))
+	done
+	par=$((n < VM_JOBS ? n : VM_JOBS))
+	[ "$par" -gt 0 ] || par=1
+	VM_CPUS=${IG_VM_CPUS:-$(($(nproc) / par > 0 ? $(nproc) / par : 1))}
+}
+
+# Runs up to VM_JOBS guests at once (boots are mostly single-threaded, so
+# two 1-CPU guests finish sooner than two 2-CPU guests in a row).
+run_cells() {
+	local c cell fl app exp reason first=1
+	local -a started=()
+	reason=$(vm_missing_reason)
+	pick_cpus
+	for c in "${CELLS[@]}"; do
+		IFS='|' read -r cell fl app exp <<<"$c"
+		want_cell "$cell" || continue
+		if [ -n "$reason" ]; then
+			add_missing "$cell" "$fl" "$app" "$exp" "matrix skipped: $reason"
+			continue
+		fi
+		if [ -z "${K_VMLINUZ[$fl]:-}" ]; then
+			add_missing "$cell" "$fl" "$app" "$exp" "kernel $fl: ${K_ERR[$fl]:-unavailable}"
+			continue
+		fi
+		if [ "$first" = 1 ]; then
+			probe_kvm "${K_VMLINUZ[$fl]}"
+			say "accel: $(accel_name), $VM_JOBS guest(s) at a time, $VM_CPUS cpu(s) each"
+			first=0
+		fi
+		while [ "$(jobs -rp | wc -l)" -ge "$VM_JOBS" ]; do
+			wait -n || true
+		done
+		start_vm_cell "$cell" "$fl" "$app" "$exp"
+		started+=("$c")
+	done
+	wait || true
+	for c in "${started[@]}"; do
+		IFS='|' read -r cell fl app exp <<<"$c"
+		collect_vm_cell "$cell" "$fl" "$app" "$exp"
+	done
+}
+
+prepare_kernels() {
+	local c cell fl fls=""
+	[ -z "$(vm_missing_reason)" ] || return 0
+	for c in "${CELLS[@]}"; do
+		IFS='|' read -r cell fl _ _ <<<"$c"
+		want_cell "$cell" || continue
+		[[ " $fls " == *" $fl "* ]] || fls+=" $fl"
+	done
+	for fl in $fls; do
+		kernel__prepare "$fl"
+	done
+}
+
+# --------------------------------------------------------------- report --
+
+write_results() {
+	local i
+	{
+		printf '# date=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		printf '# host=%s\n' "$(uname -r)"
+		printf '# mode=%s\n' "${guest_cmd:+stand-in}${guest_cmd:-real}"
+		printf '# accel=%s\n' "$(accel_name)"
+		printf 'cell\tkernel\tappend\texpected\tselected\tpassed\tfailed\tskipped\tboot_s\twall_s\tstatus\treason\tlsm\tfailed_tests\n'
+		for i in "${!R_CELL[@]}"; do
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+				"${R_CELL[i]}" "${R_KERNEL[i]}" "${R_APPEND[i]:--}" "${R_EXPECT[i]}" \
+				"${R_SELECTED[i]}" "${R_PASS[i]}" "${R_FAIL[i]}" "${R_SKIP[i]}" \
+				"${R_BOOT[i]}" "${R_WALL[i]}" "${R_STATUS[i]}" "${R_REASON[i]:--}" \
+				"${R_LSM[i]}" "${R_FNAMES[i]}"
+		done
+	} >"$RESULTS"
+}
+
+print_table() {
+	local i k tp=0 tf=0 ts=0
+	echo
+	printf '%-11s %-40s %-10s %-10s %4s %4s %4s %5s %5s\n' \
+		cell kernel expected selected pass fail skip boot wall
+	for i in "${!R_CELL[@]}"; do
+		k=${R_KERNEL[i]#linux-image-} k=${k/-unsigned/}
+		printf '%-11s %-40s %-10s %-10s %4s %4s %4s %5s %5s\n' "${R_CELL[i]}" \
+			"${k:0:40}" "${R_EXPECT[i]}" "${R_SELECTED[i]}" "${R_PASS[i]}" \
+			"${R_FAIL[i]}" "${R_SKIP[i]}" "${R_BOOT[i]}" "${R_WALL[i]}"
+		[ -z "${R_REASON[i]}" ] || printf '  %s: %s\n' "${R_CELL[i]}" "${R_REASON[i]}"
+		[ "${R_FNAMES[i]}" = - ] || printf '  %s: failed: %s\n' "${R_CELL[i]}" "${R_FNAMES[i]}"
+		tp=$((tp + R_PASS[i])) tf=$((tf + R_FAIL[i])) ts=$((ts + R_SKIP[i]))
+	done
+	echo
+	printf '%d passed, %d failed, %d skipped\n' "$tp" "$tf" "$ts"
+	TOTAL_FAILED=$tf
+}
+
+# A skipped cell is not a pass: say so once more next to the totals.
+warn_incomplete() {
+	local i n=0
+	for i in "${!R_CELL[@]}"; do
+		[ "${R_STATUS[i]}" != skipped ] || n=$((n + 1))
+	done
+	[ "$n" = 0 ] || say "WARNING: $n cell(s) did not run; the matrix proves nothing for them"
+}
+
+# Only a run of every cell with the real guest script describes the kernels.
+maybe_write_doc() {
+	local i
+	[ -z "$guest_cmd" ] && [ -z "$only_cells" ] && [ "$run_host" = 1 ] || return 0
+	for i in "${!R_CELL[@]}"; do
+		[ "${R_STATUS[i]}" != skipped ] || return 0
+		[[ ${R_REASON[i]} != "matrix skipped"* ]] || return 0
+		[[ ${R_REASON[i]} != "kernel "* ]] || return 0
+	done
+	"$ROOT/tests/vm/gen-kernel-support.sh" "$RESULTS" "$DOC" &&
+		say "wrote ${DOC#"$ROOT"/}"
+}
+
+main() {
+	local t0 reason
+	parse_args "$@"
+	t0=$(date +%s)
+	mkdir -p "$LOGDIR"
+	# Two runs in one tree would overwrite each other's logs and results.
+	exec 9>"$LOGDIR/.lock"
+	if ! flock -n 9; then
+		say "another run-matrix.sh is running in this tree; not starting"
+		exit 1
+	fi
+	ensure_deps
+	reason=$(vm_missing_reason)
+	if [ -n "$reason" ]; then
+		say "VM matrix skipped: $reason"
+		[ "$in_ci" = 0 ] || say "CI=true: counting the VM cells as failed"
+	fi
+	prepare_kernels
+	[ "$run_host" = 1 ] && run_host_cell
+	run_cells
+	write_results
+	maybe_write_doc
+	warn_incomplete
+	say "total $(($(date +%s) - t0))s"
+	# The totals line comes last so callers can read it with tail -n1.
+	print_table
+	[ "$TOTAL_FAILED" = 0 ]
+}
+
+main "$@"
