@@ -67,8 +67,22 @@ teardown_scratch() {
 	umount -l "$SCRATCH_ROOT" 2>/dev/null || true
 }
 
+# watchdog NAME SUITE_PID: a test that hangs must not hang the suite (or a
+# guest's whole budget): after T_TIMEOUT seconds, show what is running and
+# kill the test's processes, leaving the daemon alone.
+T_TIMEOUT=${T_TIMEOUT:-150}
+watchdog() {
+	local p
+	nap "$T_TIMEOUT"
+	echo "watchdog: $1 still running after ${T_TIMEOUT}s; stopping its processes" >&2
+	ps -eo pid,ppid,stat,wchan:24,args >&2 2>/dev/null
+	for p in $(pgrep -P "$2"); do
+		[ "$p" = "$BASHPID" ] || [ "$p" = "${DAEMON_PID:-}" ] || kill -9 "$p" 2>/dev/null
+	done
+}
+
 run_suite() {
-	local i n=0 rc why
+	local i n=0 rc why wd
 	setup_scratch
 	for i in "${!T_NAMES[@]}"; do
 		[ -n "$T_ONLY" ] && [[ "${T_NAMES[$i]}" != *"$T_ONLY"* ]] && continue
@@ -78,8 +92,11 @@ run_suite() {
 		T_WHY=$T_DIR/.why
 		PROBE_N=0
 		: >"$T_WHY"
+		watchdog "${T_NAMES[$i]}" $BASHPID &
+		wd=$!
 		"${T_FUNCS[$i]}" >"$T_DIR/.log" 2>&1
 		rc=$?
+		kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
 		# A suite may define after_each to undo mounts and devices.
 		declare -F after_each >/dev/null && after_each >>"$T_DIR/.log" 2>&1
 		why=""; slurp "$T_WHY" why

@@ -2,27 +2,19 @@
 /* ig-read32: built with -m32, reads a file through the compat syscall
  * entry, which per-syscall tracepoints do not see. */
 #include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
-#include <errno.h>
+#include "helpers.h"
+
+const char *helper_name = "ig-read32";
 
 int main(int argc, char **argv)
 {
-	char buf[4096];
-	ssize_t n;
+	int used = drop_to_uid_arg(argc, argv);
 	int fd;
 
+	argc -= used;
+	argv += used;
 	if (argc != 2)
 		return 2;
 	fd = open(argv[1], O_RDONLY);
-	if (fd < 0) {
-		int err = errno;
-
-		perror("ig-read32: open");
-		return err;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(1, buf, n) != n)
-			return 1;
-	return n < 0 ? errno : 0;
+	return fd < 0 ? fail("open") : dump_fd(fd);
 }

@@ -27,6 +27,7 @@ TOOL=$ROOT/build/inodeguard
 # format above ending with "N passed, N failed, N skipped". Add suites here.
 SUITES=(
 	tests/integration.sh
+	tests/catalogue.sh
 )
 
 # Seconds this script may take in all; run-matrix.sh sets it so the guest
