@@ -43,8 +43,22 @@ struct {
 
 struct ig_counters counters = {};
 
-static __always_inline void ig_key_of_inode(struct inode *inode, struct ig_key *key)
+/*
+ * btf: inode is a BTF-typed pointer (an LSM or fmod_ret argument), so its
+ * fields are plain loads the verifier guards; otherwise (the tracepoint
+ * path found it in the fd table) each field needs a probe-read helper.
+ * The argument is a constant at every call site, so only one branch is
+ * compiled into each program.
+ */
+static __always_inline void ig_key_of_inode(struct inode *inode, struct ig_key *key,
+					    bool btf)
 {
+	if (btf) {
+		key->dev = inode->i_sb->s_dev;
+		key->gen = inode->i_generation;
+		key->ino = inode->i_ino;
+		return;
+	}
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	key->gen = BPF_CORE_READ(inode, i_generation);
 	key->ino = BPF_CORE_READ(inode, i_ino);
@@ -80,9 +94,7 @@ static __always_inline bool ig_learn_key(const struct ig_key *key)
  */
 static __always_inline __u32 ig_subject_euid(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	return BPF_CORE_READ(task, real_cred, euid.val);
+	return bpf_get_current_task_btf()->real_cred->euid.val;
 }
 
 static __always_inline void ig_emit(const struct ig_key *key, __u32 action,
@@ -118,19 +130,15 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action,
  * The one verdict for (subject, inode): 0 to allow, -EACCES to deny.
  * Kill also denies, so the operation fails even before the signal lands.
  */
-static __always_inline int ig_decide(struct inode *inode, __u32 op,
-				     const struct path *path, bool with_path)
+static __always_inline int ig_decide_key(const struct ig_key *k, __u32 op,
+					 const struct path *path, bool with_path)
 {
 	struct ig_rule *rule;
-	struct ig_key key;
 	__u32 action, euid;
 
-	if (!inode)
+	if (ig_learn_key(k))
 		return 0;
-	ig_key_of_inode(inode, &key);
-	if (ig_learn_key(&key))
-		return 0;
-	rule = bpf_map_lookup_elem(&protected, &key);
+	rule = bpf_map_lookup_elem(&protected, k);
 	if (!rule)
 		return 0;
 	euid = ig_subject_euid();
@@ -142,15 +150,38 @@ static __always_inline int ig_decide(struct inode *inode, __u32 op,
 		action = IG_ACTION_KILL;
 	if (kill_only && action == IG_ACTION_DENY)
 		action = IG_ACTION_KILL;
-	ig_emit(&key, action, op, rule->level, euid, path, with_path);
+	ig_emit(k, action, op, rule->level, euid, path, with_path);
 	if (action == IG_ACTION_KILL)
 		bpf_send_signal(SIGKILL);
 	return action == IG_ACTION_AUDIT ? 0 : -EACCES;
 }
 
+/* ig_decide for a BTF-typed inode (LSM and fmod_ret arguments). */
+static __always_inline int ig_decide(struct inode *inode, __u32 op,
+				     const struct path *path, bool with_path)
+{
+	struct ig_key key;
+
+	if (!inode)
+		return 0;
+	ig_key_of_inode(inode, &key, true);
+	return ig_decide_key(&key, op, path, with_path);
+}
+
+/* ig_decide for an inode pointer read out of kernel memory. */
+static __always_inline int ig_decide_untyped(struct inode *inode, __u32 op)
+{
+	struct ig_key key;
+
+	if (!inode)
+		return 0;
+	ig_key_of_inode(inode, &key, false);
+	return ig_decide_key(&key, op, NULL, false);
+}
+
 static __always_inline struct inode *ig_dentry_inode(struct dentry *dentry)
 {
-	return dentry ? BPF_CORE_READ(dentry, d_inode) : NULL;
+	return dentry ? dentry->d_inode : NULL;
 }
 
 #endif /* INODEGUARD_BPF_H */

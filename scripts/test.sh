@@ -8,5 +8,5 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 bash scripts/install-deps.sh all
-make -s all build/unit_tests tests-helpers
+make -s all build/unit_tests tests-helpers bench-bins
 exec bash tests/run-all.sh

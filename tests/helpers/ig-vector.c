@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,15 +254,19 @@ static int clone_child_open(void *arg)
 static int clone_files(const char *path)
 {
 	static char stack[64 * 1024];
+	bool was_open[64];
 	int status, fd;
 	pid_t pid;
 
+	/* Only a descriptor the child installs counts, not inherited ones. */
+	for (fd = 0; fd < 64; fd++)
+		was_open[fd] = fcntl(fd, F_GETFD) >= 0;
 	pid = clone(clone_child_open, stack + sizeof(stack), CLONE_FILES | SIGCHLD, (void *)path);
 	if (pid < 0)
 		return fail("clone");
 	waitpid(pid, &status, 0);
 	for (fd = 3; fd < 64; fd++) {
-		if (fcntl(fd, F_GETFD) == 0) {
+		if (!was_open[fd] && fcntl(fd, F_GETFD) >= 0) {
 			lseek(fd, 0, SEEK_SET);
 			return dump_fd(fd);
 		}

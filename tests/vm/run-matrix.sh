@@ -451,6 +451,8 @@ maybe_write_doc() {
 	done
 	"$ROOT/tests/vm/gen-kernel-support.sh" "$RESULTS" "$DOC" &&
 		say "wrote ${DOC#"$ROOT"/}"
+	python3 "$ROOT/tests/vm/gen-threat-model.py" "$LOGDIR" "$ROOT/docs/threat-model.md" &&
+		say "wrote docs/threat-model.md"
 }
 
 main() {

@@ -1,0 +1,29 @@
+# Benchmark binaries (bench/*.c -> $(OUTPUT)/bench/*); included from the top-level Makefile.
+# Assumes OUTPUT and CFLAGS are set by the includer; only mapfill needs libbpf.
+
+BENCH_DIR := $(OUTPUT)/bench
+BENCH_BINS := $(addprefix $(BENCH_DIR)/,open_close syscalls mkfiles runas mapfill)
+# The includer's CFLAGS win; the default is the project's warning set.
+BENCH_CFLAGS := $(if $(CFLAGS),$(CFLAGS),-O2 -std=gnu11 -Wall -Wextra -Werror)
+BENCH_LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+BENCH_LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null)
+
+.PHONY: bench-bins bench bench-smoke
+bench-bins: $(BENCH_BINS)
+
+$(BENCH_DIR):
+	mkdir -p $@
+
+$(BENCH_DIR)/open_close $(BENCH_DIR)/syscalls $(BENCH_DIR)/mkfiles $(BENCH_DIR)/runas: $(BENCH_DIR)/%: bench/%.c bench/bench.h | $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BENCH_DIR)/mapfill: bench/mapfill.c bench/bench.h bpf/inodeguard.h | $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_LIBBPF_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_LIBBPF_LIBS)
+
+# Full host run: results TSV, docs/performance.md and docs/perf-open.png.
+bench: bench-bins $(OUTPUT)/inodeguard
+	bench/run.sh
+
+# CI: tiny sizes, checks only that everything runs and writes the TSV.
+bench-smoke: bench-bins $(OUTPUT)/inodeguard
+	bench/run.sh --smoke

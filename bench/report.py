@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh result TSVs into docs/performance.md and the gnuplot figure docs/perf-open.png."""
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# The targets the issue sets; the doc reports each as met or missed.
+TARGET_OPEN_OVERHEAD = 0.03
+TARGET_PROG_NS = 60.0
+TARGET_LOAD_S = 1.0
+TARGET_RSS = 8 * 1024 * 1024
+MICRO = ("open_close", "stat", "read")
+BACKEND_ORDER = {"lsm": 0, "fmodret": 1, "tracepoint": 2}
+
+
+class Results:
+    """One TSV: sample rows plus the median rows run.sh appended."""
+
+    def __init__(self, path):
+        self.path = path
+        self.header = []
+        self.rows = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line.startswith("#"):
+                    self.header.append(line.lstrip("# "))
+                    continue
+                cols = line.split("\t")
+                if len(cols) != 9 or cols[0] == "backend":
+                    continue
+                self.rows.append(dict(zip(
+                    ("backend", "bench", "config", "entries", "target", "round", "metric", "value", "unit"),
+                    cols)))
+        self.within_boot = any("within-boot" in h for h in self.header)
+        self.med = {}
+        for r in self.rows:
+            if r["round"] == "median":
+                self.med[(r["backend"], r["bench"], r["config"], r["entries"], r["target"], r["metric"])] = float(r["value"])
+
+    def get(self, *key):
+        return self.med.get(tuple(str(k) for k in key))
+
+    def backends(self):
+        bs = {r["backend"] for r in self.rows if r["backend"] not in ("env",)
+              and r["bench"] != "env"}
+        return sorted(bs, key=lambda b: (BACKEND_ORDER.get(b, 9), b))
+
+    def env(self, config):
+        for r in self.rows:
+            if r["bench"] == "env" and r["config"] == config and r["round"] == "1":
+                return r["value"]
+        return None
+
+    def unavailable(self):
+        return [(r["backend"], r["value"]) for r in self.rows
+                if r["bench"] == "env" and r["config"] == "probe" and r["value"].startswith("no")]
+
+    def levels(self, backend):
+        return sorted({int(r["entries"]) for r in self.rows if r["backend"] == backend
+                       and r["bench"] == "open_close" and r["config"] == "ig"})
+
+    def samples(self, backend, bench, config, metric):
+        return [r for r in self.rows if r["backend"] == backend and r["bench"] == bench
+                and r["config"] == config and r["metric"] == metric and r["round"] != "median"]
+
+
+def fmt_ns(v):
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def fmt_ratio(v):
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def fmt_pct(v):
+    return "n/a" if v is None else f"{(v - 1) * 100:+.1f} %"
+
+
+def fmt_bytes(v):
+    if v is None:
+        return "n/a"
+    if v >= 1 << 20:
+        return f"{v / (1 << 20):.1f} MiB"
+    if v >= 1 << 10:
+        return f"{v / (1 << 10):.0f} KiB"
+    return f"{v:.0f} B"
+
+
+def fmt_s(v):
+    return "n/a" if v is None else (f"{v:.3f} s" if v < 10 else f"{v:.1f} s")
+
+
+def rounds_of(res, backend):
+    return len({r["round"] for r in res.rows if r["backend"] == backend and r["bench"] == "open_close"
+                and r["config"] == "baseline" and r["round"] != "median"})
+
+
+def prog_table(res, backend, entries):
+    """{workload: {prog: (runs_per_op, run_ns)}} from the median rows."""
+    out = collections.defaultdict(dict)
+    for (b, bench, cfg, ent, tgt, metric), v in res.med.items():
+        if b == backend and bench == "prog" and ent == str(entries) and metric == "runs_per_op":
+            out[cfg][tgt] = (v, res.get(b, "prog", cfg, ent, tgt, "run_ns"))
+    return out
+
+
+def targets(res, backend, lines):
+    """The five targets of the issue, each met or missed, with the measured cause."""
+    lv = res.levels(backend)
+    top = lv[-1] if lv else None
+    rows = []
+    # 1. open+close overhead at the largest map.
+    r_un = res.get(backend, "open_close", "ig", top, "unprot", "ratio")
+    r_au = res.get(backend, "open_close", "ig", top, "audit", "ratio")
+    base = res.get(backend, "open_close", "baseline", 0, "file", "ns_per_op")
+    ig_un = res.get(backend, "open_close", "ig", top, "unprot", "ns_per_op")
+    progs = prog_table(res, backend, top)
+    bpf_per_open = sum((rpo * (ns or 0)) for rpo, ns in progs.get("open_unprot", {}).values())
+    if r_un is not None:
+        over = r_un - 1
+        verdict = "met" if over <= TARGET_OPEN_OVERHEAD else \
+            f"missed by {(over - TARGET_OPEN_OVERHEAD) * 100:.1f} points"
+        r_first = res.get(backend, "open_close", "ig", lv[0], "unprot", "ratio")
+        delta = (ig_un or 0) - (base or 0)
+        cause = (f"open+close costs {fmt_ns(base)} ns without the tool and {fmt_ns(ig_un)} ns with it "
+                 f"({'+' if delta >= 0 else '−'}{fmt_ns(abs(delta))} ns); the programs' own run time accounts for "
+                 f"{bpf_per_open:.0f} ns per open (run_ns × runs/op below), the rest is the hook dispatch "
+                 f"(tracepoint/trampoline entry) and noise. The map size matters little: overhead is "
+                 f"{fmt_pct(r_first)} at {lv[0]:,} entries and {fmt_pct(r_un)} at {top:,} "
+                 f"(hash lookup is O(1); a larger table only costs cache misses).")
+        noise = [abs(v - 1) for k, v in res.med.items() if k[0] == backend and k[1] == "stat"
+                 and k[5] == "ratio"]
+        if noise:
+            cause += (f" Noise floor of this run: stat(), which no tracepoint program hooks, moves by up to "
+                      f"{max(noise) * 100:.0f} % between configurations (nothing else is stopped during a run), so "
+                      f"differences of that size are not resolved.")
+        if r_au is not None:
+            cause += (f" A file protected at audit costs {fmt_pct(r_au)}: each open builds an event "
+                      f"and the daemon, on the same 2 CPUs, formats it.")
+        rows.append(("open+close overhead ≤ 3 % at " + f"{top:,} entries",
+                     f"{fmt_pct(r_un)} unprotected file; {fmt_pct(r_au)} file at audit", verdict, cause))
+    # 2. per-invocation program time.
+    worst = None
+    for wl in ("open_unprot", "open_audit", "read_audit", "stat_unprot"):
+        for prog, (rpo, ns) in progs.get(wl, {}).items():
+            if ns is not None and rpo >= 0.5 and (worst is None or ns > worst[0]):
+                worst = (ns, prog, wl)
+    if worst:
+        un = [ns for rpo, ns in progs.get("open_unprot", {}).values() if ns is not None and rpo >= 0.5]
+        verdict = "met" if worst[0] <= TARGET_PROG_NS else f"missed by {worst[0] - TARGET_PROG_NS:.0f} ns"
+        cause = (f"slowest: {worst[1]} at {worst[0]:.0f} ns per run during {worst[2]}; "
+                 f"on an unprotected file the programs take {', '.join(f'{x:.0f}' for x in un) or 'n/a'} ns. ")
+        au = progs.get("open_audit", {})
+        if au:
+            cause += ("On a protected file the run also reserves, fills and submits a ring-buffer event "
+                      "(the submit wakes the reader), which accounts for the difference between the two. ")
+        cause += ("run_time_ns is measured with kernel.bpf_stats_enabled=1, whose accounting (a clock read "
+                  "before and after each run plus a per-CPU counter update) is inside the figure. ")
+        if base is not None and ig_un is not None and un:
+            e2e = ig_un - base
+            cause += (f"Cross-check without statistics: the whole tool adds {e2e:+.0f} ns to an open+close of an "
+                      f"unprotected file (open cost table), against {sum(un):.0f} ns of program time claimed by "
+                      "the statistics" + ("; the statistics overstate the program's cost on this VM." if e2e < sum(un)
+                                          else "; the program time is the bulk of the overhead."))
+        rows.append(("BPF program run time ≤ 60 ns per invocation",
+                     f"{worst[0]:.0f} ns worst ({worst[1]}, {worst[2]})", verdict, cause))
+    # 3. loading 1,000,000 entries.
+    load_n = sorted({int(r["entries"]) for r in res.rows if r["backend"] == backend and r["bench"] == "load"})
+    fill = [(k, v) for k, v in res.med.items() if k[0] == backend and k[1] == "fill_total"
+            and k[2] != "delete" and k[5] == "time"]
+    parts, worst_load = [], None
+    cause = ""
+    if fill:
+        (k, v), = fill[:1]
+        parts.append(f"batched map fill of {int(k[3]):,} keys {fmt_s(v)} ({k[2]})")
+        worst_load = v
+        cause += f"The kernel side alone (bpf_map_update_batch) needs {v * 1e9 / int(k[3]):.0f} ns per key. "
+    if load_n:
+        n = load_n[-1]
+        ready = res.get(backend, "load", "conf", n, "ready", "time")
+        floor = res.get(backend, "load", "openlist", n, "files", "time")
+        if ready is not None:
+            parts.append(f"the tool reading a config of {n:,} real files {fmt_s(ready)} to ready")
+            worst_load = max(worst_load or 0, ready)
+        start1 = res.get(backend, "start", "conf", 1, "ready", "time") or 0
+        if ready is not None:
+            cause += (f"Start-up with one file takes {fmt_s(start1)}. The tool learns each file's key from the "
+                      f"kernel: {(ready - start1) * 1e6 / n:.1f} µs per file beyond start-up, "
+                      f"of which merely opening and closing the file costs {(floor or 0) * 1e6 / n:.1f} µs "
+                      f"(open+close of every listed path, measured alone); the rest is the "
+                      f"per-file learn round trip and startup (BPF load and attach). ")
+            if n < 1_000_000:
+                cause += f"Measured at {n:,} files; scale linearly for 1,000,000. "
+    timeouts = [r for r in res.rows if r["backend"] == backend and r["bench"] == "load"
+                and r["metric"] == "timeout"]
+    if timeouts:
+        t = timeouts[0]
+        parts.append(f"the tool reading a config of {int(t['entries']):,} real files did not reach ready: "
+                     f"{t['value'].split(':')[0]}")
+        cause += f"Tool load: {t['value']}. "
+        worst_load = float("inf")
+    if parts:
+        verdict = "met" if worst_load is not None and worst_load < TARGET_LOAD_S else \
+            ("missed (tool load did not finish)" if worst_load == float("inf") else
+             f"missed by {worst_load - TARGET_LOAD_S:.2f} s")
+        rows.append(("1,000,000 entries loaded in < 1 s", "; ".join(parts), verdict, cause.strip()))
+    # 4. daemon RSS: the steady state is the target; the start-up peak is reported beside it.
+    rss = res.get(backend, "mem", "ig", top, "daemon", "VmRSS")
+    hwm = res.get(backend, "mem", "ig", top, "daemon", "VmHWM")
+    hwm_load = res.get(backend, "mem", "load", load_n[-1], "daemon", "VmHWM") if load_n else None
+    if rss is not None:
+        verdict = "met" if rss < TARGET_RSS else f"missed by {fmt_bytes(rss - TARGET_RSS)}"
+        peak = max(hwm or 0, hwm_load or 0)
+        if peak >= TARGET_RSS:
+            verdict += f" (steady state); the peak misses by {fmt_bytes(peak - TARGET_RSS)}"
+        brk = sorted(((v, k[4]) for k, v in res.med.items() if k[0] == backend and k[1] == "rss"
+                      and k[3] == str(top)), reverse=True)
+        cause = "resident memory at steady state: " + ", ".join(f"{c} {fmt_bytes(v)}" for v, c in brk) + ". "
+        if hwm is not None:
+            btf = res.env("btf")
+            cause += (f"The peak (VmHWM) is already {fmt_bytes(hwm)} with one real file, so it comes from "
+                      f"start-up, not from the entries: loading the BPF object makes libbpf read and index the "
+                      f"kernel's BTF for CO-RE" + (f" (/sys/kernel/btf/vmlinux is {fmt_bytes(float(btf))} here)"
+                                                   if btf and btf.isdigit() else "") +
+                      ", freed after load but counted in the high-water mark. ")
+        if hwm_load:
+            cause += (f"Loading {load_n[-1]:,} files from a config peaks at {fmt_bytes(hwm_load)}. ")
+        cause += "The protected map itself lives in kernel memory (see Scale and memory), not in the RSS."
+        rows.append(("daemon RSS < 8 MiB",
+                     f"VmRSS {fmt_bytes(rss)} at {top:,} entries; VmHWM {fmt_bytes(hwm)}" +
+                     (f", {fmt_bytes(hwm_load)} loading {load_n[-1]:,} files" if hwm_load else ""),
+                     verdict, cause))
+    # 5. nothing attached outside the hooked syscall family.
+    gp = progs.get("getppid", {})
+    if gp:
+        outside = [(p, rpo) for p, (rpo, _) in gp.items() if rpo >= 0.5]
+        verdict = "met" if not outside else "missed"
+        cause = ("getppid() (no backend hooks it) ran " +
+                 (", ".join(f"{p} {rpo:.2f}×" for p, rpo in outside) + " per call: attached to every syscall"
+                  if outside else "no program (every runs/op < 0.5)") + ". ")
+        st = progs.get("stat_unprot", {})
+        ran = [p for p, (rpo, _) in st.items() if rpo >= 0.5]
+        cause += "stat() ran " + (", ".join(ran) if ran else "no program") + "."
+        rows.append(("no program attached outside the hooked syscall family",
+                     f"{len(outside)} of {len(gp)} programs run on getppid()", verdict, cause))
+    lines.append(f"### Targets — backend `{backend}`\n")
+    lines.append("| target | measured | verdict | measured cause |")
+    lines.append("|---|---|---|---|")
+    for t in rows:
+        lines.append("| " + " | ".join(t) + " |")
+    lines.append("")
+
+
+def micro_tables(res, backend, lines):
+    lv = res.levels(backend)
+    for bench, title in (("open_close", "open()+close()"), ("stat", "stat()"),
+                         ("read", "read() on an open fd (pread of 64 bytes)")):
+        base = res.get(backend, bench, "baseline", 0, "file", "ns_per_op")
+        lines.append(f"**{title}**, backend `{backend}` — ns/op, median of {rounds_of(res, backend)} rounds; "
+                     "ratio = median over rounds of (config ÷ baseline of the same round).\n")
+        lines.append("| protected entries | measured file | ns/op | ratio | overhead |")
+        lines.append("|---:|---|---:|---:|---:|")
+        lines.append(f"| no inodeguard | — | {fmt_ns(base)} | 1.000 | — |")
+        for n in lv:
+            for tgt, label in (("unprot", "unprotected"), ("audit", "protected, audit")):
+                v = res.get(backend, bench, "ig", n, tgt, "ns_per_op")
+                r = res.get(backend, bench, "ig", n, tgt, "ratio")
+                lines.append(f"| {n:,} | {label} | {fmt_ns(v)} | {fmt_ratio(r)} | {fmt_pct(r)} |")
+        lines.append("")
+
+
+def prog_section(res, backend, lines):
+    lv = res.levels(backend)
+    if not lv:
+        return
+    progs = prog_table(res, backend, lv[-1])
+    if not progs:
+        return
+    lines.append(f"**Per-program cost**, backend `{backend}`, {lv[-1]:,} entries: run_time_ns ÷ run_cnt "
+                 "deltas over each workload (kernel.bpf_stats_enabled=1 only for this part, then restored); "
+                 "runs/op = invocations per syscall of the workload. Median of 3.\n")
+    lines.append("| workload | program | runs/op | ns per run |")
+    lines.append("|---|---|---:|---:|")
+    for wl in ("open_unprot", "open_audit", "stat_unprot", "read_audit", "getppid"):
+        for p, (rpo, ns) in sorted(progs.get(wl, {}).items()):
+            if rpo < 0.005 and ns is None:
+                continue
+            lines.append(f"| {wl} | {p} | {rpo:.2f} | {'—' if ns is None else f'{ns:.0f}'} |")
+    lines.append("")
+    att = [r for r in res.rows if r["backend"] == backend and r["bench"] == "attach"]
+    if att:
+        lines.append("Attach points (bpftool):\n")
+        for r in att:
+            lines.append(f"- `{r['target']}`: {r['value']}")
+        lines.append("")
+
+
+def macro_section(res, backend, lines):
+    base = res.get(backend, "tar", "baseline", 0, "tree", "wall")
+    if base is None:
+        return
+    lines.append(f"**Macro workload**, backend `{backend}`: `tar -cf - TREE | cat >/dev/null` over a tmpfs copy "
+                 "of /usr/include, as an unprivileged user.\n")
+    lines.append("| configuration | wall time | ratio |")
+    lines.append("|---|---:|---:|")
+    lines.append(f"| no inodeguard | {fmt_s(base)} | 1.000 |")
+    for (b, bench, cfg, ent, tgt, metric), v in sorted(res.med.items()):
+        if b == backend and bench == "tar" and cfg != "baseline" and metric == "wall":
+            r = res.get(b, bench, cfg, ent, tgt, "ratio")
+            label = (f"inodeguard, {int(ent):,} synthetic entries, tree unprotected" if cfg == "ig" else
+                     f"inodeguard, every file of the tree protected at audit ({int(ent):,} entries)")
+            lines.append(f"| {label} | {fmt_s(v)} | {fmt_ratio(r)} ({fmt_pct(r)}) |")
+    lines.append("")
+
+
+def scale_section(res, backend, lines):
+    lines.append(f"**Scale and memory**, backend `{backend}`.\n")
+    lines.append("| measurement | entries | value |")
+    lines.append("|---|---:|---:|")
+    for (b, bench, cfg, ent, tgt, metric), v in sorted(res.med.items(), key=lambda kv: (kv[0][1], int(kv[0][3]))):
+        if b != backend:
+            continue
+        n = int(ent)
+        if bench == "fill_total" and metric == "time":
+            what = "delete" if cfg == "delete" else f"insert ({cfg})"
+            lines.append(f"| map fill from user space, {what}, one call sequence | {n:,} | {fmt_s(v)} "
+                         f"({v * 1e9 / n:.0f} ns/key) |")
+        elif bench == "fill" and metric == "time":
+            lines.append(f"| incremental batched fill, step {tgt} | {n:,} | {fmt_s(v)} |")
+        elif bench == "load" and metric == "time":
+            what = "tool start to ready line, config of real files" if cfg == "conf" else \
+                "open+close of every listed file (floor)"
+            lines.append(f"| {what} | {n:,} | {fmt_s(v)} |")
+        elif bench == "start" and metric == "time":
+            lines.append(f"| tool start to ready line, one file | {n:,} | {fmt_s(v)} |")
+        elif bench == "mem":
+            where = {"ig": "steady state", "load": "after loading the config",
+                     "fill_total": "after batched fill"}.get(cfg, cfg)
+            lines.append(f"| {tgt} {metric} ({where}) | {n:,} | {fmt_bytes(v)} |")
+    lines.append("")
+
+
+def vm_section(results, lines):
+    wb = [r for r in results if r.within_boot]
+    if not wb:
+        return
+    lines.append("## Inside VM guests (within-boot ratios)\n")
+    lines.append("Absolute times under emulation mean nothing, so guests report only ratios to a baseline "
+                 "measured in the same boot.\n")
+    for res in wb:
+        for b in res.backends():
+            lines.append(f"**{b}** ({os.path.basename(res.path)}; {res.header[0] if res.header else ''})\n")
+            lines.append("| bench | entries | file | ratio |")
+            lines.append("|---|---:|---|---:|")
+            for (bb, bench, cfg, ent, tgt, metric), v in sorted(res.med.items()):
+                if bb == b and metric == "ratio":
+                    lines.append(f"| {bench} ({cfg}) | {int(ent):,} | {tgt} | {v:.3f} ({fmt_pct(v)}) |")
+            lines.append("")
+
+
+def plot(results, png):
+    """ns/op (host) and overhead ratio (every backend) against protected entries."""
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print("report: gnuplot missing, no plot", file=sys.stderr)
+        return False
+    host = [r for r in results if not r.within_boot]
+    series_abs, series_ratio = [], []
+    with tempfile.TemporaryDirectory() as d:
+        for res in results:
+            for b in res.backends():
+                lv = res.levels(b)
+                if not lv:
+                    continue
+                tag = b + (" (VM)" if res.within_boot else "")
+                fr = os.path.join(d, f"r-{len(series_ratio)}.dat")
+                with open(fr, "w") as f:
+                    for n in lv:
+                        f.write(f"{n} {res.get(b, 'open_close', 'ig', n, 'unprot', 'ratio') or 'NaN'} "
+                                f"{res.get(b, 'open_close', 'ig', n, 'audit', 'ratio') or 'NaN'}\n")
+                series_ratio.append((fr, tag))
+                if res in host:
+                    fa = os.path.join(d, f"a-{len(series_abs)}.dat")
+                    base = res.get(b, "open_close", "baseline", 0, "file", "ns_per_op")
+                    with open(fa, "w") as f:
+                        for n in lv:
+                            f.write(f"{n} {res.get(b, 'open_close', 'ig', n, 'unprot', 'ns_per_op') or 'NaN'} "
+                                    f"{res.get(b, 'open_close', 'ig', n, 'audit', 'ns_per_op') or 'NaN'} "
+                                    f"{base or 'NaN'}\n")
+                    series_abs.append((fa, tag))
+        if not series_ratio:
+            return False
+        script = [f"set terminal pngcairo size 1100,{480 if not series_abs else 900} font ',10'",
+                  f"set output '{png}'", "set logscale x", "set grid", "set key outside right top",
+                  "set xlabel 'protected entries'", "set format x '10^{%L}'"]
+        if series_abs:
+            script.append("set multiplot layout 2,1")
+            script += ["set title 'open()+close(), host: ns/op (median)'", "set ylabel 'ns/op'"]
+            cmds = []
+            for i, (f, tag) in enumerate(series_abs):
+                c = i + 1
+                cmds.append(f"'{f}' u 1:2 w lp lc {c} pt 7 lw 2 t '{tag}: unprotected file'")
+                cmds.append(f"'{f}' u 1:3 w lp lc {c} pt 6 dt 2 t '{tag}: file at audit'")
+                cmds.append(f"'{f}' u 1:4 w l lc {c} dt 3 t '{tag}: no inodeguard'")
+            script.append("plot " + ", ".join(cmds))
+        script += ["set title 'open()+close(): ratio to baseline of the same run'", "set ylabel 'ratio'"]
+        cmds = [f"'{f}' u 1:2 w lp lc {i + 1} pt 7 lw 2 t '{tag}: unprotected'"
+                for i, (f, tag) in enumerate(series_ratio)]
+        cmds.append("1.03 w l lc rgb 'red' dt 2 t '3 % target'")
+        script.append("plot " + ", ".join(cmds))
+        if series_abs:
+            script.append("unset multiplot")
+        subprocess.run([gp], input="\n".join(script) + "\n", text=True, check=True)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--png", required=True)
+    ap.add_argument("tsv", nargs="+")
+    a = ap.parse_args()
+    results = [Results(p) for p in a.tsv]
+    host = [r for r in results if not r.within_boot]
+    lines = ["# Performance", "",
+             "<!-- Generated by bench/report.py from bench/run.sh results: do not edit by hand. -->", "",
+             "Regenerate this page and `docs/perf-open.png` with **`make bench`** (root; about 15 minutes on "
+             "the 2-CPU host, plus the 1,000,000-file load test). `bench/run.sh --smoke` is the CI variant: tiny sizes, no timing verdicts.", ""]
+    for res in host:
+        lines.append(f"Run: {res.header[0] if res.header else res.path}. CPU: {res.env('host')}; "
+                     f"active LSMs: {res.env('lsm')}.")
+        un = res.unavailable()
+        if un:
+            lines.append("Backends that could not run here (measured in the VM matrix instead): " +
+                         "; ".join(f"`{b}` ({why})" for b, why in un) + ".")
+        lines.append("")
+    lines.append("## Targets\n")
+    for res in host:
+        for b in res.backends():
+            targets(res, b, lines)
+    lines.append("## Open cost and other syscalls\n")
+    for res in host:
+        for b in res.backends():
+            micro_tables(res, b, lines)
+    lines.append("![open()+close() cost against protected entries](perf-open.png)\n")
+    lines.append("## Per-program cost\n")
+    for res in host:
+        for b in res.backends():
+            prog_section(res, b, lines)
+    lines.append("## Macro workload\n")
+    for res in host:
+        for b in res.backends():
+            macro_section(res, b, lines)
+    lines.append("## Scale and memory\n")
+    for res in host:
+        for b in res.backends():
+            scale_section(res, b, lines)
+    vm_section(results, lines)
+    lines += [
+        "## Method", "",
+        "- Microbenchmarks (`bench/open_close.c`, `bench/syscalls.c`) are plain C loops timed with "
+        "CLOCK_MONOTONIC; each run does 5 reps of 50,000 operations after a warm-up and reports the "
+        "median rep. They run as uid 65534 because root is exempt by default, pinned to the last CPU, on "
+        "files in a tmpfs the script mounts under /run.",
+        "- Each round measures the baseline (no inodeguard) and then, with one tool instance, every "
+        "map size in ascending order (entries beyond the one real protected file are synthetic keys "
+        "with device major 4095, which no file has, inserted through the pin with "
+        "`bpf_map_update_batch`). Rounds alternate baseline and tool, so slow drift of this noisy "
+        "2-CPU machine hits both; ratios are taken within a round, then the median over rounds.",
+        "- Audit events are read by a consumer (`wc -l`) so that the ring buffer drains as in real use; "
+        "the event count is checked to prove the protected file really was protected.",
+        "- Per-program numbers come from `kernel.bpf_stats_enabled` (enabled only for that part and "
+        "restored after); they include the statistics' own clock reads.",
+        "- `stat()` is not hooked by any backend and `read()` only by the LSM/fmod_ret `file_permission` "
+        "hook, so their tracepoint overhead should be zero within noise.",
+        "- Benchmarks never fail on times; `bench/run.sh` fails only when something cannot run.",
+        ""]
+    with open(a.md, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    ok = plot(results, os.path.abspath(a.png))
+    print(f"report: wrote {a.md}" + (f" and {a.png}" if ok else ""), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
