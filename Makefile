@@ -49,16 +49,16 @@ deps:
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-# vmlinux.h is regenerated only when its content changes, so objects are
-# not rebuilt for nothing. VMLINUX_H=path uses a checked-in header instead.
+# vmlinux.h is regenerated when the running kernel's BTF is newer (a new
+# boot), and replaced only when its content changed, so objects are not
+# rebuilt for nothing. VMLINUX_H=path uses a header of your own instead.
 ifeq ($(VMLINUX_H),)
-$(OUTPUT)/vmlinux.h: | $(OUTPUT) deps
+$(OUTPUT)/vmlinux.h: $(wildcard $(VMLINUX_BTF)) | $(OUTPUT) deps
 	$(call msg,GEN,$@)
 	$(Q)if [ ! -r $(VMLINUX_BTF) ]; then \
 	  echo "inodeguard: $(VMLINUX_BTF) missing: this kernel has no BTF; build with VMLINUX_H=path/to/vmlinux.h" >&2; exit 1; fi
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-.PHONY: $(OUTPUT)/vmlinux.h
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; touch $@; else mv $@.tmp $@; fi
 else
 $(OUTPUT)/vmlinux.h: $(VMLINUX_H) | $(OUTPUT)
 	$(Q)cp $< $@
