@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the benchmark inside QEMU guests, one boot per backend (lsm on the
+# default Debian 6.12 list, fmodret with bpf left out of the LSM list), in
+# within-boot mode: only ratios measured in that boot are kept, since
+# absolute times under software emulation mean nothing. Each guest prints
+# its TSV between markers; this script saves it as build/bench/vm/B.tsv,
+# where bench/report.py picks it up. Needs a kernel fetched by the matrix
+# (make test-vm), and writes nothing if it cannot boot one.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/build/bench/vm
+ENV=$ROOT/build/kernels/6.12.env
+TIMEOUT=${IG_BENCH_VM_TIMEOUT:-900}
+
+log() { printf 'bench-vm: %s\n' "$*" >&2; }
+
+[ -f "$ENV" ] || { log "no kernel in build/kernels (run make test-vm once): skipped"; exit 0; }
+command -v vng >/dev/null || { log "vng missing (scripts/install-deps.sh vm): skipped"; exit 0; }
+# shellcheck disable=SC1090
+. "$ENV"
+mkdir -p "$OUT"
+
+# The guest sees the host's root read-only: results travel back on stdout.
+guest_cmd() {
+	local b=$1
+	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-3} --sizes 1,1000,100000 --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null 2>&1; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
+}
+
+run_backend() {
+	local b=$1 append=$2 log=$OUT/$1.log
+	local -a args=(--run "$VMLINUZ" --force-9p --memory 2G --disable-kvm)
+	[ -n "$append" ] && args+=(--append "$append")
+	log "$b: booting $KVER${append:+ ($append)}"
+	timeout -k 10 "$TIMEOUT" vng "${args[@]}" --exec "$(guest_cmd "$b")" 2>&1 | cat >"$log" || true
+	if grep -q '^IG-BENCH-END' "$log"; then
+		sed -n '/^IG-BENCH-BEGIN/,/^IG-BENCH-END/p' "$log" | sed '1d;$d' >"$OUT/$b.tsv"
+		log "$b: results in ${OUT#"$ROOT"/}/$b.tsv"
+	else
+		log "$b: no results (see ${log#"$ROOT"/})"
+	fi
+}
+
+run_backend lsm "" &
+run_backend fmodret "lsm=landlock,lockdown,yama,apparmor" &
+wait
