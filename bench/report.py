@@ -477,7 +477,11 @@ def main():
         "- Per-program numbers come from `kernel.bpf_stats_enabled` (enabled only for that part and "
         "restored after); they include the statistics' own clock reads.",
         "- `stat()` is not hooked by any backend and `read()` only by the LSM/fmod_ret `file_permission` "
-        "hook, so their tracepoint overhead should be zero within noise.",
+        "hook, so no tracepoint program runs for them. They are not entirely free on the tracepoint "
+        "backend all the same: attaching to any per-syscall tracepoint sets the syscall-tracepoint work "
+        "flag on every task, so every system call takes the slow exit path and passes the probe that "
+        "filters syscall events by number. That is the few-percent tax `read()` shows above; the lsm "
+        "and fmodret backends do not have it.",
         "- Benchmarks never fail on times; `bench/run.sh` fails only when something cannot run.",
         ""]
     with open(a.md, "w", encoding="utf-8") as f:
