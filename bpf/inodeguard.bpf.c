@@ -9,26 +9,120 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* ---- lsm: a hook's nonzero return denies; ret carries earlier verdicts ---- */
-
-SEC("lsm/file_open")
-int BPF_PROG(lsm_file_open, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_OPEN, &file->f_path, true);
+/*
+ * ---- lsm and fmodret ----
+ * An LSM program's nonzero return denies; an fmod_ret program's nonzero
+ * return skips security_*() and becomes its result. Both receive the
+ * verdict of earlier programs as ret, which follows the last argument, so
+ * every argument must be declared even when only one is read.
+ *
+ * IG_HOOK(hook, verdict, args...) emits both programs for a hook whose LSM
+ * hook and security_ function take the same arguments. Hooks whose
+ * arguments differ between the two are written out below the table.
+ */
+#define IG_HOOK(hook, verdict, ...)					\
+SEC("lsm/" #hook)							\
+int BPF_PROG(lsm_##hook, __VA_ARGS__, int ret)				\
+{									\
+	return ret ? ret : (verdict);					\
+}									\
+SEC("fmod_ret/security_" #hook)						\
+int BPF_PROG(fmr_##hook, __VA_ARGS__, int ret)				\
+{									\
+	return ret ? ret : (verdict);					\
 }
+
+/* The variant of a hook whose arguments changed across kernels; the
+ * loader keeps the one that matches the running kernel's BTF. */
+#define IG_HOOK_VARIANT(hook, variant, verdict, ...)			\
+SEC("lsm/" #hook)							\
+int BPF_PROG(lsm_##hook##_##variant, __VA_ARGS__, int ret)		\
+{									\
+	return ret ? ret : (verdict);					\
+}									\
+SEC("fmod_ret/security_" #hook)						\
+int BPF_PROG(fmr_##hook##_##variant, __VA_ARGS__, int ret)		\
+{									\
+	return ret ? ret : (verdict);					\
+}
+
+IG_HOOK(file_open,
+	ig_decide(file->f_inode, IG_OP_OPEN, &file->f_path, true),
+	struct file *file)
 
 /* Reads and writes through descriptors opened before protection began. */
-SEC("lsm/file_permission")
-int BPF_PROG(lsm_file_permission, struct file *file, int mask, int ret)
+IG_HOOK(file_permission,
+	ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, NULL, false),
+	struct file *file, int mask)
+
+/* Descriptors passed over unix sockets and taken with pidfd_getfd. */
+IG_HOOK(file_receive,
+	ig_decide(file->f_inode, IG_OP_RECEIVE, NULL, false),
+	struct file *file)
+
+IG_HOOK(inode_unlink,
+	ig_decide(ig_dentry_inode(dentry), IG_OP_UNLINK, NULL, false),
+	struct inode *dir, struct dentry *dentry)
+
+IG_HOOK(inode_link,
+	ig_decide(ig_dentry_inode(old_dentry), IG_OP_LINK, NULL, false),
+	struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry)
+
+/* chmod, chown, utimes and truncate. An idmap first argument appeared in
+ * security_inode_setattr() before it reached the LSM hook (6.8). */
+IG_HOOK(inode_setattr,
+	ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false),
+	struct dentry *dentry, struct iattr *attr)
+IG_HOOK_VARIANT(inode_setattr, idmap,
+	ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false),
+	void *idmap, struct dentry *dentry, struct iattr *attr)
+
+IG_HOOK(path_truncate,
+	ig_decide(ig_dentry_inode(path->dentry), IG_OP_TRUNCATE, NULL, false),
+	const struct path *path)
+
+/* ftruncate(2) on a descriptor; the hook exists from 6.2. */
+IG_HOOK(file_truncate,
+	ig_decide(file->f_inode, IG_OP_TRUNCATE, NULL, false),
+	struct file *file)
+
+/* The first argument is a user_namespace before 6.3 and an idmap after;
+ * only the dentry is read, so one program fits both. */
+IG_HOOK(inode_setxattr,
+	ig_decide(ig_dentry_inode(dentry), IG_OP_SETXATTR, NULL, false),
+	void *ns, struct dentry *dentry, const char *name, const void *value,
+	size_t size, int flags)
+
+IG_HOOK(inode_removexattr,
+	ig_decide(ig_dentry_inode(dentry), IG_OP_REMOVEXATTR, NULL, false),
+	void *ns, struct dentry *dentry, const char *name)
+
+/* Both ends: renaming the file away and renaming another file over it. */
+static __always_inline int ig_decide_rename(struct dentry *from, struct dentry *to)
 {
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ,
-			 NULL, false);
+	int ret = ig_decide(ig_dentry_inode(from), IG_OP_RENAME, NULL, false);
+
+	return ret ? ret : ig_decide(ig_dentry_inode(to), IG_OP_RENAME, NULL, false);
 }
 
+/* RENAME_EXCHANGE calls the LSM hook twice, ends swapped; the security_
+ * function once, with the flags. */
+SEC("lsm/inode_rename")
+int BPF_PROG(lsm_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	return ret ? ret : ig_decide_rename(old_dentry, new_dentry);
+}
+
+SEC("fmod_ret/security_inode_rename")
+int BPF_PROG(fmr_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags,
+	     int ret)
+{
+	return ret ? ret : ig_decide_rename(old_dentry, new_dentry);
+}
+
+/* The LSM hook also gets reqprot; file is NULL for anonymous mappings. */
 SEC("lsm/mmap_file")
 int BPF_PROG(lsm_mmap_file, struct file *file, unsigned long reqprot,
 	     unsigned long prot, unsigned long flags, int ret)
@@ -38,122 +132,6 @@ int BPF_PROG(lsm_mmap_file, struct file *file, unsigned long reqprot,
 	return ig_decide(file->f_inode, IG_OP_MMAP, NULL, false);
 }
 
-/* Descriptors passed over unix sockets and taken with pidfd_getfd. */
-SEC("lsm/file_receive")
-int BPF_PROG(lsm_file_receive, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_RECEIVE, NULL, false);
-}
-
-SEC("lsm/inode_unlink")
-int BPF_PROG(lsm_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_UNLINK, NULL, false);
-}
-
-/* Both ends: renaming the file away and renaming another file over it.
- * RENAME_EXCHANGE calls the hook twice with the ends swapped. */
-SEC("lsm/inode_rename")
-int BPF_PROG(lsm_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
-	     struct inode *new_dir, struct dentry *new_dentry, int ret)
-{
-	if (ret)
-		return ret;
-	ret = ig_decide(ig_dentry_inode(old_dentry), IG_OP_RENAME, NULL, false);
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(new_dentry), IG_OP_RENAME, NULL, false);
-}
-
-SEC("lsm/inode_link")
-int BPF_PROG(lsm_inode_link, struct dentry *old_dentry, struct inode *dir,
-	     struct dentry *new_dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(old_dentry), IG_OP_LINK, NULL, false);
-}
-
-/* inode_setattr gained an idmap first argument in 6.8; the loader keeps
- * whichever of these two matches the running kernel's BTF. */
-SEC("lsm/inode_setattr")
-int BPF_PROG(lsm_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false);
-}
-
-SEC("lsm/inode_setattr")
-int BPF_PROG(lsm_inode_setattr_idmap, void *idmap, struct dentry *dentry,
-	     struct iattr *attr, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false);
-}
-
-SEC("lsm/path_truncate")
-int BPF_PROG(lsm_path_truncate, const struct path *path, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(path->dentry), IG_OP_TRUNCATE, NULL, false);
-}
-
-/* ftruncate(2) on a descriptor; the hook exists from 6.2. */
-SEC("lsm/file_truncate")
-int BPF_PROG(lsm_file_truncate, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_TRUNCATE, NULL, false);
-}
-
-/* The first argument is a user_namespace before 6.3 and an idmap after;
- * only the dentry is read, so one program fits both. Every argument is
- * declared all the same: ret comes after the last one. */
-SEC("lsm/inode_setxattr")
-int BPF_PROG(lsm_inode_setxattr, void *ns, struct dentry *dentry, const char *name,
-	     const void *value, size_t size, int flags, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETXATTR, NULL, false);
-}
-
-SEC("lsm/inode_removexattr")
-int BPF_PROG(lsm_inode_removexattr, void *ns, struct dentry *dentry,
-	     const char *name, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_REMOVEXATTR, NULL, false);
-}
-
-/* ---- fmodret: a nonzero return skips security_*() and becomes its result ---- */
-
-SEC("fmod_ret/security_file_open")
-int BPF_PROG(fmr_file_open, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_OPEN, &file->f_path, true);
-}
-
-SEC("fmod_ret/security_file_permission")
-int BPF_PROG(fmr_file_permission, struct file *file, int mask, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ,
-			 NULL, false);
-}
-
 SEC("fmod_ret/security_mmap_file")
 int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 	     unsigned long flags, int ret)
@@ -161,98 +139,6 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 	if (ret || !file)
 		return ret;
 	return ig_decide(file->f_inode, IG_OP_MMAP, NULL, false);
-}
-
-SEC("fmod_ret/security_file_receive")
-int BPF_PROG(fmr_file_receive, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_RECEIVE, NULL, false);
-}
-
-SEC("fmod_ret/security_inode_unlink")
-int BPF_PROG(fmr_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_UNLINK, NULL, false);
-}
-
-/* security_inode_rename() is called once, even for RENAME_EXCHANGE. */
-SEC("fmod_ret/security_inode_rename")
-int BPF_PROG(fmr_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
-	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags,
-	     int ret)
-{
-	if (ret)
-		return ret;
-	ret = ig_decide(ig_dentry_inode(old_dentry), IG_OP_RENAME, NULL, false);
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(new_dentry), IG_OP_RENAME, NULL, false);
-}
-
-SEC("fmod_ret/security_inode_link")
-int BPF_PROG(fmr_inode_link, struct dentry *old_dentry, struct inode *dir,
-	     struct dentry *new_dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(old_dentry), IG_OP_LINK, NULL, false);
-}
-
-/* security_inode_setattr() took a namespace/idmap first argument earlier
- * than the LSM hook did; the loader picks by the function's BTF. */
-SEC("fmod_ret/security_inode_setattr")
-int BPF_PROG(fmr_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false);
-}
-
-SEC("fmod_ret/security_inode_setattr")
-int BPF_PROG(fmr_inode_setattr_idmap, void *idmap, struct dentry *dentry,
-	     struct iattr *attr, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false);
-}
-
-SEC("fmod_ret/security_path_truncate")
-int BPF_PROG(fmr_path_truncate, const struct path *path, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(path->dentry), IG_OP_TRUNCATE, NULL, false);
-}
-
-SEC("fmod_ret/security_file_truncate")
-int BPF_PROG(fmr_file_truncate, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(file->f_inode, IG_OP_TRUNCATE, NULL, false);
-}
-
-SEC("fmod_ret/security_inode_setxattr")
-int BPF_PROG(fmr_inode_setxattr, void *ns, struct dentry *dentry, const char *name,
-	     const void *value, size_t size, int flags, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_SETXATTR, NULL, false);
-}
-
-SEC("fmod_ret/security_inode_removexattr")
-int BPF_PROG(fmr_inode_removexattr, void *ns, struct dentry *dentry,
-	     const char *name, int ret)
-{
-	if (ret)
-		return ret;
-	return ig_decide(ig_dentry_inode(dentry), IG_OP_REMOVEXATTR, NULL, false);
 }
 
 /* ---- tracepoint: judge the file the syscall just installed ---- */

@@ -37,6 +37,14 @@ struct {
 } learn SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, IG_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} filter SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
@@ -62,6 +70,22 @@ static __always_inline void ig_key_of_inode(struct inode *inode, struct ig_key *
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	key->gen = BPF_CORE_READ(inode, i_generation);
 	key->ino = BPF_CORE_READ(inode, i_ino);
+}
+
+static __always_inline bool ig_may_be_protected(__u64 ino)
+{
+	__u32 bit = ig_filter_bit(ino), word = bit >> 6;
+	__u64 *w = bpf_map_lookup_elem(&filter, &word);
+
+	return w && (*w & (1ULL << (bit & 63)));
+}
+
+static __always_inline bool ig_learning(void)
+{
+	__u32 zero = 0;
+	struct ig_learn *l = bpf_map_lookup_elem(&learn, &zero);
+
+	return l && l->tgid && l->tgid == (__u32)(bpf_get_current_pid_tgid() >> 32);
 }
 
 /*
@@ -162,7 +186,7 @@ static __always_inline int ig_decide(struct inode *inode, __u32 op,
 {
 	struct ig_key key;
 
-	if (!inode)
+	if (!inode || (!ig_may_be_protected(inode->i_ino) && !ig_learning()))
 		return 0;
 	ig_key_of_inode(inode, &key, true);
 	return ig_decide_key(&key, op, path, with_path);
@@ -173,7 +197,7 @@ static __always_inline int ig_decide_untyped(struct inode *inode, __u32 op)
 {
 	struct ig_key key;
 
-	if (!inode)
+	if (!inode || (!ig_may_be_protected(BPF_CORE_READ(inode, i_ino)) && !ig_learning()))
 		return 0;
 	ig_key_of_inode(inode, &key, false);
 	return ig_decide_key(&key, op, NULL, false);

@@ -60,6 +60,21 @@ struct ig_key {
 	__u64 ino;
 };
 
+/*
+ * A one-sided filter in front of the protected map: one bit per hash of
+ * i_ino, set for every protected key and never cleared. A clear bit proves
+ * the inode is unprotected, so almost every open skips reading the device
+ * and generation and the hash lookup. 2^24 bits (2 MiB) keep false
+ * positives near 6 % at a million entries. Both sides use this one hash.
+ */
+#define IG_FILTER_BITS_LOG2 24
+#define IG_FILTER_WORDS (1u << (IG_FILTER_BITS_LOG2 - 6))
+
+static inline __u32 ig_filter_bit(__u64 ino)
+{
+	return (__u32)((ino * 0x9E3779B97F4A7C15ULL) >> (64 - IG_FILTER_BITS_LOG2));
+}
+
 struct ig_rule {
 	__u32 level; /* enum ig_level */
 	__u32 flags; /* reserved, 0 */

@@ -83,7 +83,7 @@ int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
 	struct ig_targets ts = {};
-	struct ig_maps maps = { -1, -1 };
+	struct ig_maps maps = { -1, -1, -1 };
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct ig_learner learner = {};
 	struct json *j = NULL;
@@ -184,7 +184,7 @@ static int unprotect_missing(const struct ig_maps *maps, const char *path)
 int cmd_unprotect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = { -1, -1 };
+	struct ig_maps maps = { -1, -1, -1 };
 	struct ig_learner learner = {};
 	struct json *j = NULL;
 	struct ig_target t;
@@ -262,7 +262,7 @@ static int list_one(const struct ig_key *k, const struct ig_rule *r,
 
 int cmd_list(int argc, char **argv)
 {
-	struct ig_maps maps = { -1, -1 };
+	struct ig_maps maps = { -1, -1, -1 };
 	struct json *j = NULL;
 	int opt, err;
 

@@ -142,6 +142,7 @@ static int learn_and_store(const struct ig_instance *inst, struct ig_targets *ts
 	struct ig_maps maps = {
 		.protected_fd = loader__protected_fd(inst),
 		.learn_fd = loader__learn_fd(inst),
+		.filter_fd = loader__filter_fd(inst),
 	};
 	struct ig_learner learner;
 	char why[256];

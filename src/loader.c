@@ -224,6 +224,11 @@ int loader__learn_fd(const struct ig_instance *inst)
 	return bpf_map__fd(inst->skel->maps.learn);
 }
 
+int loader__filter_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.filter);
+}
+
 int loader__ensure_bpffs(void)
 {
 	struct statfs sfs;
@@ -252,6 +257,8 @@ int loader__pin(struct ig_instance *inst)
 	err = bpf_map__pin(inst->skel->maps.protected, IG_PIN_PROTECTED);
 	if (!err)
 		err = bpf_map__pin(inst->skel->maps.learn, IG_PIN_LEARN);
+	if (!err)
+		err = bpf_map__pin(inst->skel->maps.filter, IG_PIN_FILTER);
 	if (err) {
 		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
 		loader__unpin();
@@ -265,6 +272,7 @@ void loader__unpin(void)
 {
 	unlink(IG_PIN_PROTECTED);
 	unlink(IG_PIN_LEARN);
+	unlink(IG_PIN_FILTER);
 	rmdir(IG_PIN_DIR);
 }
 

@@ -12,6 +12,7 @@
 #define IG_PIN_DIR "/sys/fs/bpf/inodeguard"
 #define IG_PIN_PROTECTED IG_PIN_DIR "/protected"
 #define IG_PIN_LEARN IG_PIN_DIR "/learn"
+#define IG_PIN_FILTER IG_PIN_DIR "/filter"
 #define IG_DEFAULT_CAPACITY 65536
 
 struct inodeguard_bpf;
@@ -34,6 +35,7 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 		 struct ig_instance *inst, char *why, size_t len);
 int loader__protected_fd(const struct ig_instance *inst);
 int loader__learn_fd(const struct ig_instance *inst);
+int loader__filter_fd(const struct ig_instance *inst);
 int loader__pin(struct ig_instance *inst);
 /* Removes the pins; also used to clear what a killed instance left. */
 void loader__unpin(void);

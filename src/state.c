@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "keys.h"
@@ -96,14 +97,15 @@ int state__open_pinned(struct ig_maps *m)
 	pid_t pid;
 	char backend[32];
 
-	m->protected_fd = m->learn_fd = -1;
+	m->protected_fd = m->learn_fd = m->filter_fd = -1;
 	if (state__running(&pid, backend, sizeof(backend))) {
 		p_err("no running inodeguard instance (start one with 'inodeguard run')");
 		return -ESRCH;
 	}
 	m->protected_fd = bpf_obj_get(IG_PIN_PROTECTED);
 	m->learn_fd = bpf_obj_get(IG_PIN_LEARN);
-	if (m->protected_fd < 0 || m->learn_fd < 0) {
+	m->filter_fd = bpf_obj_get(IG_PIN_FILTER);
+	if (m->protected_fd < 0 || m->learn_fd < 0 || m->filter_fd < 0) {
 		int err = -errno;
 
 		p_err("cannot open the running instance's maps under %s: %s",
@@ -120,7 +122,9 @@ void state__close(struct ig_maps *m)
 		close(m->protected_fd);
 	if (m->learn_fd >= 0)
 		close(m->learn_fd);
-	m->protected_fd = m->learn_fd = -1;
+	if (m->filter_fd >= 0)
+		close(m->filter_fd);
+	m->protected_fd = m->learn_fd = m->filter_fd = -1;
 }
 
 int state__learn_lock(void)
@@ -141,10 +145,33 @@ int state__learn_lock(void)
 	return fd;
 }
 
+/* Sets the filter bits of n keys through the map's mmap. A bit is set
+ * before its key is added, so the filter never hides a protected inode. */
+static int filter_set(int filter_fd, const struct ig_key *keys, size_t n)
+{
+	size_t len = (size_t)IG_FILTER_WORDS * sizeof(__u64), i;
+	__u64 *words;
+	__u32 bit;
+
+	words = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, filter_fd, 0);
+	if (words == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		bit = ig_filter_bit(keys[i].ino);
+		__atomic_fetch_or(&words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELEASE);
+	}
+	munmap(words, len);
+	return 0;
+}
+
 int state__add(const struct ig_maps *m, const struct ig_target *t)
 {
 	struct ig_rule rule, old;
-	int i;
+	int i, err;
+
+	err = filter_set(m->filter_fd, t->keys, t->nkeys);
+	if (err)
+		return err;
 
 	for (i = 0; i < t->nkeys; i++) {
 		rule.level = t->level;
@@ -227,7 +254,9 @@ int state__add_all(const struct ig_maps *m, const struct ig_targets *ts)
 		keys[u] = all[i].key;
 		rules[u++] = all[i].rule;
 	}
-	err = update_batch(m->protected_fd, keys, rules, u);
+	err = filter_set(m->filter_fd, keys, u);
+	if (!err)
+		err = update_batch(m->protected_fd, keys, rules, u);
 cleanup:
 	free(all);
 	free(keys);

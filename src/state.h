@@ -20,6 +20,7 @@
 struct ig_maps {
 	int protected_fd;
 	int learn_fd;
+	int filter_fd;
 };
 
 /* Takes the single-instance lock; a lock left by a killed instance is
