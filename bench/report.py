@@ -192,12 +192,12 @@ def targets(res, backend, lines):
             cause += (f"Start-up with one file takes {fmt_s(start1)}. The tool learns each file's key from the "
                       f"kernel: {(ready - start1) * 1e6 / n:.1f} µs per file beyond start-up, "
                       f"of which merely opening and closing the file costs {(floor or 0) * 1e6 / n:.1f} µs "
-                      f"(open+close of every listed path, measured alone). The rest is path walking: a "
-                      f"profile of a 100,000-file load puts the kernel's path lookup on top "
-                      f"(__d_lookup_rcu, link_path_walk, readlink), because each path is resolved "
-                      f"by realpath() one component at a time and then walked again by stat(), "
-                      f"statfs() and the learning open. Resolving through one O_PATH descriptor "
-                      f"would cut that to about two walks per file; not done yet. ")
+                      f"(open+close of every listed path, measured alone). The rest is mostly path "
+                      f"walking: each path is walked by an O_PATH open (then fstat, fstatfs and "
+                      f"its /proc name) and again by the learning open, whose tracepoint program "
+                      f"also runs; parsing, sorting and the batched map fill come last. Before this "
+                      f"resolve went through realpath(), stat() and statfs(), a profile had the "
+                      f"kernel's path lookup on top, and 100,000 files took 5.4 s instead of 3.8 s. ")
             if n < 1_000_000:
                 cause += f"Measured at {n:,} files; scale linearly for 1,000,000. "
     timeouts = [r for r in res.rows if r["backend"] == backend and r["bench"] == "load"
