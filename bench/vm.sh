@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/bench/vm
 ENV=$ROOT/build/kernels/6.12.env
-TIMEOUT=${IG_BENCH_VM_TIMEOUT:-900}
+TIMEOUT=${IG_BENCH_VM_TIMEOUT:-1200}
 
 log() { printf 'bench-vm: %s\n' "$*" >&2; }
 
@@ -23,7 +23,7 @@ mkdir -p "$OUT"
 # The guest sees the host's root read-only: results travel back on stdout.
 guest_cmd() {
 	local b=$1
-	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-3} --sizes 1,1000,100000 --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null 2>&1; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
+	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-1} --sizes ${IG_BENCH_VM_SIZES:-1,100000} --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
 }
 
 run_backend() {
