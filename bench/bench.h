@@ -64,4 +64,30 @@ static inline void bench_pin_cpu(long cpu)
 		fprintf(stderr, "warning: cannot pin to cpu %ld: %s\n", cpu, strerror(errno));
 }
 
+/* The loop knobs every microbenchmark takes. */
+struct bench_loop {
+	long iters, reps, warmup, uid, cpu;
+};
+
+/* Parses -n -r -w -u -C; returns optind, or calls usage() on anything else. */
+static inline int bench_parse_loop(int argc, char **argv, struct bench_loop *l,
+				   void (*usage)(void))
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:r:w:u:C:h")) != -1) {
+		switch (opt) {
+		case 'n': l->iters = bench_parse_long(optarg, "iterations"); break;
+		case 'r': l->reps = bench_parse_long(optarg, "reps"); break;
+		case 'w': l->warmup = bench_parse_long(optarg, "warmup"); break;
+		case 'u': l->uid = bench_parse_long(optarg, "uid"); break;
+		case 'C': l->cpu = bench_parse_long(optarg, "cpu"); break;
+		default: usage();
+		}
+	}
+	if (l->iters == 0)
+		usage();
+	return optind;
+}
+
 #endif /* IG_BENCH_H */

@@ -16,28 +16,18 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	long iters = 200000, reps = 5, warmup = 10000, uid = -1, cpu = -1;
+	struct bench_loop l = { .iters = 200000, .reps = 5, .warmup = 10000, .uid = -1, .cpu = -1 };
 	const char *path;
-	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:w:u:C:h")) != -1) {
-		switch (opt) {
-		case 'n': iters = bench_parse_long(optarg, "iterations"); break;
-		case 'r': reps = bench_parse_long(optarg, "reps"); break;
-		case 'w': warmup = bench_parse_long(optarg, "warmup"); break;
-		case 'u': uid = bench_parse_long(optarg, "uid"); break;
-		case 'C': cpu = bench_parse_long(optarg, "cpu"); break;
-		default: usage();
-		}
-	}
-	if (optind != argc - 1 || iters == 0)
+	optind = bench_parse_loop(argc, argv, &l, usage);
+	if (optind != argc - 1)
 		usage();
 	path = argv[optind];
-	bench_pin_cpu(cpu);
-	bench_drop_to(uid);
+	bench_pin_cpu(l.cpu);
+	bench_drop_to(l.uid);
 
 	/* Warm the dentry cache and the branch predictors before timing anything. */
-	for (long i = 0; i < warmup; i++) {
+	for (long i = 0; i < l.warmup; i++) {
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0) {
@@ -46,10 +36,10 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
-	for (long r = 0; r < reps; r++) {
+	for (long r = 0; r < l.reps; r++) {
 		uint64_t t0 = bench_now_ns(), t1;
 
-		for (long i = 0; i < iters; i++) {
+		for (long i = 0; i < l.iters; i++) {
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 			/* A failing open would time the error path: report it instead. */
@@ -60,7 +50,7 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 		t1 = bench_now_ns();
-		printf("%.1f\n", (double)(t1 - t0) / (double)iters);
+		printf("%.1f\n", (double)(t1 - t0) / (double)l.iters);
 	}
 	return 0;
 }

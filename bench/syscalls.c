@@ -76,27 +76,18 @@ static int openlist(const char *list)
 
 int main(int argc, char **argv)
 {
-	long iters = 200000, reps = 5, warmup = 10000, uid = -1, cpu = -1;
+	struct bench_loop l = { .iters = 200000, .reps = 5, .warmup = 10000, .uid = -1, .cpu = -1 };
 	const char *m, *path;
 	char buf[64];
-	int opt, mode, fd = -1;
+	int mode, fd = -1;
 
-	while ((opt = getopt(argc, argv, "n:r:w:u:C:h")) != -1) {
-		switch (opt) {
-		case 'n': iters = bench_parse_long(optarg, "iterations"); break;
-		case 'r': reps = bench_parse_long(optarg, "reps"); break;
-		case 'w': warmup = bench_parse_long(optarg, "warmup"); break;
-		case 'u': uid = bench_parse_long(optarg, "uid"); break;
-		case 'C': cpu = bench_parse_long(optarg, "cpu"); break;
-		default: usage();
-		}
-	}
-	if (optind != argc - 2 || iters == 0)
+	optind = bench_parse_loop(argc, argv, &l, usage);
+	if (optind != argc - 2)
 		usage();
 	m = argv[optind];
 	path = argv[optind + 1];
-	bench_pin_cpu(cpu);
-	bench_drop_to(uid);
+	bench_pin_cpu(l.cpu);
+	bench_drop_to(l.uid);
 
 	if (!strcmp(m, "openlist"))
 		return openlist(path);
@@ -116,23 +107,23 @@ int main(int argc, char **argv)
 		usage();
 	}
 
-	for (long i = 0; i < warmup; i++) {
+	for (long i = 0; i < l.warmup; i++) {
 		if (do_op(mode, path, fd, buf)) {
 			fprintf(stderr, "%s %s: %s\n", m, path, strerror(errno));
 			return 1;
 		}
 	}
-	for (long r = 0; r < reps; r++) {
+	for (long r = 0; r < l.reps; r++) {
 		uint64_t t0 = bench_now_ns(), t1;
 
-		for (long i = 0; i < iters; i++) {
+		for (long i = 0; i < l.iters; i++) {
 			if (do_op(mode, path, fd, buf)) {
 				fprintf(stderr, "%s %s: %s\n", m, path, strerror(errno));
 				return 1;
 			}
 		}
 		t1 = bench_now_ns();
-		printf("%.1f\n", (double)(t1 - t0) / (double)iters);
+		printf("%.1f\n", (double)(t1 - t0) / (double)l.iters);
 	}
 	if (fd >= 0)
 		close(fd);
