@@ -1,8 +1,9 @@
 # Benchmark binaries (bench/*.c -> $(OUTPUT)/bench/*); included from the top-level Makefile.
-# Assumes OUTPUT and CFLAGS are set by the includer; only mapfill needs libbpf.
+# Assumes OUTPUT, CFLAGS, CLANG, BPFTOOL and BPF_CFLAGS are set by the includer;
+# mapfill and nullprog need libbpf.
 
 BENCH_DIR := $(OUTPUT)/bench
-BENCH_BINS := $(addprefix $(BENCH_DIR)/,open_close syscalls mkfiles runas mapfill)
+BENCH_BINS := $(addprefix $(BENCH_DIR)/,open_close syscalls mkfiles runas mapfill nullprog)
 # The includer's CFLAGS win; the default is the project's warning set.
 BENCH_CFLAGS := $(if $(CFLAGS),$(CFLAGS),-O2 -std=gnu11 -Wall -Wextra -Werror)
 BENCH_LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
@@ -19,6 +20,16 @@ $(BENCH_DIR)/open_close $(BENCH_DIR)/syscalls $(BENCH_DIR)/mkfiles $(BENCH_DIR)/
 
 $(BENCH_DIR)/mapfill: bench/mapfill.c bench/bench.h bpf/inodeguard.h | $(BENCH_DIR)
 	$(CC) $(BENCH_CFLAGS) $(BENCH_LIBBPF_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_LIBBPF_LIBS)
+
+# The empty programs need no kernel types, so no vmlinux.h either.
+$(BENCH_DIR)/null.bpf.o: bench/null.bpf.c | $(BENCH_DIR)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/null.skel.h: $(BENCH_DIR)/null.bpf.o
+	$(BPFTOOL) gen skeleton $< name null_bpf > $@
+
+$(BENCH_DIR)/nullprog: bench/nullprog.c $(BENCH_DIR)/null.skel.h | $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_LIBBPF_CFLAGS) -I$(BENCH_DIR) -o $@ $< $(LDFLAGS) $(BENCH_LIBBPF_LIBS)
 
 # Full host run: results TSV, docs/performance.md and docs/perf-open.png.
 bench: bench-bins $(OUTPUT)/inodeguard

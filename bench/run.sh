@@ -123,7 +123,7 @@ if [ -n "$summarize_only" ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || die "needs root (it mounts a tmpfs and loads BPF through the tool)"
-for b in open_close syscalls mkfiles runas mapfill; do
+for b in open_close syscalls mkfiles runas mapfill nullprog; do
 	[ -x "$BB/$b" ] || die "$BB/$b missing: run 'make bench-bins' first"
 done
 if [ "$baseline_only" = 0 ] && [ ! -x "$IG" ]; then
@@ -139,6 +139,7 @@ cleanup() {
 	local rc=$?
 	set +e
 	[ -n "$TOOL_PID" ] && kill -TERM "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	[ -n "$NULL_PID" ] && kill -TERM "$NULL_PID" 2>/dev/null && wait "$NULL_PID" 2>/dev/null
 	[ -n "$stats_orig" ] && echo "$stats_orig" >/proc/sys/kernel/bpf_stats_enabled
 	if mountpoint -q "$scratch" 2>/dev/null; then umount "$scratch"; fi
 	rmdir "$scratch" 2>/dev/null
@@ -225,6 +226,32 @@ stop_tool() {
 	EVENTS=$(cat "$scratch/events" 2>/dev/null || echo 0)
 }
 
+# start_null BACKEND: an empty program on the backend's open hook (bench/null.bpf.c),
+# the dispatch floor; sets NULL_PID. A failure is recorded by the caller, not fatal.
+NULL_PID=''
+start_null() {
+	local out i
+	"$BB/nullprog" "$1" >"$scratch/null.out" 2>"$scratch/null.err" &
+	NULL_PID=$!
+	for i in $(seq 12000); do
+		slurp "$scratch/null.out" out
+		[ "$out" = $'ready\n' ] && return 0
+		kill -0 "$NULL_PID" 2>/dev/null || break
+		nap 0.005
+	done
+	kill -TERM "$NULL_PID" 2>/dev/null
+	wait "$NULL_PID" 2>/dev/null
+	NULL_PID=''
+	return 1
+}
+
+stop_null() {
+	[ -n "$NULL_PID" ] || return 0
+	kill -TERM "$NULL_PID"
+	wait "$NULL_PID" || true
+	NULL_PID=''
+}
+
 # --- measurements ---------------------------------------------------------------
 # micro BENCH PATH: median ns/op over the reps of one run.
 micro() {
@@ -296,12 +323,18 @@ smaps_sample() {
 	while read -r c v; do record "$1" rss "ig" "$2" "$c" 1 rss "$v" bytes; done
 }
 
-# prog_stats: "ID NAME RUN_TIME_NS RUN_CNT" for every program the daemon holds
-# (prog fds, or the programs behind its link fds). Two processes per
+# fdinfo_files: the descriptors of the tool and, while it runs, the null program.
+fdinfo_files() {
+	local pid
+	for pid in $TOOL_PID $NULL_PID; do printf '%s ' /proc/"$pid"/fdinfo/*; done
+}
+
+# prog_stats: "ID NAME RUN_TIME_NS RUN_CNT" for every program the daemon (and
+# the null program) holds (prog fds, or the programs behind its link fds). Two processes per
 # snapshot, whatever the number of programs.
 prog_stats() {
 	local ids
-	ids=$(awk '$1 == "prog_id:" {print $2}' /proc/"$TOOL_PID"/fdinfo/* 2>/dev/null | sort -nu | tr '\n' ' ')
+	ids=$(awk '$1 == "prog_id:" {print $2}' $(fdinfo_files) 2>/dev/null | sort -nu | tr '\n' ' ')
 	[ -n "$ids" ] || return 0
 	if [ "$have_bpftool" = 1 ]; then
 		bpftool prog show | awk -v ids=" $ids" '/^[0-9]+:/ {
@@ -315,7 +348,7 @@ prog_stats() {
 		# Without bpftool only prog fds carry the counters.
 		awk 'FNR == 1 {if (f) print id, "prog" id, t, c; f = 0; t = 0; c = 0}
 			$1 == "prog_id:" {id = $2} $1 == "run_time_ns:" {t = $2; f = 1} $1 == "run_cnt:" {c = $2}
-			END {if (f) print id, "prog" id, t, c}' /proc/"$TOOL_PID"/fdinfo/* 2>/dev/null | sort -k1,1n -u
+			END {if (f) print id, "prog" id, t, c}' $(fdinfo_files) 2>/dev/null | sort -k1,1n -u
 	fi
 }
 
@@ -394,6 +427,13 @@ run_backend() {
 		measure_file "$be" baseline 0 file "$scratch/f/unprot" "$r"
 		macro "$be" baseline 0 tree "$r"
 		[ "$baseline_only" = 1 ] && continue
+		# The floor: an empty program on the same hook, no map, no tool.
+		if start_null "$be"; then
+			measure_file "$be" null 0 file "$scratch/f/unprot" "$r"
+			stop_null
+		else
+			log "null program on $be did not attach: $(tail -1 "$scratch/null.err" 2>/dev/null)"
+		fi
 		start_tool "$be" "$scratch/conf.one" || die "backend $be failed to start"
 		record "$be" start conf 1 ready "$r" time "$READY_S" s
 		prev=1
@@ -426,7 +466,11 @@ run_backend() {
 	stats_orig=$(cat /proc/sys/kernel/bpf_stats_enabled)
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
 	[ -n "$(prog_stats)" ] || log "warning: no BPF programs found behind the daemon's fds"
+	# The empty program runs beside the tool's on the same hook: its
+	# run_ns is what the statistics report for doing nothing.
+	start_null "$be" || log "null program on $be did not attach: $(tail -1 "$scratch/null.err" 2>/dev/null)"
 	for rep in 1 2 3; do prog_cost "$be" "$max_level" "$rep"; done
+	stop_null
 	echo "$stats_orig" >/proc/sys/kernel/bpf_stats_enabled
 	stats_orig=''
 	attach_points | while read -r id name d; do record "$be" attach ig "$max_level" "$name" 1 point "$d" text; done

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Empty programs on the hooks inodeguard uses. Their run time is what
+ * kernel.bpf_stats_enabled reports for doing nothing, and the open cost with
+ * one of them attached is the hook's dispatch cost; both are floors that no
+ * protection logic can go below, measured in the same run as inodeguard.
+ */
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int null_tp(void *ctx)
+{
+	return 0;
+}
+
+SEC("lsm/file_open")
+int null_lsm(__u64 *ctx)
+{
+	return 0;
+}
+
+SEC("fmod_ret/security_file_open")
+int null_fmr(__u64 *ctx)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
