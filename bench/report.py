@@ -133,8 +133,15 @@ def targets(res, backend, lines):
                  f"(tracepoint/trampoline entry) and noise. The map size matters little: overhead is "
                  f"{fmt_pct(r_first)} at {lv[0]:,} entries and {fmt_pct(r_un)} at {top:,} "
                  f"(hash lookup is O(1); a larger table only costs cache misses).")
+        r_null = res.get(backend, "open_close", "null", 0, "file", "ratio")
+        if r_null is not None:
+            cause += (f" The floor, measured in the same rounds: an empty BPF program on the same hook, with no "
+                      f"map and no tool, already costs {fmt_pct(r_null)} per open+close, so "
+                      + ("the 3 % target is out of reach for any program on this hook; "
+                         if r_null - 1 > TARGET_OPEN_OVERHEAD else "")
+                      + f"inodeguard's own logic adds {fmt_pct(1 + r_un - r_null)} on top of it.")
         noise = [abs(v - 1) for k, v in res.med.items() if k[0] == backend and k[1] == "stat"
-                 and k[5] == "ratio"]
+                 and k[5] == "ratio" and k[2] != "null"]
         if noise:
             cause += (f" Noise floor of this run: stat(), which no tracepoint program hooks, moves by up to "
                       f"{max(noise) * 100:.0f} % between configurations (nothing else is stopped during a run), so "
@@ -148,10 +155,12 @@ def targets(res, backend, lines):
     worst = None
     for wl in ("open_unprot", "open_audit", "read_audit", "stat_unprot"):
         for prog, (rpo, ns) in progs.get(wl, {}).items():
-            if ns is not None and rpo >= 0.5 and (worst is None or ns > worst[0]):
+            if ns is not None and rpo >= 0.5 and not prog.startswith("null_") and (worst is None or ns > worst[0]):
                 worst = (ns, prog, wl)
+    null_ns = [ns for p, (rpo, ns) in progs.get("open_unprot", {}).items() if p.startswith("null_") and ns]
     if worst:
-        un = [ns for rpo, ns in progs.get("open_unprot", {}).values() if ns is not None and rpo >= 0.5]
+        un = [ns for p, (rpo, ns) in progs.get("open_unprot", {}).items()
+              if ns is not None and rpo >= 0.5 and not p.startswith("null_")]
         verdict = "met" if worst[0] <= TARGET_PROG_NS else f"missed by {worst[0] - TARGET_PROG_NS:.0f} ns"
         cause = (f"slowest: {worst[1]} at {worst[0]:.0f} ns per run during {worst[2]}; "
                  f"on an unprotected file the programs take {', '.join(f'{x:.0f}' for x in un) or 'n/a'} ns. ")
@@ -161,7 +170,15 @@ def targets(res, backend, lines):
                       "(the submit wakes the reader), which accounts for the difference between the two. ")
         cause += ("run_time_ns is measured with kernel.bpf_stats_enabled=1, whose accounting (a clock read "
                   "before and after each run plus a per-CPU counter update) is inside the figure. ")
-        if base is not None and ig_un is not None and un:
+        if null_ns and un:
+            cause += (f"An empty program attached beside it on the same hook reports {null_ns[0]:.0f} ns per run "
+                      f"under the same statistics, so the floor on this machine is "
+                      + ("already above the target" if null_ns[0] > TARGET_PROG_NS else "below the target")
+                      + f", and inodeguard's own work on an unprotected open is about {un[0] - null_ns[0]:.0f} ns "
+                      "(on the tracepoint path: the fd-table slot, the file's inode and its inode number, each "
+                      "through a probe-read helper because tracepoint arguments are not BTF-typed, then one "
+                      "filter-word lookup). ")
+        if base is not None and ig_un is not None and un and not null_ns:
             e2e = ig_un - base
             cause += (f"Cross-check without statistics: the whole tool adds {e2e:+.0f} ns to an open+close of an "
                       f"unprotected file (open cost table), against {sum(un):.0f} ns of program time claimed by "
@@ -270,6 +287,11 @@ def micro_tables(res, backend, lines):
         lines.append("| protected entries | measured file | ns/op | ratio | overhead |")
         lines.append("|---:|---|---:|---:|---:|")
         lines.append(f"| no inodeguard | — | {fmt_ns(base)} | 1.000 | — |")
+        nv = res.get(backend, bench, "null", 0, "file", "ns_per_op")
+        nr = res.get(backend, bench, "null", 0, "file", "ratio")
+        if nr is not None:
+            lines.append(f"| empty program on the same hook, no inodeguard (floor) | — | {fmt_ns(nv)} | "
+                         f"{fmt_ratio(nr)} | {fmt_pct(nr)} |")
         for n in lv:
             for tgt, label in (("unprot", "unprotected"), ("audit", "protected, audit")):
                 v = res.get(backend, bench, "ig", n, tgt, "ns_per_op")
@@ -288,13 +310,16 @@ def prog_section(res, backend, lines):
     lines.append(f"**Per-program cost**, backend `{backend}`, {lv[-1]:,} entries: run_time_ns ÷ run_cnt "
                  "deltas over each workload (kernel.bpf_stats_enabled=1 only for this part, then restored); "
                  "runs/op = invocations per syscall of the workload. Median of 3.\n")
-    lines.append("| workload | program | runs/op | ns per run |")
-    lines.append("|---|---|---:|---:|")
+    lines.append("| workload | program | runs/op | ns per run | ÷ empty program |")
+    lines.append("|---|---|---:|---:|---:|")
     for wl in ("open_unprot", "open_audit", "stat_unprot", "read_audit", "getppid"):
         for p, (rpo, ns) in sorted(progs.get(wl, {}).items()):
             if rpo < 0.005 and ns is None:
                 continue
-            lines.append(f"| {wl} | {p} | {rpo:.2f} | {'—' if ns is None else f'{ns:.0f}'} |")
+            rv = res.get(backend, "prog", wl, lv[-1], p, "run_vs_null")
+            label = f"{p} (empty, floor)" if p.startswith("null_") else p
+            lines.append(f"| {wl} | {label} | {rpo:.2f} | {'—' if ns is None else f'{ns:.0f}'} | "
+                         f"{'—' if rv is None else f'{rv:.2f}×'} |")
     lines.append("")
     att = [r for r in res.rows if r["backend"] == backend and r["bench"] == "attach"]
     if att:
@@ -354,16 +379,58 @@ def vm_section(results, lines):
     if not wb:
         return
     lines.append("## Inside VM guests (within-boot ratios)\n")
-    lines.append("Absolute times under emulation mean nothing, so guests report only ratios to a baseline "
-                 "measured in the same boot.\n")
+    lines.append("The `lsm` and `fmodret` backends cannot load on the host, so `bench/vm.sh` runs the same "
+                 "benchmark inside a Debian guest kernel under software emulation, one boot per backend. "
+                 "Absolute times under emulation mean nothing, so only ratios to a baseline measured in the "
+                 "same boot are kept (emulation slows the hook and the rest of the syscall alike, so a ratio "
+                 "is a fair if rough stand-in for native hardware).\n")
     for res in wb:
         for b in res.backends():
-            lines.append(f"**{b}** ({os.path.basename(res.path)}; {res.header[0] if res.header else ''})\n")
-            lines.append("| bench | entries | file | ratio |")
-            lines.append("|---|---:|---|---:|")
+            lv = res.levels(b)
+            if not lv:
+                continue
+            top = lv[-1]
+            lines.append(f"### Backend `{b}` (guest)\n")
+            lines.append(f"{res.header[0] if res.header else ''}; {rounds_of(res, b)} rounds, medians of the "
+                         f"per-round ratios.\n")
+            r_un = res.get(b, "open_close", "ig", top, "unprot", "ratio")
+            r_null = res.get(b, "open_close", "null", 0, "file", "ratio")
+            if r_un is not None:
+                over = r_un - 1
+                verdict = "met" if over <= TARGET_OPEN_OVERHEAD else \
+                    f"missed by {(over - TARGET_OPEN_OVERHEAD) * 100:.1f} points"
+                lines.append(f"Target open+close overhead ≤ 3 % at {top:,} entries: {fmt_pct(r_un)}, **{verdict}**" +
+                             (f"; an empty program on the same hook costs {fmt_pct(r_null)}." if r_null else ".") +
+                             "\n")
+            lines.append("| protected entries | measured file | open+close | stat() | read() |")
+            lines.append("|---:|---|---:|---:|---:|")
+            rows = [("empty program (floor)", "—", "null", 0, "file")]
+            rows += [(f"{n:,}", lab, "ig", n, tgt) for n in lv
+                     for tgt, lab in (("unprot", "unprotected"), ("audit", "protected, audit"))]
+            for label, file, cfg, n, tgt in rows:
+                cells = []
+                for bench in MICRO:
+                    v = res.get(b, bench, cfg, n, tgt, "ratio")
+                    cells.append("n/a" if v is None else f"{v:.3f} ({fmt_pct(v)})")
+                lines.append(f"| {label} | {file} | " + " | ".join(cells) + " |")
+            lines.append("")
             for (bb, bench, cfg, ent, tgt, metric), v in sorted(res.med.items()):
-                if bb == b and metric == "ratio":
-                    lines.append(f"| {bench} ({cfg}) | {int(ent):,} | {tgt} | {v:.3f} ({fmt_pct(v)}) |")
+                if bb == b and bench == "tar" and metric == "ratio":
+                    what = ("tree unprotected, " + f"{int(ent):,} entries" if cfg == "ig" else
+                            f"every file of the tree at audit ({int(ent):,} entries)")
+                    lines.append(f"- macro workload (tar of a tree copy), {what}: {v:.3f} ({fmt_pct(v)})")
+            progs = prog_table(res, b, top)
+            for wl in ("open_unprot", "open_audit"):
+                for p, (rpo, _) in sorted(progs.get(wl, {}).items()):
+                    rv = res.get(b, "prog", wl, top, p, "run_vs_null")
+                    if rv is not None:
+                        lines.append(f"- {wl}: `{p}` runs {rpo:.2f}× per open and takes {rv:.2f}× the "
+                                     "empty program's run time (bpf_stats)")
+            gp = progs.get("getppid", {})
+            if gp:
+                outside = [p for p, (rpo, _) in gp.items() if rpo >= 0.5]
+                lines.append(f"- getppid(): {len(outside)} of {len(gp)} programs ran" +
+                             (f" ({', '.join(outside)})" if outside else "") + " — nothing outside the hooks")
             lines.append("")
 
 

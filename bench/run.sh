@@ -87,10 +87,19 @@ summarize() {
 			k = $1 SUBSEP $2 SUBSEP $6
 			if ($3 == "baseline") base[k] = $8; else {n++; row[n] = $0; key[n] = k}
 		}
+		# Program run time against the empty program of the same workload and rep.
+		$2 == "prog" && $7 == "run_ns" && $6 ~ /^[0-9]+$/ {
+			k = $1 SUBSEP $3 SUBSEP $4 SUBSEP $6
+			if ($5 ~ /^null_/) nullns[k] = $8; else {m++; prow[m] = $0; pkey[m] = k}
+		}
 		END {
 			for (i = 1; i <= n; i++) if (base[key[i]] > 0) {
 				split(row[i], f, "\t")
 				print f[1], f[2], f[3], f[4], f[5], f[6], "ratio", sprintf("%.4f", f[8] / base[key[i]]), "x"
+			}
+			for (i = 1; i <= m; i++) if (nullns[pkey[i]] > 0) {
+				split(prow[i], f, "\t")
+				print f[1], f[2], f[3], f[4], f[5], f[6], "run_vs_null", sprintf("%.4f", f[8] / nullns[pkey[i]]), "x"
 			}
 		}' "$1" >"$1.ratios"
 	cat "$1.ratios" >>"$1"

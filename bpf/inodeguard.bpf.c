@@ -141,89 +141,92 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 	return ig_decide(file->f_inode, IG_OP_MMAP, NULL, false);
 }
 
-/* ---- tracepoint: judge the file the syscall just installed ---- */
+/* ---- tracepoint: judge the file the syscall just installed ----
+ *
+ * Tracepoint arguments are not BTF-typed, so the fd-table slot, the file
+ * and its inode are raw kernel addresses. bpf_rdonly_cast (6.2) makes each
+ * a typed pointer whose fields are plain loads with an exception fixup;
+ * before it, every field costs a probe-read helper call. Measured on the
+ * host with kernel.bpf_stats_enabled: 107 ns per run against 234 ns, where
+ * an empty program reports 79 ns. Each tracepoint therefore has two
+ * programs, and the loader keeps the _probe one only on kernels whose BTF
+ * lacks bpf_rdonly_cast (the weak extern stays unresolved there).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* current->files->fdt->fd[fd]. A sibling thread may close or dup2 the slot
  * meanwhile; then we judge whatever is there now, which is still a file
  * this process holds. */
-static __always_inline struct file *ig_installed_file(long fd)
+static __always_inline struct file *ig_installed_file(long fd, bool cast)
 {
-	/* BTF-typed loads are plain loads with an exception fixup, far
-	 * cheaper than a probe-read helper call per field. */
+	/* BTF-typed loads up to the table: task is a typed pointer. */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file *file = NULL;
+	struct kiocb *slot;
 
 	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
-	return file;
+	if (!cast) {
+		bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+		return file;
+	}
+	/* The slot is a bare struct file *; a kiocb starts with one
+	 * (ki_filp, offset 0 since 2.6), which gives the cast a type to
+	 * load it through. CO-RE checks that offset at load time. */
+	slot = bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(void *)),
+			       bpf_core_type_id_kernel(struct kiocb));
+	return slot->ki_filp;
 }
 
-static __always_inline int ig_on_open_exit(long ret)
+static __always_inline int ig_on_open_exit(long ret, bool cast)
 {
 	struct file *file;
 
 	if (ret < 0)
 		return 0;
-	file = ig_installed_file(ret);
+	file = ig_installed_file(ret, cast);
 	if (!file)
 		return 0;
-	ig_decide_untyped(BPF_CORE_READ(file, f_inode), IG_OP_OPEN);
+	if (cast)
+		ig_decide(file->f_inode, IG_OP_OPEN, NULL, false);
+	else
+		ig_decide_untyped(BPF_CORE_READ(file, f_inode), IG_OP_OPEN);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_open")
-int tp_exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int tp_exit_creat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
-int tp_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_open_exit(ctx->ret);
 }
 
 /* execve opens the binary inside the kernel, with no open-family syscall.
  * At its exit the new image has not run a single instruction, so a kill
  * here means the protected binary never executes. */
-static __always_inline int ig_on_exec_exit(long ret)
+static __always_inline int ig_on_exec_exit(long ret, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	if (ret < 0)
 		return 0;
-	ig_decide_untyped(BPF_CORE_READ(task, mm, exe_file, f_inode), IG_OP_EXEC);
+	if (cast)
+		ig_decide(task->mm->exe_file->f_inode, IG_OP_EXEC, NULL, false);
+	else
+		ig_decide_untyped(BPF_CORE_READ(task, mm, exe_file, f_inode), IG_OP_EXEC);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_execve")
-int tp_exit_execve(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_exec_exit(ctx->ret);
+#define IG_TRACEPOINT(syscall, on_exit)					\
+SEC("tracepoint/syscalls/sys_exit_" #syscall)				\
+int tp_exit_##syscall(struct trace_event_raw_sys_exit *ctx)		\
+{									\
+	return on_exit(ctx->ret, true);					\
+}									\
+SEC("tracepoint/syscalls/sys_exit_" #syscall)				\
+int tp_exit_##syscall##_probe(struct trace_event_raw_sys_exit *ctx)	\
+{									\
+	return on_exit(ctx->ret, false);				\
 }
 
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int tp_exit_execveat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ig_on_exec_exit(ctx->ret);
-}
+IG_TRACEPOINT(open, ig_on_open_exit)
+IG_TRACEPOINT(openat, ig_on_open_exit)
+IG_TRACEPOINT(openat2, ig_on_open_exit)
+IG_TRACEPOINT(creat, ig_on_open_exit)
+IG_TRACEPOINT(open_by_handle_at, ig_on_open_exit)
+IG_TRACEPOINT(execve, ig_on_exec_exit)
+IG_TRACEPOINT(execveat, ig_on_exec_exit)

@@ -51,6 +51,11 @@ static int btf_func_params(const struct btf *btf, const char *func)
 	return t ? btf_vlen(t) : -1;
 }
 
+static bool kernel_has_rdonly_cast(const struct btf *btf)
+{
+	return btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
+}
+
 static const char *tracefs_events_dir(void)
 {
 	static const char *const dirs[] = {
@@ -88,7 +93,13 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 		if (!events_dir)
 			return false;
 		snprintf(file, sizeof(file), "%s/%s", events_dir, sec + strlen("tracepoint/"));
-		return access(file, F_OK) == 0;
+		if (access(file, F_OK))
+			return false;
+		/* Typed loads need bpf_rdonly_cast (6.2); older kernels get
+		 * the probe-read twin. */
+		if (ends_with(name, "_probe"))
+			return !kernel_has_rdonly_cast(btf);
+		return kernel_has_rdonly_cast(btf);
 	}
 	if (b == IG_BACKEND_LSM)
 		snprintf(func, sizeof(func), "bpf_lsm_%s", sec + strlen("lsm/"));
@@ -119,14 +130,13 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 			snprintf(why, len, "tracefs is not mounted and could not be mounted");
 			return -ENOENT;
 		}
-	} else {
-		btf = btf__load_vmlinux_btf();
-		if (!btf) {
-			err = -errno;
-			snprintf(why, len, "kernel BTF unavailable (/sys/kernel/btf/vmlinux): %s",
-				 strerror(-err));
-			return err;
-		}
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		snprintf(why, len, "kernel BTF unavailable (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-err));
+		return err;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool keep = prog_of_backend(prog, b) &&
@@ -136,8 +146,9 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 		if (keep)
 			kept++;
 		else if (prog_of_backend(prog, b))
-			p_debug("%s: %s not in this kernel, not loaded",
-				backend__name(b), bpf_program__section_name(prog));
+			p_debug("%s: %s (%s) not for this kernel, not loaded",
+				backend__name(b), bpf_program__name(prog),
+				bpf_program__section_name(prog));
 	}
 	btf__free(btf);
 	if (!kept) {
