@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/bench/vm
 ENV=$ROOT/build/kernels/6.12.env
-TIMEOUT=${IG_BENCH_VM_TIMEOUT:-1200}
+TIMEOUT=${IG_BENCH_VM_TIMEOUT:-3600}
 
 log() { printf 'bench-vm: %s\n' "$*" >&2; }
 
@@ -23,12 +23,14 @@ mkdir -p "$OUT"
 # The guest sees the host's root read-only: results travel back on stdout.
 guest_cmd() {
 	local b=$1
-	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-1} --sizes ${IG_BENCH_VM_SIZES:-1,100000} --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
+	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-5} --sizes ${IG_BENCH_VM_SIZES:-1,1000,100000,1000000} --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
 }
 
 run_backend() {
 	local b=$1 append=$2 log=$OUT/$1.log
-	local -a args=(--run "$VMLINUZ" --force-9p --memory 2G --disable-kvm)
+	# One vCPU each: the two guests then run side by side on a 2-CPU host
+	# without competing for the same CPU.
+	local -a args=(--run "$VMLINUZ" --force-9p --memory 2G --cpus 1 --disable-kvm)
 	[ -n "$append" ] && args+=(--append "$append")
 	log "$b: booting $KVER${append:+ ($append)}"
 	timeout -k 10 "$TIMEOUT" vng "${args[@]}" --exec "$(guest_cmd "$b")" 2>&1 | cat >"$log" || true
