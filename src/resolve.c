@@ -156,6 +156,82 @@ cleanup:
 	return err;
 }
 
+/*
+ * Large policies list many files per directory. The directory is resolved
+ * once (O_PATH, its filesystem, its kernel name) and each file in it costs
+ * one fstatat() relative to it, instead of a walk of the whole path, an
+ * fstatfs() and a /proc lookup per file. Anything unusual (a symlink, a
+ * file on another filesystem than its directory, any failure) takes
+ * resolve__path(), which also writes the reasons.
+ */
+struct dir_cache {
+	char *dir;          /* the directory as the policy spells it */
+	int fd;
+	dev_t st_dev;
+	bool usable;        /* opened, named, and its filesystem supported */
+	bool overlay;
+	char canon[PATH_MAX];
+};
+
+static void dir_cache__reset(struct dir_cache *c)
+{
+	free(c->dir);
+	c->dir = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->usable = false;
+}
+
+static void dir_cache__open(struct dir_cache *c, const char *dir, size_t dlen)
+{
+	char why[256];
+	struct stat st;
+
+	dir_cache__reset(c);
+	c->dir = strndup(dir, dlen);
+	if (!c->dir)
+		return;
+	c->fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->fd < 0 || fstat(c->fd, &st))
+		return;
+	c->st_dev = st.st_dev;
+	c->usable = check_filesystem(c->fd, &c->overlay, why, sizeof(why)) == 0 &&
+		    fd_path(c->fd, c->canon, sizeof(c->canon)) == 0;
+}
+
+/* 1 if the fast path resolved path into t, 0 if the full path must. */
+static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_target *t)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	const char *dir = slash ? path : ".";
+	size_t dlen = slash ? (size_t)(slash == path ? 1 : slash - path) : 1;
+	struct stat st;
+	size_t clen;
+
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return 0;
+	if (!c->dir || strlen(c->dir) != dlen || strncmp(c->dir, dir, dlen) != 0)
+		dir_cache__open(c, dir, dlen);
+	if (!c->usable)
+		return 0;
+	if (fstatat(c->fd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+	    st.st_dev != c->st_dev)
+		return 0;
+	clen = strlen(c->canon);
+	if (clen + 1 + strlen(base) >= PATH_MAX)
+		return 0;
+	memset(t, 0, sizeof(*t));
+	if (asprintf(&t->path, "%s/%s", clen == 1 ? "" : c->canon, base) < 0) {
+		t->path = NULL;
+		return 0;
+	}
+	t->st_dev = st.st_dev;
+	t->st_ino = st.st_ino;
+	t->overlay = c->overlay;
+	return 1;
+}
+
 static int targets_push(struct ig_targets *ts, struct ig_target *t)
 {
 	if (ts->n == ts->cap) {
@@ -206,17 +282,20 @@ static void merge_same_files(struct ig_targets *ts)
 
 int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
 {
+	struct dir_cache dirs = { .fd = -1 };
 	struct ig_target t;
 	char why[256];
-	int err, bad = 0;
+	int err = 0, bad = 0;
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
-		err = resolve__path(p->v[i].path, &t, why, sizeof(why));
-		if (err) {
-			p_err("%s: %s: %s", p->v[i].origin, p->v[i].path, why);
-			bad++;
-			continue;
+		if (!resolve_in_dir(&dirs, p->v[i].path, &t)) {
+			err = resolve__path(p->v[i].path, &t, why, sizeof(why));
+			if (err) {
+				p_err("%s: %s: %s", p->v[i].origin, p->v[i].path, why);
+				bad++;
+				continue;
+			}
 		}
 		t.level = p->v[i].level;
 		t.origin = strdup(p->v[i].origin);
@@ -224,11 +303,14 @@ int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
 		if (err) {
 			free(t.path);
 			free(t.origin);
-			return err;
+			goto cleanup;
 		}
 	}
 	merge_same_files(out);
-	return bad ? -EINVAL : 0;
+	err = bad ? -EINVAL : 0;
+cleanup:
+	dir_cache__reset(&dirs);
+	return err;
 }
 
 void targets__free(struct ig_targets *ts)

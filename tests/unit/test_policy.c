@@ -144,6 +144,50 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	policy__free(&p);
 }
 
+/* The per-directory fast path must name every file exactly as a full
+ * resolution does, through .., a symlinked directory and a symlinked file. */
+UNIT_TEST(test_resolve_by_directory_matches_full_resolution)
+{
+	static const char *const rel[] = { "d/a", "d/sub/../b", "dl/c", "d/cl" };
+	char path[4][PATH_MAX + 32], base[PATH_MAX + 16], why[256];
+	struct ig_policy p = {};
+	struct ig_targets ts = {};
+	struct ig_target t;
+	size_t i, j, found;
+
+	snprintf(base, sizeof(base), "%s/fast", scratch_dir());
+	mkdir(base, 0755);
+	snprintf(path[0], sizeof(path[0]), "%s/d", base);
+	mkdir(path[0], 0755);
+	snprintf(path[0], sizeof(path[0]), "%s/d/sub", base);
+	mkdir(path[0], 0755);
+	snprintf(path[0], sizeof(path[0]), "%s/dl", base);
+	symlink("d", path[0]);
+	for (i = 0; i < 3; i++) {
+		snprintf(path[0], sizeof(path[0]), "%s/d/%c", base, (char)('a' + i));
+		write_file(path[0], "x");
+	}
+	snprintf(path[0], sizeof(path[0]), "%s/d/cl", base);
+	symlink("c", path[0]);
+	for (i = 0; i < 4; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/%s", base, rel[i]);
+		ASSERT_EQ_INT(policy__add(&p, path[i], "/", IG_LEVEL_AUDIT, "t:1"), 0);
+	}
+	if (resolve__policy(&p, &ts) == -EINVAL && ts.n == 0)
+		UNIT_SKIP("scratch filesystem is not supported here");
+	ASSERT_EQ_INT((int)ts.n, 3);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ_INT(resolve__path(path[i], &t, why, sizeof(why)), 0);
+		for (j = 0, found = 0; j < ts.n; j++)
+			found += strcmp(ts.v[j].path, t.path) == 0 &&
+				 ts.v[j].st_ino == t.st_ino && ts.v[j].st_dev == t.st_dev;
+		ASSERT_EQ_INT((int)found, 1);
+		free(t.path);
+	}
+	targets__free(&ts);
+	policy__free(&p);
+}
+
 UNIT_TEST(test_key_order_and_dev_encoding)
 {
 	struct ig_key a = { .dev = (8u << 20) | 1, .ino = 10, .gen = 1 };
