@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Empty programs on the hooks inodeguard uses. Their run time is what
+ * Empty programs on the hooks inodeguard uses most. Their run time is what
  * kernel.bpf_stats_enabled reports for doing nothing, and the open cost with
  * one of them attached is the hook's dispatch cost; both are floors that no
  * protection logic can go below, measured in the same run as inodeguard.
@@ -20,8 +20,22 @@ int null_lsm(__u64 *ctx)
 	return 0;
 }
 
+/* read() and write() pass this hook; inodeguard judges it for descriptors
+ * opened before protection began. */
+SEC("lsm/file_permission")
+int null_lsm_perm(__u64 *ctx)
+{
+	return 0;
+}
+
 SEC("fmod_ret/security_file_open")
 int null_fmr(__u64 *ctx)
+{
+	return 0;
+}
+
+SEC("fmod_ret/security_file_permission")
+int null_fmr_perm(__u64 *ctx)
 {
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Attaches one empty BPF program (bench/null.bpf.c) on a backend's open hook until SIGTERM. */
+/* Attaches the empty BPF programs of one backend (bench/null.bpf.c) until SIGTERM. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +7,8 @@
 #include <bpf/libbpf.h>
 
 #include "null.skel.h"
+
+#define MAX_LINKS 4
 
 static volatile sig_atomic_t stop;
 
@@ -21,24 +23,25 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* The one program of the skeleton this backend would use; the others stay unloaded. */
-static struct bpf_program *pick(struct null_bpf *skel, const char *backend)
+/* The section prefix of a backend's programs; the others stay unloaded. */
+static const char *backend_prefix(const char *backend)
 {
 	if (strcmp(backend, "tracepoint") == 0)
-		return skel->progs.null_tp;
+		return "tracepoint/";
 	if (strcmp(backend, "lsm") == 0)
-		return skel->progs.null_lsm;
+		return "lsm/";
 	if (strcmp(backend, "fmodret") == 0)
-		return skel->progs.null_fmr;
+		return "fmod_ret/";
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	struct null_bpf *skel = NULL;
-	struct bpf_program *p, *want;
-	struct bpf_link *link = NULL;
-	int err = 0;
+	struct bpf_link *links[MAX_LINKS] = {};
+	struct bpf_program *p;
+	const char *prefix;
+	int err = 0, nlinks = 0, i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: nullprog tracepoint|lsm|fmodret\n");
@@ -53,31 +56,40 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nullprog: open: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	want = pick(skel, argv[1]);
-	if (!want) {
+	prefix = backend_prefix(argv[1]);
+	if (!prefix) {
 		fprintf(stderr, "nullprog: unknown backend %s\n", argv[1]);
 		err = -EINVAL;
 		goto cleanup;
 	}
 	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == want);
+		bpf_program__set_autoload(p, strncmp(bpf_program__section_name(p), prefix,
+						     strlen(prefix)) == 0);
 	err = null_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "nullprog: load: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	link = bpf_program__attach(want);
-	if (!link) {
-		err = -errno;
-		fprintf(stderr, "nullprog: attach: %s\n", strerror(-err));
-		goto cleanup;
+	bpf_object__for_each_program(p, skel->obj) {
+		if (!bpf_program__autoload(p))
+			continue;
+		if (nlinks == MAX_LINKS)
+			break;
+		links[nlinks] = bpf_program__attach(p);
+		if (!links[nlinks]) {
+			err = -errno;
+			fprintf(stderr, "nullprog: attach %s: %s\n", bpf_program__name(p), strerror(-err));
+			goto cleanup;
+		}
+		nlinks++;
 	}
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop)
 		pause();
 cleanup:
-	bpf_link__destroy(link);
+	for (i = 0; i < nlinks; i++)
+		bpf_link__destroy(links[i]);
 	null_bpf__destroy(skel);
 	return err ? 1 : 0;
 }

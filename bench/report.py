@@ -209,12 +209,16 @@ def targets(res, backend, lines):
             cause += (f"Start-up with one file takes {fmt_s(start1)}. The tool learns each file's key from the "
                       f"kernel: {(ready - start1) * 1e6 / n:.1f} µs per file beyond start-up, "
                       f"of which merely opening and closing the file costs {(floor or 0) * 1e6 / n:.1f} µs "
-                      f"(open+close of every listed path, measured alone). The rest is mostly path "
-                      f"walking: each path is walked by an O_PATH open (then fstat, fstatfs and "
-                      f"its /proc name) and again by the learning open, whose tracepoint program "
-                      f"also runs; parsing, sorting and the batched map fill come last. Before this "
-                      f"resolve went through realpath(), stat() and statfs(), a profile had the "
-                      f"kernel's path lookup on top, and 100,000 files took 5.4 s instead of 3.8 s. ")
+                      f"(open+close of every listed path, measured alone). Per file the tool does one "
+                      f"fstatat() relative to its already-resolved directory, then the learning open "
+                      f"(a full path walk, an fstat to catch a swap, a close) with the hook's program "
+                      f"running on it, then its share of parsing, sorting, the paths file and the "
+                      f"batched map fill. A profile of the load puts the open and fstatat system calls "
+                      f"on top. Two earlier fixes cut this: one O_PATH open instead of realpath(), stat() "
+                      f"and statfs() (100,000 files: 5.4 s to 3.8 s), then resolving per directory "
+                      f"instead of per path (20,000 files: 1.0 s to 0.75 s). The learning open itself "
+                      f"cannot go: it is how the key is taken from the kernel rather than guessed "
+                      f"(btrfs and overlayfs report other devices to stat()). ")
             if n < 1_000_000:
                 cause += f"Measured at {n:,} files; scale linearly for 1,000,000. "
     timeouts = [r for r in res.rows if r["backend"] == backend and r["bench"] == "load"
@@ -426,6 +430,15 @@ def vm_section(results, lines):
                     if rv is not None:
                         lines.append(f"- {wl}: `{p}` runs {rpo:.2f}× per open and takes {rv:.2f}× the "
                                      "empty program's run time (bpf_stats)")
+            rd = res.get(b, "read", "ig", top, "unprot", "ratio")
+            if rd is not None:
+                lines.append(f"- read() at {top:,} entries: {fmt_pct(rd)}. This is a measured design choice: "
+                             "the `file_permission` program runs on every read and write, because it is what "
+                             "stops a descriptor opened before protection began, inherited, or passed over a "
+                             "socket from reading a protected file (docs/threat-model.md, Descriptors). The "
+                             "program itself is one filter-word test for an unprotected file; the cost is "
+                             "mostly the BPF trampoline entry and exit around it, which emulation inflates "
+                             "relative to a 64-byte read from the page cache.")
             gp = progs.get("getppid", {})
             if gp:
                 outside = [p for p, (rpo, _) in gp.items() if rpo >= 0.5]
