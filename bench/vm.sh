@@ -2,7 +2,9 @@
 # Runs the benchmark inside QEMU guests, one boot per backend (lsm on the
 # default Debian 6.12 list, fmodret with bpf left out of the LSM list), in
 # within-boot mode: only ratios measured in that boot are kept, since
-# absolute times under software emulation mean nothing. Each guest prints
+# absolute times under software emulation mean nothing. The guests run with
+# QEMU's instruction counting as their clock, which makes those ratios
+# deterministic. Each guest prints
 # its TSV between markers; this script saves it as build/bench/vm/B.tsv,
 # where bench/report.py picks it up. Needs a kernel fetched by the matrix
 # (make test-vm), and writes nothing if it cannot boot one.
@@ -23,14 +25,18 @@ mkdir -p "$OUT"
 # The guest sees the host's root read-only: results travel back on stdout.
 guest_cmd() {
 	local b=$1
-	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-5} --sizes ${IG_BENCH_VM_SIZES:-1,1000,100000,1000000} --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
+	printf '%s' "cd $ROOT && mount -t bpf bpf /sys/fs/bpf 2>/dev/null; mount -t securityfs s /sys/kernel/security 2>/dev/null; mount -t tracefs t /sys/kernel/tracing 2>/dev/null; bash bench/run.sh --backend $b --within-boot --rounds ${IG_BENCH_VM_ROUNDS:-3} --sizes ${IG_BENCH_VM_SIZES:-1,1000,100000,1000000} --tree /usr/include/linux --out /run/bench-$b.tsv --no-report >/dev/null; echo IG-BENCH-BEGIN; cat /run/bench-$b.tsv; echo IG-BENCH-END"
 }
 
 run_backend() {
 	local b=$1 append=$2 log=$OUT/$1.log
-	# One vCPU each: the two guests then run side by side on a 2-CPU host
-	# without competing for the same CPU.
-	local -a args=(--run "$VMLINUZ" --force-9p --memory 2G --cpus 1 --disable-kvm)
+	# -icount shift=0: the guest clock advances 1 ns per emulated
+	# instruction, so time inside the guest no longer depends on how busy
+	# the host is (plain emulation moved single ratios by a factor of two);
+	# ratios become ratios of executed instructions. icount needs a
+	# single vCPU.
+	local -a args=(--run "$VMLINUZ" --force-9p --memory 2G --cpus 1 --disable-kvm
+		--qemu-opts='-icount shift=0')
 	[ -n "$append" ] && args+=(--append "$append")
 	log "$b: booting $KVER${append:+ ($append)}"
 	timeout -k 10 "$TIMEOUT" vng "${args[@]}" --exec "$(guest_cmd "$b")" 2>&1 | cat >"$log" || true
