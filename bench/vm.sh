@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmark inside QEMU guests, one boot per backend (lsm on the
-# default Debian 6.12 list, fmodret with bpf left out of the LSM list), in
+# Runs the benchmark inside QEMU guests, one boot per backend (lsm and
+# tracepoint on the default Debian 6.12 list, fmodret with bpf left out of
+# the LSM list; IG_BENCH_VM_BACKENDS picks a subset), in
 # within-boot mode: only ratios measured in that boot are kept, since
 # absolute times under software emulation mean nothing. The guests run with
 # QEMU's instruction counting as their clock, which makes those ratios
@@ -48,6 +49,13 @@ run_backend() {
 	fi
 }
 
-run_backend lsm "" &
-run_backend fmodret "lsm=landlock,lockdown,yama,apparmor" &
+# The tracepoint backend runs on the host too; its guest rows put all three
+# backends on the same kernel and the same instruction-counting clock.
+for b in ${IG_BENCH_VM_BACKENDS:-lsm fmodret tracepoint}; do
+	case $b in
+	lsm | tracepoint) run_backend "$b" "" & ;;
+	fmodret) run_backend fmodret "lsm=landlock,lockdown,yama,apparmor" & ;;
+	*) log "unknown backend $b" ;;
+	esac
+done
 wait
