@@ -28,6 +28,10 @@ SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(SRCS))
 BPF_OBJ := $(OUTPUT)/inodeguard.bpf.o
 SKEL := $(OUTPUT)/inodeguard.skel.h
+# The same source built without bpf_rdonly_cast, for kernels before 6.2;
+# the loader takes its ELF bytes into the one skeleton (see loader.c).
+BPF_OBJ_PROBE := $(OUTPUT)/inodeguard_probe.bpf.o
+SKEL_PROBE := $(OUTPUT)/inodeguard_probe.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
 .PHONY: all deps tests-helpers demo test test-unit test-host test-vm bench bench-smoke install clean
@@ -69,11 +73,20 @@ $(BPF_OBJ): bpf/inodeguard.bpf.c bpf/inodeguard.bpf.h bpf/inodeguard.h $(OUTPUT)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+$(BPF_OBJ_PROBE): bpf/inodeguard.bpf.c bpf/inodeguard.bpf.h bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DIG_PROBE_READS -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
 $(SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_bpf > $@
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
+$(SKEL_PROBE): $(BPF_OBJ_PROBE)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_probe_bpf > $@
+
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 

@@ -148,66 +148,79 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
  * a typed pointer whose fields are plain loads with an exception fixup;
  * before it, every field costs a probe-read helper call. Measured on the
  * host with kernel.bpf_stats_enabled: 107 ns per run against 234 ns, where
- * an empty program reports 79 ns. Each tracepoint therefore has two
- * programs, and the loader keeps the _probe one only on kernels whose BTF
- * lacks bpf_rdonly_cast (the weak extern stays unresolved there).
+ * an empty program reports 79 ns.
+ *
+ * The kfunc cannot simply be a weak extern: on a kernel without it libbpf
+ * then searches module BTF, which needs CAP_SYS_ADMIN, and the load fails
+ * under the minimal capability set for every backend. So this file is
+ * built twice, with IG_PROBE_READS for kernels before 6.2, and the loader
+ * picks the build by the running kernel's BTF. Only these programs differ.
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#ifndef IG_PROBE_READS
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#endif
 
 /* current->files->fdt->fd[fd]. A sibling thread may close or dup2 the slot
  * meanwhile; then we judge whatever is there now, which is still a file
  * this process holds. */
-static __always_inline struct file *ig_installed_file(long fd, bool cast)
+static __always_inline struct file *ig_installed_file(long fd)
 {
 	/* BTF-typed loads up to the table: task is a typed pointer. */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file *file = NULL;
-	struct kiocb *slot;
 
 	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	if (!cast) {
-		bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
-		return file;
-	}
+#ifdef IG_PROBE_READS
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+#else
 	/* The slot is a bare struct file *; a kiocb starts with one
 	 * (ki_filp, offset 0 since 2.6), which gives the cast a type to
 	 * load it through. CO-RE checks that offset at load time. */
-	slot = bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(void *)),
-			       bpf_core_type_id_kernel(struct kiocb));
-	return slot->ki_filp;
+	file = ((struct kiocb *)bpf_rdonly_cast(
+			(void *)((unsigned long)fdt->fd + fd * sizeof(void *)),
+			bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
+#endif
+	return file;
 }
 
-static __always_inline int ig_on_open_exit(long ret, bool cast)
+/* The verdict for the inode of a file found by raw address. */
+static __always_inline void ig_decide_file(struct file *file, __u32 op)
+{
+#ifdef IG_PROBE_READS
+	ig_decide_untyped(BPF_CORE_READ(file, f_inode), op);
+#else
+	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	ig_decide(file->f_inode, op, NULL, false);
+#endif
+}
+
+static __always_inline int ig_on_open_exit(long ret)
 {
 	struct file *file;
 
 	if (ret < 0)
 		return 0;
-	file = ig_installed_file(ret, cast);
-	if (!file)
-		return 0;
-	if (cast)
-		ig_decide(file->f_inode, IG_OP_OPEN, NULL, false);
-	else
-		ig_decide_untyped(BPF_CORE_READ(file, f_inode), IG_OP_OPEN);
+	file = ig_installed_file(ret);
+	if (file)
+		ig_decide_file(file, IG_OP_OPEN);
 	return 0;
 }
 
 /* execve opens the binary inside the kernel, with no open-family syscall.
  * At its exit the new image has not run a single instruction, so a kill
  * here means the protected binary never executes. */
-static __always_inline int ig_on_exec_exit(long ret, bool cast)
+static __always_inline int ig_on_exec_exit(long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *exe;
 
 	if (ret < 0)
 		return 0;
-	if (cast)
-		ig_decide(task->mm->exe_file->f_inode, IG_OP_EXEC, NULL, false);
-	else
-		ig_decide_untyped(BPF_CORE_READ(task, mm, exe_file, f_inode), IG_OP_EXEC);
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (exe)
+		ig_decide_file(exe, IG_OP_EXEC);
 	return 0;
 }
 
@@ -215,12 +228,7 @@ static __always_inline int ig_on_exec_exit(long ret, bool cast)
 SEC("tracepoint/syscalls/sys_exit_" #syscall)				\
 int tp_exit_##syscall(struct trace_event_raw_sys_exit *ctx)		\
 {									\
-	return on_exit(ctx->ret, true);					\
-}									\
-SEC("tracepoint/syscalls/sys_exit_" #syscall)				\
-int tp_exit_##syscall##_probe(struct trace_event_raw_sys_exit *ctx)	\
-{									\
-	return on_exit(ctx->ret, false);				\
+	return on_exit(ctx->ret);					\
 }
 
 IG_TRACEPOINT(open, ig_on_open_exit)

@@ -14,6 +14,9 @@
 #include <bpf/libbpf.h>
 #include "inodeguard.h"
 #include "inodeguard.skel.h"
+/* Only for its ELF bytes: the same programs, maps and globals, so the one
+ * skeleton above describes it too. */
+#include "inodeguard_probe.skel.h"
 #include "loader.h"
 #include "log.h"
 
@@ -93,13 +96,7 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 		if (!events_dir)
 			return false;
 		snprintf(file, sizeof(file), "%s/%s", events_dir, sec + strlen("tracepoint/"));
-		if (access(file, F_OK))
-			return false;
-		/* Typed loads need bpf_rdonly_cast (6.2); older kernels get
-		 * the probe-read twin. */
-		if (ends_with(name, "_probe"))
-			return !kernel_has_rdonly_cast(btf);
-		return kernel_has_rdonly_cast(btf);
+		return access(file, F_OK) == 0;
 	}
 	if (b == IG_BACKEND_LSM)
 		snprintf(func, sizeof(func), "bpf_lsm_%s", sec + strlen("lsm/"));
@@ -117,12 +114,11 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 }
 
 static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
-			   char *why, size_t len)
+			   const struct btf *btf, char *why, size_t len)
 {
 	const char *events_dir = NULL;
 	struct bpf_program *prog;
-	struct btf *btf = NULL;
-	int err = 0, kept = 0;
+	int kept = 0;
 
 	if (b == IG_BACKEND_TRACEPOINT) {
 		events_dir = tracefs_events_dir();
@@ -130,13 +126,6 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 			snprintf(why, len, "tracefs is not mounted and could not be mounted");
 			return -ENOENT;
 		}
-	}
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		err = -errno;
-		snprintf(why, len, "kernel BTF unavailable (/sys/kernel/btf/vmlinux): %s",
-			 strerror(-err));
-		return err;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool keep = prog_of_backend(prog, b) &&
@@ -150,7 +139,6 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 				backend__name(b), bpf_program__name(prog),
 				bpf_program__section_name(prog));
 	}
-	btf__free(btf);
 	if (!kept) {
 		snprintf(why, len, "this kernel has none of its hooks");
 		return -ENOENT;
@@ -185,18 +173,56 @@ static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 	return 0;
 }
 
-int loader__load(enum ig_backend b, const struct ig_load_opts *o,
-		 struct ig_instance *inst, char *why, size_t len)
+/*
+ * The skeleton for this kernel: the default build's bytes, or, where
+ * bpf_rdonly_cast is missing (before 6.2), the IG_PROBE_READS build's. Both
+ * builds have the same programs, maps and globals, which is what the
+ * skeleton's layout describes; only the tracepoint programs' bodies differ.
+ */
+static struct inodeguard_bpf *open_skeleton(const struct btf *btf)
 {
 	struct inodeguard_bpf *skel;
 	int err;
 
+	if (kernel_has_rdonly_cast(btf))
+		return inodeguard_bpf__open();
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return NULL;
+	err = inodeguard_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data = (void *)inodeguard_probe_bpf__elf_bytes(&skel->skeleton->data_sz);
+		err = bpf_object__open_skeleton(skel->skeleton, NULL);
+	}
+	if (err) {
+		inodeguard_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+int loader__load(enum ig_backend b, const struct ig_load_opts *o,
+		 struct ig_instance *inst, char *why, size_t len)
+{
+	struct inodeguard_bpf *skel;
+	struct btf *btf;
+	int err;
+
 	memset(inst, 0, sizeof(*inst));
 	inst->backend = b;
-	skel = inodeguard_bpf__open();
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		snprintf(why, len, "kernel BTF unavailable (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-err));
+		return err;
+	}
+	skel = open_skeleton(btf);
 	if (!skel) {
 		err = -errno;
 		snprintf(why, len, "opening the BPF object failed: %s", strerror(-err));
+		btf__free(btf);
 		return err;
 	}
 	inst->skel = skel;
@@ -207,7 +233,9 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 		snprintf(why, len, "setting capacity %u failed: %s", o->capacity, strerror(-err));
 		goto cleanup;
 	}
-	err = select_programs(skel, b, why, len);
+	err = select_programs(skel, b, btf, why, len);
+	btf__free(btf);
+	btf = NULL;
 	if (err)
 		goto cleanup;
 	err = inodeguard_bpf__load(skel);
@@ -221,6 +249,7 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 		goto cleanup;
 	return 0;
 cleanup:
+	btf__free(btf);
 	loader__unload(inst);
 	return err;
 }
