@@ -146,6 +146,24 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 	return 0;
 }
 
+/* Debian patches perf_event_paranoid to accept 3, where perf_event_open()
+ * wants CAP_SYS_ADMIN and CAP_PERFMON is not enough. */
+static bool perf_events_need_sys_admin(enum ig_backend b, int err)
+{
+	FILE *f;
+	int level = 0;
+
+	if (b != IG_BACKEND_TRACEPOINT || (err != -EACCES && err != -EPERM))
+		return false;
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &level) != 1)
+		level = 0;
+	fclose(f);
+	return level > 2;
+}
+
 static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 {
 	struct bpf_program *prog;
@@ -164,8 +182,11 @@ static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
-			snprintf(why, len, "attaching %s failed: %s",
-				 bpf_program__section_name(prog), strerror(-err));
+			snprintf(why, len, "attaching %s failed: %s%s",
+				 bpf_program__section_name(prog), strerror(-err),
+				 perf_events_need_sys_admin(inst->backend, err) ?
+				 " (kernel.perf_event_paranoid is 3, which allows tracepoint events"
+				 " only with CAP_SYS_ADMIN; grant it or set the sysctl to 2)" : "");
 			return err;
 		}
 		inst->links[inst->nlinks++] = link;
