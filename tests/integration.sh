@@ -238,8 +238,13 @@ t_readiness_notify() {
 import socket,sys
 s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(120)
 open(sys.argv[2],"wb").write(s.recv(4096))' "$sock" "$T_DIR/notify.msg" &
-	local lp=$!
-	nap 0.3
+	local lp=$! i
+	# python3 takes seconds to start in an emulated guest: a datagram sent
+	# before it binds is lost, so wait for the socket, not a fixed time.
+	for ((i = 0; i < 300; i++)); do
+		[ -S "$sock" ] && break
+		nap 0.1
+	done
 	NOTIFY_SOCKET=$sock special_daemon --deny "$s" || return 1
 	wait $lp
 	grep -q '^READY=1' "$T_DIR/notify.msg" || { fail "no READY=1 on NOTIFY_SOCKET"; return 1; }
