@@ -121,7 +121,8 @@ def targets(res, backend, lines):
     base = res.get(backend, "open_close", "baseline", 0, "file", "ns_per_op")
     ig_un = res.get(backend, "open_close", "ig", top, "unprot", "ns_per_op")
     progs = prog_table(res, backend, top)
-    bpf_per_open = sum((rpo * (ns or 0)) for rpo, ns in progs.get("open_unprot", {}).values())
+    bpf_per_open = sum((rpo * (ns or 0)) for p, (rpo, ns) in progs.get("open_unprot", {}).items()
+                       if not p.startswith("null_"))
     if r_un is not None:
         over = r_un - 1
         verdict = "met" if over <= TARGET_OPEN_OVERHEAD else \
@@ -135,14 +136,19 @@ def targets(res, backend, lines):
                  f"{fmt_pct(r_first)} at {lv[0]:,} entries and {fmt_pct(r_un)} at {top:,} "
                  f"(hash lookup is O(1); a larger table only costs cache misses).")
         r_null = res.get(backend, "open_close", "null", 0, "file", "ratio")
+        noise = [abs(v - 1) for k, v in res.med.items() if k[0] == backend and k[1] == "stat"
+                 and k[5] == "ratio" and k[2] != "null"]
         if r_null is not None:
+            own = r_un - r_null
             cause += (f" The floor, measured in the same rounds: an empty BPF program on the same hook, with no "
                       f"map and no tool, already costs {fmt_pct(r_null)} per open+close, so "
                       + ("the 3 % target is out of reach for any program on this hook; "
                          if r_null - 1 > TARGET_OPEN_OVERHEAD else "")
-                      + f"inodeguard's own logic adds {fmt_pct(1 + r_un - r_null)} on top of it.")
-        noise = [abs(v - 1) for k, v in res.med.items() if k[0] == backend and k[1] == "stat"
-                 and k[5] == "ratio" and k[2] != "null"]
+                      + (f"inodeguard's own logic adds {fmt_pct(1 + own)} on top of it."
+                         if not noise or abs(own) > max(noise) else
+                         f"the difference between the tool and the empty program ({fmt_pct(1 + own)}) is "
+                         f"within this run's noise, so the tool costs no more than the hook itself, "
+                         f"as far as this machine can tell (the 6.12 guest below resolves it)."))
         if noise:
             cause += (f" Noise floor of this run: stat(), which no tracepoint program hooks, moves by up to "
                       f"{max(noise) * 100:.0f} % between configurations (nothing else is stopped during a run), so "
@@ -176,9 +182,10 @@ def targets(res, backend, lines):
                       f"under the same statistics, so the floor on this machine is "
                       + ("already above the target" if null_ns[0] > TARGET_PROG_NS else "below the target")
                       + f", and inodeguard's own work on an unprotected open is about {un[0] - null_ns[0]:.0f} ns "
-                      "(on the tracepoint path: the fd-table slot, the file's inode and its inode number, each "
-                      "through a probe-read helper because tracepoint arguments are not BTF-typed, then one "
-                      "filter-word lookup). ")
+                      + ("(the fd-table slot, the file, its inode and the inode number, read as typed loads "
+                         "after bpf_rdonly_cast, then one filter-word lookup; through probe-read helpers, as "
+                         "the build for kernels before 6.2 must, the same work measured 234 ns against 79 ns "
+                         "for the empty program). " if backend == "tracepoint" else "(one filter-word lookup). "))
         if base is not None and ig_un is not None and un and not null_ns:
             e2e = ig_un - base
             cause += (f"Cross-check without statistics: the whole tool adds {e2e:+.0f} ns to an open+close of an "
@@ -220,6 +227,10 @@ def targets(res, backend, lines):
                       f"instead of per path (20,000 files: 1.0 s to 0.75 s). The learning open itself "
                       f"cannot go: it is how the key is taken from the kernel rather than guessed "
                       f"(btrfs and overlayfs report other devices to stat()). ")
+            if floor is not None and floor >= TARGET_LOAD_S:
+                cause += (f"Opening and closing each listed file once, which any loader that resolves paths must "
+                          f"at least do, already takes {fmt_s(floor)} here, so 1 s for a million real files "
+                          f"is out of reach on this machine; the 1 s holds for the map itself. ")
             if n < 1_000_000:
                 cause += f"Measured at {n:,} files; scale linearly for 1,000,000. "
     timeouts = [r for r in res.rows if r["backend"] == backend and r["bench"] == "load"
@@ -510,7 +521,8 @@ def plot(results, png):
                 cmds.append(f"'{f}' u 1:3 w lp lc {c} pt 6 dt 2 t '{tag}: file at audit'")
                 cmds.append(f"'{f}' u 1:4 w l lc {c} dt 3 t '{tag}: no inodeguard'")
             script.append("plot " + ", ".join(cmds))
-        script += ["set title 'open()+close(): ratio to baseline of the same run'", "set ylabel 'ratio'"]
+        script += ["set title 'open()+close(): ratio to baseline of the same run'", "set ylabel 'ratio'",
+                   "set yrange [0.99:*]"]
         cmds = [f"'{f}' u 1:2 w lp lc {i + 1} pt 7 lw 2 t '{tag}: unprotected'"
                 for i, (f, tag) in enumerate(series_ratio)]
         cmds.append("1.03 w l lc rgb 'red' dt 2 t '3 % target'")
@@ -533,7 +545,9 @@ def main():
     lines = ["# Performance", "",
              "<!-- Generated by bench/report.py from bench/run.sh results: do not edit by hand. -->", "",
              "Regenerate this page and `docs/perf-open.png` with **`make bench`** (root; about 15 minutes on "
-             "the 2-CPU host, plus the 1,000,000-file load test). `bench/run.sh --smoke` is the CI variant: tiny sizes, no timing verdicts.", ""]
+             "the 2-CPU host: `bench/vm.sh` runs the guests, about 10 minutes, when the kernels of `make test-vm` "
+             "are in build/kernels, then `bench/run.sh` measures the host, including the 1,000,000-file load, and "
+             "writes both). `bench/run.sh --smoke` is the CI variant: tiny sizes, no timing verdicts.", ""]
     for res in host:
         lines.append(f"Run: {res.header[0] if res.header else res.path}. CPU: {res.env('host')}; "
                      f"active LSMs: {res.env('lsm')}.")
