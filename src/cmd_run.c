@@ -251,6 +251,9 @@ int cmd_run(int argc, char **argv)
 		status = IG_EXIT_USAGE;
 		goto cleanup;
 	}
+	/* The targets carry their own copies: with a million entries the
+	 * parsed policy is ~140 MB that the load's peak need not hold. */
+	policy__free(&o.policy);
 	if (privs__require_load())
 		goto cleanup;
 	if (state__lock_instance(&lock_fd) || loader__ensure_bpffs())
