@@ -20,31 +20,24 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * hook and security_ function take the same arguments. Hooks whose
  * arguments differ between the two are written out below the table.
  */
-#define IG_HOOK(hook, verdict, ...)					\
+#define IG_HOOK_NAMED(hook, name, verdict, ...)				\
 SEC("lsm/" #hook)							\
-int BPF_PROG(lsm_##hook, __VA_ARGS__, int ret)				\
+int BPF_PROG(lsm_##name, __VA_ARGS__, int ret)				\
 {									\
 	return ret ? ret : (verdict);					\
 }									\
 SEC("fmod_ret/security_" #hook)						\
-int BPF_PROG(fmr_##hook, __VA_ARGS__, int ret)				\
+int BPF_PROG(fmr_##name, __VA_ARGS__, int ret)				\
 {									\
 	return ret ? ret : (verdict);					\
 }
 
+#define IG_HOOK(hook, verdict, ...) IG_HOOK_NAMED(hook, hook, verdict, __VA_ARGS__)
+
 /* The variant of a hook whose arguments changed across kernels; the
  * loader keeps the one that matches the running kernel's BTF. */
 #define IG_HOOK_VARIANT(hook, variant, verdict, ...)			\
-SEC("lsm/" #hook)							\
-int BPF_PROG(lsm_##hook##_##variant, __VA_ARGS__, int ret)		\
-{									\
-	return ret ? ret : (verdict);					\
-}									\
-SEC("fmod_ret/security_" #hook)						\
-int BPF_PROG(fmr_##hook##_##variant, __VA_ARGS__, int ret)		\
-{									\
-	return ret ? ret : (verdict);					\
-}
+	IG_HOOK_NAMED(hook, hook##_##variant, verdict, __VA_ARGS__)
 
 IG_HOOK(file_open,
 	ig_decide(file->f_inode, IG_OP_OPEN, &file->f_path, true),
@@ -185,14 +178,26 @@ static __always_inline struct file *ig_installed_file(long fd)
 	return file;
 }
 
-/* The verdict for the inode of a file found by raw address. */
+/* The verdict for a file from ig_installed_file() or ig_exe_file(): a
+ * typed pointer in the default build, a raw address in the probe build. */
 static __always_inline void ig_decide_file(struct file *file, __u32 op)
 {
 #ifdef IG_PROBE_READS
 	ig_decide_untyped(BPF_CORE_READ(file, f_inode), op);
 #else
-	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 	ig_decide(file->f_inode, op, NULL, false);
+#endif
+}
+
+/* The binary execve just installed as the process's executable. */
+static __always_inline struct file *ig_exe_file(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+#ifdef IG_PROBE_READS
+	return BPF_CORE_READ(task, mm, exe_file);
+#else
+	return task->mm->exe_file;
 #endif
 }
 
@@ -213,12 +218,11 @@ static __always_inline int ig_on_open_exit(long ret)
  * here means the protected binary never executes. */
 static __always_inline int ig_on_exec_exit(long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *exe;
 
 	if (ret < 0)
 		return 0;
-	exe = BPF_CORE_READ(task, mm, exe_file);
+	exe = ig_exe_file();
 	if (exe)
 		ig_decide_file(exe, IG_OP_EXEC);
 	return 0;

@@ -80,34 +80,31 @@ static __always_inline bool ig_may_be_protected(__u64 ino)
 	return w && (*w & (1ULL << (bit & 63)));
 }
 
-static __always_inline bool ig_learning(void)
+/* The learn slot when the current process is learning keys, else NULL.
+ * The tgid test comes first: nearly always nobody is learning. */
+static __always_inline struct ig_learn *ig_learner(void)
 {
 	__u32 zero = 0;
 	struct ig_learn *l = bpf_map_lookup_elem(&learn, &zero);
 
-	return l && l->tgid && l->tgid == (__u32)(bpf_get_current_pid_tgid() >> 32);
+	if (!l || !l->tgid || l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	return l;
 }
 
 /*
- * While user space learns a key it opens the file itself; record what the
- * hook computed for it instead of judging it. An overlay open reaches here
- * twice (overlay inode, then the backing file), hence several slots.
+ * While user space learns a key it opens the file itself; the hook records
+ * what it computed for that open instead of judging it. An overlay open
+ * reaches here twice (overlay inode, then the backing file), hence several
+ * slots.
  */
-static __always_inline bool ig_learn_key(const struct ig_key *key)
+static __always_inline void ig_learn_key(struct ig_learn *l, const struct ig_key *key)
 {
-	struct ig_learn *l;
-	__u32 zero = 0, slot;
-
-	l = bpf_map_lookup_elem(&learn, &zero);
-	if (!l || !l->tgid)
-		return false;
-	if (l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
-		return false;
 	/* Only the learning thread writes here; count is published last. */
-	slot = l->count;
+	__u32 slot = l->count;
+
 	l->keys[slot & (IG_LEARN_SLOTS - 1)] = *key;
 	l->count = slot + 1;
-	return true;
 }
 
 /*
@@ -154,14 +151,16 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action,
  * The one verdict for (subject, inode): 0 to allow, -EACCES to deny.
  * Kill also denies, so the operation fails even before the signal lands.
  */
-static __always_inline int ig_decide_key(const struct ig_key *k, __u32 op,
-					 const struct path *path, bool with_path)
+static __always_inline int ig_decide_key(const struct ig_key *k, struct ig_learn *learner,
+					 __u32 op, const struct path *path, bool with_path)
 {
 	struct ig_rule *rule;
 	__u32 action, euid;
 
-	if (ig_learn_key(k))
+	if (learner) {
+		ig_learn_key(learner, k);
 		return 0;
+	}
 	rule = bpf_map_lookup_elem(&protected, k);
 	if (!rule)
 		return 0;
@@ -184,23 +183,31 @@ static __always_inline int ig_decide_key(const struct ig_key *k, __u32 op,
 static __always_inline int ig_decide(struct inode *inode, __u32 op,
 				     const struct path *path, bool with_path)
 {
+	struct ig_learn *learner;
 	struct ig_key key;
 
-	if (!inode || (!ig_may_be_protected(inode->i_ino) && !ig_learning()))
+	if (!inode)
+		return 0;
+	learner = ig_learner();
+	if (!learner && !ig_may_be_protected(inode->i_ino))
 		return 0;
 	ig_key_of_inode(inode, &key, true);
-	return ig_decide_key(&key, op, path, with_path);
+	return ig_decide_key(&key, learner, op, path, with_path);
 }
 
 /* ig_decide for an inode pointer read out of kernel memory. */
 static __always_inline int ig_decide_untyped(struct inode *inode, __u32 op)
 {
+	struct ig_learn *learner;
 	struct ig_key key;
 
-	if (!inode || (!ig_may_be_protected(BPF_CORE_READ(inode, i_ino)) && !ig_learning()))
+	if (!inode)
+		return 0;
+	learner = ig_learner();
+	if (!learner && !ig_may_be_protected(BPF_CORE_READ(inode, i_ino)))
 		return 0;
 	ig_key_of_inode(inode, &key, false);
-	return ig_decide_key(&key, op, NULL, false);
+	return ig_decide_key(&key, learner, op, NULL, false);
 }
 
 static __always_inline struct inode *ig_dentry_inode(struct dentry *dentry)
