@@ -14,6 +14,22 @@ static void usage(void)
 	exit(2);
 }
 
+/* n opens and closes of path; a failing open would time the error path,
+ * so it is reported and ends the run instead. */
+static int open_close_n(const char *path, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_loop l = { .iters = 200000, .reps = 5, .warmup = 10000, .uid = -1, .cpu = -1 };
@@ -27,28 +43,13 @@ int main(int argc, char **argv)
 	bench_drop_to(l.uid);
 
 	/* Warm the dentry cache and the branch predictors before timing anything. */
-	for (long i = 0; i < l.warmup; i++) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0) {
-			fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-			return 1;
-		}
-		close(fd);
-	}
+	if (open_close_n(path, l.warmup))
+		return 1;
 	for (long r = 0; r < l.reps; r++) {
 		uint64_t t0 = bench_now_ns(), t1;
 
-		for (long i = 0; i < l.iters; i++) {
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-			/* A failing open would time the error path: report it instead. */
-			if (fd < 0) {
-				fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-				return 1;
-			}
-			close(fd);
-		}
+		if (open_close_n(path, l.iters))
+			return 1;
 		t1 = bench_now_ns();
 		printf("%.1f\n", (double)(t1 - t0) / (double)l.iters);
 	}

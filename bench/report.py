@@ -559,27 +559,15 @@ def main():
             lines.append(f"Backends that could not run here ({where}): " +
                          "; ".join(f"`{b}` ({why})" for b, why in un) + ".")
         lines.append("")
-    lines.append("## Targets\n")
-    for res in host:
-        for b in res.backends():
-            targets(res, b, lines)
-    lines.append("## Open cost and other syscalls\n")
-    for res in host:
-        for b in res.backends():
-            micro_tables(res, b, lines)
-    lines.append("![open()+close() cost against protected entries](perf-open.png)\n")
-    lines.append("## Per-program cost\n")
-    for res in host:
-        for b in res.backends():
-            prog_section(res, b, lines)
-    lines.append("## Macro workload\n")
-    for res in host:
-        for b in res.backends():
-            macro_section(res, b, lines)
-    lines.append("## Scale and memory\n")
-    for res in host:
-        for b in res.backends():
-            scale_section(res, b, lines)
+    for title, section in (("Targets", targets), ("Open cost and other syscalls", micro_tables),
+                           ("Per-program cost", prog_section), ("Macro workload", macro_section),
+                           ("Scale and memory", scale_section)):
+        lines.append(f"## {title}\n")
+        for res in host:
+            for b in res.backends():
+                section(res, b, lines)
+        if section is micro_tables:
+            lines.append("![open()+close() cost against protected entries](perf-open.png)\n")
     vm_section(results, lines)
     lines += [
         "## Method", "",

@@ -278,7 +278,6 @@ int cmd_run(int argc, char **argv)
 	nfiles = ts.n;
 	/* The kernel and the path index hold what serving needs. */
 	targets__free(&ts);
-	policy__free(&o.policy);
 	/* A million entries leave ~300 MB of freed small chunks that malloc
 	 * keeps for reuse; serving never needs them, so give them back. */
 	malloc_trim(0);
