@@ -17,7 +17,7 @@
 #include "resolve.h"
 #include "state.h"
 
-static void report_change(struct json *j, const char *what, const struct ig_target *t)
+static void report_change(struct json *j, const char *what, const struct ig_entry *t)
 {
 	char dev[32];
 
@@ -82,7 +82,6 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_targets ts = {};
 	struct ig_maps maps = { -1, -1, -1 };
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct ig_learner learner = {};
@@ -92,7 +91,7 @@ int cmd_protect(int argc, char **argv)
 	pid_t pid;
 	size_t i;
 
-	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p, &ts))
+	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
 	if (state__open_pinned(&maps))
@@ -112,8 +111,8 @@ int cmd_protect(int argc, char **argv)
 		j = json__new(stdout);
 		json__begin_array(j);
 	}
-	for (i = 0; i < ts.n; i++) {
-		struct ig_target *t = &ts.v[i];
+	for (i = 0; i < p.n; i++) {
+		struct ig_entry *t = &p.v[i];
 
 		if (t->overlay && backend == IG_BACKEND_TRACEPOINT) {
 			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see", t->path);
@@ -147,7 +146,6 @@ cleanup:
 	if (lock >= 0)
 		close(lock);
 	state__close(&maps);
-	targets__free(&ts);
 	policy__free(&p);
 	return status;
 }
@@ -187,7 +185,7 @@ int cmd_unprotect(int argc, char **argv)
 	struct ig_maps maps = { -1, -1, -1 };
 	struct ig_learner learner = {};
 	struct json *j = NULL;
-	struct ig_target t;
+	struct ig_entry t;
 	char why[256];
 	int status = IG_EXIT_USAGE, lock = -1, bad = 0, k;
 	size_t i;
@@ -205,6 +203,7 @@ int cmd_unprotect(int argc, char **argv)
 		json__begin_array(j);
 	}
 	for (i = 0; i < p.n; i++) {
+		memset(&t, 0, sizeof(t));
 		if (resolve__path(p.v[i].path, &t, why, sizeof(why))) {
 			if (unprotect_missing(&maps, p.v[i].path)) {
 				p_err("%s: %s, and no entry was registered under that path", p.v[i].path, why);

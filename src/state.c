@@ -164,7 +164,7 @@ static int filter_set(int filter_fd, const struct ig_key *keys, size_t n)
 	return 0;
 }
 
-int state__add(const struct ig_maps *m, const struct ig_target *t)
+int state__add(const struct ig_maps *m, const struct ig_entry *t)
 {
 	struct ig_rule rule, old;
 	int i, err;
@@ -220,7 +220,7 @@ static int update_batch(int fd, struct ig_key *keys, struct ig_rule *rules, __u3
 	return 0;
 }
 
-int state__add_all(const struct ig_maps *m, const struct ig_targets *ts)
+int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 {
 	struct keyed_rule *all;
 	struct ig_key *keys = NULL;
@@ -228,8 +228,8 @@ int state__add_all(const struct ig_maps *m, const struct ig_targets *ts)
 	size_t i, n = 0, u = 0;
 	int k, err = -ENOMEM;
 
-	for (i = 0; i < ts->n; i++)
-		n += ts->v[i].nkeys;
+	for (i = 0; i < policy->n; i++)
+		n += policy->v[i].nkeys;
 	if (!n)
 		return 0;
 	all = calloc(n, sizeof(*all));
@@ -238,10 +238,10 @@ int state__add_all(const struct ig_maps *m, const struct ig_targets *ts)
 	if (!all || !keys || !rules)
 		goto cleanup;
 	n = 0;
-	for (i = 0; i < ts->n; i++) {
-		for (k = 0; k < ts->v[i].nkeys; k++) {
-			all[n].key = ts->v[i].keys[k];
-			all[n++].rule.level = ts->v[i].level;
+	for (i = 0; i < policy->n; i++) {
+		for (k = 0; k < policy->v[i].nkeys; k++) {
+			all[n].key = policy->v[i].keys[k];
+			all[n++].rule.level = policy->v[i].level;
 		}
 	}
 	qsort(all, n, sizeof(*all), keyed_rule_cmp);
@@ -279,7 +279,7 @@ int state__paths_reset(void)
 	return 0;
 }
 
-int state__paths_append(const struct ig_target *t, size_t n)
+int state__paths_append(const struct ig_entry *t, size_t n)
 {
 	size_t i;
 	FILE *f;

@@ -35,15 +35,15 @@ void state__close(struct ig_maps *m);
 int state__learn_lock(void);
 
 /* Adds every key of t; an existing entry keeps the stricter level. */
-int state__add(const struct ig_maps *m, const struct ig_target *t);
+int state__add(const struct ig_maps *m, const struct ig_entry *t);
 /* Adds a whole start-up set with batched map updates; duplicates merge
  * to the strictest level. */
-int state__add_all(const struct ig_maps *m, const struct ig_targets *ts);
+int state__add_all(const struct ig_maps *m, const struct ig_policy *policy);
 int state__remove(const struct ig_maps *m, const struct ig_key *k);
 
 /* The registered-path index. */
 int state__paths_reset(void);
-int state__paths_append(const struct ig_target *t, size_t n);
+int state__paths_append(const struct ig_entry *t, size_t n);
 int state__paths_forget(const struct ig_key *keys, size_t n);
 /* Looks up the registered path of a key; "" when unknown. */
 void state__path_of(const struct ig_key *k, char *path, size_t len);
