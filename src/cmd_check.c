@@ -118,11 +118,10 @@ static void print_text(const struct utsname *u, const struct features *f,
 static void print_json(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
-	struct json *j = json__new(stdout);
+	struct json *j = log__json();
 	size_t i;
 	int b;
 
-	json__begin_object(j);
 	json__kv_str(j, "kernel", u->release);
 	json__key(j, "features");
 	json__begin_object(j);
@@ -166,8 +165,6 @@ static void print_json(const struct utsname *u, const struct features *f,
 	for (i = 0; pick == IG_BACKEND_TRACEPOINT && i < sizeof(tracepoint_gaps) / sizeof(tracepoint_gaps[0]); i++)
 		json__str(j, tracepoint_gaps[i]);
 	json__end_array(j);
-	json__end_object(j);
-	json__free(j);
 }
 
 int cmd_check(int argc, char **argv)

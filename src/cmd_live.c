@@ -85,7 +85,7 @@ int cmd_protect(int argc, char **argv)
 	struct ig_maps maps = { -1, -1, -1 };
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct ig_learner learner = {};
-	struct json *j = NULL;
+	struct json *j = log__json();
 	char why[256], name[32];
 	int status = IG_EXIT_USAGE, lock = -1, bad = 0, err;
 	pid_t pid;
@@ -106,10 +106,6 @@ int cmd_protect(int argc, char **argv)
 	if (keys__learner_open(&learner, maps.learn_fd)) {
 		p_err("cannot map the running instance's learn map: %s", strerror(errno));
 		goto cleanup;
-	}
-	if (ig_global.json) {
-		j = json__new(stdout);
-		json__begin_array(j);
 	}
 	for (i = 0; i < p.n; i++) {
 		struct ig_entry *t = &p.v[i];
@@ -138,10 +134,6 @@ int cmd_protect(int argc, char **argv)
 	}
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
-	if (j) {
-		json__end_array(j);
-		json__free(j);
-	}
 	keys__learner_close(&learner);
 	if (lock >= 0)
 		close(lock);
@@ -184,7 +176,7 @@ int cmd_unprotect(int argc, char **argv)
 	struct ig_policy p = {};
 	struct ig_maps maps = { -1, -1, -1 };
 	struct ig_learner learner = {};
-	struct json *j = NULL;
+	struct json *j = log__json();
 	struct ig_entry t;
 	char why[256];
 	int status = IG_EXIT_USAGE, lock = -1, bad = 0, k;
@@ -198,10 +190,6 @@ int cmd_unprotect(int argc, char **argv)
 	lock = state__learn_lock();
 	if (lock < 0 || keys__learner_open(&learner, maps.learn_fd))
 		goto cleanup;
-	if (ig_global.json) {
-		j = json__new(stdout);
-		json__begin_array(j);
-	}
 	for (i = 0; i < p.n; i++) {
 		memset(&t, 0, sizeof(t));
 		if (resolve__path(p.v[i].path, &t, why, sizeof(why))) {
@@ -225,10 +213,6 @@ int cmd_unprotect(int argc, char **argv)
 	}
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
-	if (j) {
-		json__end_array(j);
-		json__free(j);
-	}
 	keys__learner_close(&learner);
 	if (lock >= 0)
 		close(lock);
@@ -262,7 +246,7 @@ static int list_one(const struct ig_key *k, const struct ig_rule *r,
 int cmd_list(int argc, char **argv)
 {
 	struct ig_maps maps = { -1, -1, -1 };
-	struct json *j = NULL;
+	struct json *j = log__json();
 	int opt, err;
 
 	optind = 1;
@@ -274,15 +258,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (state__open_pinned(&maps))
 		return IG_EXIT_FAIL;
-	if (ig_global.json) {
-		j = json__new(stdout);
-		json__begin_array(j);
-	}
 	err = state__for_each(&maps, list_one, j);
-	if (j) {
-		json__end_array(j);
-		json__free(j);
-	}
 	state__close(&maps);
 	return err ? IG_EXIT_FAIL : IG_EXIT_OK;
 }

@@ -217,7 +217,7 @@ static int serve(struct ig_instance *inst)
 	int err;
 
 	err = events__open(&ev, bpf_map__fd(inst->skel->maps.events),
-			   &inst->skel->bss->counters, ig_global.json);
+			   &inst->skel->bss->counters);
 	if (err)
 		return err;
 	while (!exiting) {
