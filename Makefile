@@ -68,12 +68,12 @@ $(OUTPUT)/vmlinux.h: $(VMLINUX_H) | $(OUTPUT)
 	$(Q)cp $< $@
 endif
 
-$(BPF_OBJ): bpf/inodeguard.bpf.c bpf/inodeguard.bpf.h bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(BPF_OBJ): bpf/inodeguard.bpf.c $(wildcard bpf/*.bpf.h) bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
-$(BPF_OBJ_PROBE): bpf/inodeguard.bpf.c bpf/inodeguard.bpf.h bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+$(BPF_OBJ_PROBE): bpf/inodeguard.bpf.c $(wildcard bpf/*.bpf.h) bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DIG_PROBE_READS -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp

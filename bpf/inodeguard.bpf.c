@@ -1,13 +1,88 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* All inodeguard programs. One object, one map layout; the loader turns on
  * the programs of one backend by their section prefix:
- *   lsm/        BPF LSM hooks            (backend "lsm")
- *   fmod_ret/   security_* functions     (backend "fmodret")
- *   tracepoint/ open-family and execve exit (backend "tracepoint", kill only)
- * Every program reduces its arguments to an inode and calls ig_decide(). */
-#include "inodeguard.bpf.h"
+ *   lsm/                 BPF LSM hooks            (backend "lsm")
+ *   fmod_ret/, fentry/   security_* functions     (backend "fmodret")
+ *   tracepoint/          open-family and execve exit (backend "tracepoint", kill only)
+ * Every program reduces its arguments to an inode and where it sits, and
+ * calls the one verdict, ig_decide_at() (verdict.bpf.h). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "inodeguard.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load; the verifier prunes what they disable. */
+const volatile bool enforce_root = false;
+/* The tracepoint backend runs after the syscall: it cannot fail it, only kill. */
+const volatile bool kill_only = false;
+
+/* The protected inodes: the one map layout every backend shares.
+ * max_entries is resized by the loader (--capacity). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ig_key);
+	__type(value, struct ig_rule);
+} protected SEC(".maps");
+
+/* The name part of file entries: (directory key, name) to rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ig_name_key);
+	__type(value, struct ig_rule);
+} names SEC(".maps");
+
+/* Room to read a name into: too large for the BPF stack beside the rest. */
+struct ig_name_buf {
+	char name[IG_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_name_buf);
+} name_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_rule_kinds);
+} rule_kinds SEC(".maps");
+
+/* One slot: the tgid that is learning keys and what the hooks saw for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_learn);
+} learn SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, IG_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct ig_counters counters = {};
+
+#include "key.bpf.h"
+#include "match.bpf.h"
+#include "verdict.bpf.h"
 
 /*
  * ---- lsm and fmodret ----
@@ -39,64 +114,107 @@ int BPF_PROG(fmr_##name, __VA_ARGS__, int ret)				\
 #define IG_HOOK_VARIANT(hook, variant, verdict, ...)			\
 	IG_HOOK_NAMED(hook, hook##_##variant, verdict, __VA_ARGS__)
 
+/* The verdict for an operation on the inode at dentry (BTF-typed). */
+#define IG_AT(dentry, op) \
+	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true)
+
+static __always_inline struct inode *ig_dentry_inode(struct dentry *dentry)
+{
+	return dentry ? dentry->d_inode : NULL;
+}
+
 IG_HOOK(file_open,
-	ig_decide(file->f_inode, IG_OP_OPEN, &file->f_path, true),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN, &file->f_path, true, true),
 	struct file *file)
 
-/* Reads and writes through descriptors opened before protection began. */
+/* Reads and writes through descriptors opened before protection began.
+ * By key alone: this runs for every read and write on the machine. */
 IG_HOOK(file_permission,
-	ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, NULL, false),
+	ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, true),
 	struct file *file, int mask)
 
 /* Descriptors passed over unix sockets and taken with pidfd_getfd. */
 IG_HOOK(file_receive,
-	ig_decide(file->f_inode, IG_OP_RECEIVE, NULL, false),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_RECEIVE, NULL, false, true),
 	struct file *file)
 
-IG_HOOK(inode_unlink,
-	ig_decide(ig_dentry_inode(dentry), IG_OP_UNLINK, NULL, false),
+IG_HOOK(inode_unlink, IG_AT(dentry, IG_OP_UNLINK),
 	struct inode *dir, struct dentry *dentry)
 
-IG_HOOK(inode_link,
-	ig_decide(ig_dentry_inode(old_dentry), IG_OP_LINK, NULL, false),
+IG_HOOK(inode_rmdir, IG_AT(dentry, IG_OP_RMDIR),
+	struct inode *dir, struct dentry *dentry)
+
+/* A new name at a protected name or inside a protected tree. */
+IG_HOOK(inode_create, IG_AT(dentry, IG_OP_CREATE),
+	struct inode *dir, struct dentry *dentry, umode_t mode)
+
+IG_HOOK(inode_mkdir, IG_AT(dentry, IG_OP_CREATE),
+	struct inode *dir, struct dentry *dentry, umode_t mode)
+
+IG_HOOK(inode_mknod, IG_AT(dentry, IG_OP_CREATE),
+	struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev)
+
+IG_HOOK(inode_symlink, IG_AT(dentry, IG_OP_CREATE),
+	struct inode *dir, struct dentry *dentry, const char *old_name)
+
+/* A protected inode linked anywhere, or any inode linked into a tree or
+ * onto a protected name; then the inode is keyed. */
+static __always_inline int ig_on_link(struct dentry *old_dentry, struct dentry *new_dentry)
+{
+	struct inode *inode = ig_dentry_inode(old_dentry);
+	int ret = ig_decide_at(inode, old_dentry, IG_OP_LINK, NULL, false, true);
+
+	if (!ret)
+		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true);
+	return ret ? ret : ig_adopt_moved(inode, old_dentry, new_dentry);
+}
+
+IG_HOOK(inode_link, ig_on_link(old_dentry, new_dentry),
 	struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry)
 
 /* chmod, chown, utimes and truncate. An idmap first argument appeared in
  * security_inode_setattr() before it reached the LSM hook (6.8). */
-IG_HOOK(inode_setattr,
-	ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false),
+IG_HOOK(inode_setattr, IG_AT(dentry, IG_OP_SETATTR),
 	struct dentry *dentry, struct iattr *attr)
-IG_HOOK_VARIANT(inode_setattr, idmap,
-	ig_decide(ig_dentry_inode(dentry), IG_OP_SETATTR, NULL, false),
+IG_HOOK_VARIANT(inode_setattr, idmap, IG_AT(dentry, IG_OP_SETATTR),
 	void *idmap, struct dentry *dentry, struct iattr *attr)
 
-IG_HOOK(path_truncate,
-	ig_decide(ig_dentry_inode(path->dentry), IG_OP_TRUNCATE, NULL, false),
+IG_HOOK(path_truncate, IG_AT(path->dentry, IG_OP_TRUNCATE),
 	const struct path *path)
 
 /* ftruncate(2) on a descriptor; the hook exists from 6.2. */
 IG_HOOK(file_truncate,
-	ig_decide(file->f_inode, IG_OP_TRUNCATE, NULL, false),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_TRUNCATE, NULL, false, true),
 	struct file *file)
 
 /* The first argument is a user_namespace before 6.3 and an idmap after;
  * only the dentry is read, so one program fits both. */
-IG_HOOK(inode_setxattr,
-	ig_decide(ig_dentry_inode(dentry), IG_OP_SETXATTR, NULL, false),
+IG_HOOK(inode_setxattr, IG_AT(dentry, IG_OP_SETXATTR),
 	void *ns, struct dentry *dentry, const char *name, const void *value,
 	size_t size, int flags)
 
-IG_HOOK(inode_removexattr,
-	ig_decide(ig_dentry_inode(dentry), IG_OP_REMOVEXATTR, NULL, false),
+IG_HOOK(inode_removexattr, IG_AT(dentry, IG_OP_REMOVEXATTR),
 	void *ns, struct dentry *dentry, const char *name)
 
-/* Both ends: renaming the file away and renaming another file over it. */
-static __always_inline int ig_decide_rename(struct dentry *from, struct dentry *to)
+/*
+ * Both ends of a rename: the inode leaving (a protected one, or any one
+ * out of a tree or off a protected name) and the name it lands on (a
+ * protected inode replaced, a tree, a protected name). What may move is
+ * then keyed where it lands, so `mv -f new secret` hands the protection to
+ * the new inode before the rename completes. d_instantiate does not run
+ * for a rename, so this is the hook that must decide it.
+ */
+static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 {
-	int ret = ig_decide(ig_dentry_inode(from), IG_OP_RENAME, NULL, false);
+	struct inode *moving = ig_dentry_inode(from);
+	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true);
 
-	return ret ? ret : ig_decide(ig_dentry_inode(to), IG_OP_RENAME, NULL, false);
+	if (!ret)
+		ret = ig_decide_at(ig_dentry_inode(to), to, IG_OP_RENAME, NULL, false, true);
+	return ret ? ret : ig_adopt_moved(moving, from, to);
 }
+
+#define IG_RENAME_EXCHANGE 2
 
 /* RENAME_EXCHANGE calls the LSM hook twice, ends swapped; the security_
  * function once, with the flags. */
@@ -104,7 +222,7 @@ SEC("lsm/inode_rename")
 int BPF_PROG(lsm_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, int ret)
 {
-	return ret ? ret : ig_decide_rename(old_dentry, new_dentry);
+	return ret ? ret : ig_on_rename(old_dentry, new_dentry);
 }
 
 SEC("fmod_ret/security_inode_rename")
@@ -112,7 +230,12 @@ int BPF_PROG(fmr_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags,
 	     int ret)
 {
-	return ret ? ret : ig_decide_rename(old_dentry, new_dentry);
+	if (ret)
+		return ret;
+	ret = ig_on_rename(old_dentry, new_dentry);
+	if (!ret && (flags & IG_RENAME_EXCHANGE))
+		ret = ig_on_rename(new_dentry, old_dentry);
+	return ret;
 }
 
 /* The LSM hook also gets reqprot; file is NULL for anonymous mappings. */
@@ -122,7 +245,7 @@ int BPF_PROG(lsm_mmap_file, struct file *file, unsigned long reqprot,
 {
 	if (ret || !file)
 		return ret;
-	return ig_decide(file->f_inode, IG_OP_MMAP, NULL, false);
+	return ig_decide(file->f_inode, IG_OP_MMAP, true);
 }
 
 SEC("fmod_ret/security_mmap_file")
@@ -131,7 +254,22 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 {
 	if (ret || !file)
 		return ret;
-	return ig_decide(file->f_inode, IG_OP_MMAP, NULL, false);
+	return ig_decide(file->f_inode, IG_OP_MMAP, true);
+}
+
+/* Inode destruction returns nothing, so fmodret takes it with fentry. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(lsm_inode_free_security, struct inode *inode)
+{
+	ig_reclaim(inode);
+	return 0;
+}
+
+SEC("fentry/security_inode_free")
+int BPF_PROG(fen_inode_free, struct inode *inode)
+{
+	ig_reclaim(inode);
+	return 0;
 }
 
 /* ---- tracepoint: judge the file the syscall just installed ----
@@ -149,7 +287,10 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
  * built twice, with IG_PROBE_READS for kernels before 6.2, and the loader
  * picks the build by the running kernel's BTF. Only these programs differ.
  */
-#ifndef IG_PROBE_READS
+#ifdef IG_PROBE_READS
+#define IG_TYPED false
+#else
+#define IG_TYPED true
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #endif
 
@@ -182,11 +323,8 @@ static __always_inline struct file *ig_installed_file(long fd)
  * typed pointer in the default build, a raw address in the probe build. */
 static __always_inline void ig_decide_file(struct file *file, __u32 op)
 {
-#ifdef IG_PROBE_READS
-	ig_decide_untyped(BPF_CORE_READ(file, f_inode), op);
-#else
-	ig_decide(file->f_inode, op, NULL, false);
-#endif
+	ig_decide_at(IG_LOAD(IG_TYPED, file, f_inode), IG_LOAD(IG_TYPED, file, f_path.dentry),
+		     op, NULL, false, IG_TYPED);
 }
 
 /* The binary execve just installed as the process's executable. */

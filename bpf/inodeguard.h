@@ -17,6 +17,15 @@
 #define IG_LEARN_SLOTS 16
 /* An overlay open reaches the hooks twice: the overlay inode and its backing file. */
 #define IG_TARGET_KEYS 4
+/* A directory entry's name, NAME_MAX and its NUL. */
+#define IG_NAME_LEN 256
+/*
+ * How many ancestors an open looks at for a protected tree. Real trees are
+ * a few dozen levels deep; an open deeper than this while any tree rule
+ * exists is denied (killed on tracepoint), never allowed: a walk that runs
+ * out must not fail open.
+ */
+#define IG_WALK_DEPTH 256
 
 enum ig_level {
 	IG_LEVEL_AUDIT = 0,
@@ -45,6 +54,8 @@ enum ig_op {
 	IG_OP_SETXATTR,
 	IG_OP_REMOVEXATTR,
 	IG_OP_EXEC,      /* tracepoint backend: an execve that succeeded */
+	IG_OP_CREATE,    /* create, mkdir, mknod or symlink at a protected name or in a tree */
+	IG_OP_RMDIR,
 	IG_OP_MAX,
 };
 
@@ -75,9 +86,55 @@ static inline __u32 ig_filter_bit(__u64 ino)
 	return (__u32)((ino * 0x9E3779B97F4A7C15ULL) >> (64 - IG_FILTER_BITS_LOG2));
 }
 
+enum ig_rule_flags {
+	/* A directory: every non-directory below it at any depth, and the
+	 * tree's shape (create, unlink, rename, link, rmdir in it). */
+	IG_RULE_TREE = 1 << 0,
+	/* Added by the BPF side when a name or tree rule reached an inode
+	 * (a replacement, a move, a first open); reclaimed when it dies. */
+	IG_RULE_LEARNED = 1 << 1,
+};
+
+/* What made a rule apply to an inode; events carry it. */
+enum ig_match {
+	IG_MATCH_INODE = 0, /* the inode itself is keyed */
+	IG_MATCH_NAME,      /* it sits at a protected file's name */
+	IG_MATCH_TREE,      /* it sits below a protected directory */
+	IG_MATCH_DEPTH,     /* deeper than IG_WALK_DEPTH while trees exist */
+};
+
 struct ig_rule {
 	__u32 level; /* enum ig_level */
-	__u32 flags; /* reserved, 0 */
+	__u32 flags; /* enum ig_rule_flags */
+	__u32 entry; /* the registered entry it came from (paths index id) */
+	__u32 reserved;
+};
+
+/*
+ * The name part of a file entry: the key of the directory that holds it
+ * and a 64-bit FNV-1a hash of its name there. Whatever inode appears at
+ * that name is covered from its first open. A hash rather than the name
+ * keeps a million entries near 100 MB of kernel memory instead of 350;
+ * two names colliding in one directory would protect both, never neither.
+ */
+struct ig_name_key {
+	struct ig_key dir;
+	__u64 hash;
+};
+
+#define IG_NAME_HASH_SEED 0xcbf29ce484222325ULL
+#define IG_NAME_HASH_PRIME 0x100000001b3ULL
+
+static inline __u64 ig_name_hash_step(__u64 h, unsigned char c)
+{
+	return (h ^ c) * IG_NAME_HASH_PRIME;
+}
+
+/* Counts of rule kinds, so an open pays for the name and tree checks only
+ * while such rules exist. Written by user space through the mmap. */
+struct ig_rule_kinds {
+	__u32 trees;
+	__u32 names;
 };
 
 /*
@@ -99,6 +156,9 @@ struct ig_event {
 	__u32 uid;        /* global (init_user_ns) euid */
 	__u32 action;     /* enum ig_action */
 	__u32 op;         /* enum ig_op */
+	__u32 match;      /* enum ig_match */
+	__u32 entry;      /* the rule's registered entry */
+	__u32 reserved;
 	struct ig_key key;
 	char comm[IG_COMM_LEN];
 	char path[IG_PATH_LEN]; /* kernel-side path, "" where it cannot be had */
@@ -107,6 +167,9 @@ struct ig_event {
 /* Counters in the object's .bss, read by user space through the mmap. */
 struct ig_counters {
 	__u64 events_lost;
+	__u64 keys_added;     /* keys the BPF side added (replacements, moves) */
+	__u64 keys_reclaimed; /* of those, removed when their inode died */
+	__u64 keys_full;      /* operations denied because the map was full */
 };
 
 #endif /* INODEGUARD_H */

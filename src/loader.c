@@ -26,11 +26,21 @@ static const char *const section_prefix[IG_BACKEND_COUNT] = {
 	[IG_BACKEND_TRACEPOINT] = "tracepoint/",
 };
 
+/* fmodret takes the hooks that return nothing with fentry. */
+static const char *const section_prefix_void[IG_BACKEND_COUNT] = {
+	[IG_BACKEND_FMODRET] = "fentry/",
+};
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return prefix && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static bool prog_of_backend(const struct bpf_program *prog, enum ig_backend b)
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return strncmp(sec, section_prefix[b], strlen(section_prefix[b])) == 0;
+	return has_prefix(sec, section_prefix[b]) || has_prefix(sec, section_prefix_void[b]);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -101,7 +111,7 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 	if (b == IG_BACKEND_LSM)
 		snprintf(func, sizeof(func), "bpf_lsm_%s", sec + strlen("lsm/"));
 	else
-		snprintf(func, sizeof(func), "%s", sec + strlen("fmod_ret/"));
+		snprintf(func, sizeof(func), "%s", strchr(sec, '/') + 1);
 	params = btf_func_params(btf, func);
 	if (params < 0)
 		return false;

@@ -386,5 +386,91 @@ t_inode_reuse() {
 }
 t_register identity-recycled-inode-not-protected t_inode_reuse
 
+# ---- trees: a protected directory and what is below it ----
+
+# setup_tree LEVEL DIR: DIR/f is a secret below the protected DIR.
+setup_tree() {
+	mkdir -p "$2"; mk_secret "$2/f"
+	shared_daemon && protect "--$1" "$2"
+}
+
+t_tree_mount_namespace() {
+	local d=$T_DIR/tree
+	setup_tree deny "$d" || return 1
+	read_vector deny "$d/f" root unshare -m --propagation private -- \
+		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- "$PROBE" read "$d/f"
+}
+t_register tree-new-mount-namespace t_tree_mount_namespace
+
+t_tree_proc_fd() {
+	local d=$T_DIR/tree
+	setup_tree deny "$d" || return 1
+	read_vector deny "$d/f" nobody "$PROBE" opath-proc "$d/f"
+}
+t_register tree-proc-self-fd-of-opath t_tree_proc_fd
+
+t_tree_kill() {
+	local d=$T_DIR/tree
+	setup_tree kill "$d" || return 1
+	mk_secret "$d/sub/later"
+	read_vector kill "$d/sub/later" nobody "$PROBE" read "$d/sub/later"
+}
+t_register tree-kill-level-new-subdirectory t_tree_kill
+
+# tree_shape_vector OP PATH [ARG]: in a mode-1777 protected directory,
+# nobody must not change what is there. The listing must stay the same.
+tree_shape_vector() {
+	local op=$1 path=$2 arg=${3:-} d=$T_DIR/tree before after
+	mkdir -p "$d/emptydir"; chmod 1777 "$d"; chmod 0777 "$T_DIR"
+	mk_secret "$d/f"; chown $NOBODY:$NOBODY "$d/f" "$d/emptydir"
+	[ -z "${TREE_OWNER:-}" ] || chown "$TREE_OWNER" "$d"
+	echo outside >"$T_DIR/outside"; chown $NOBODY "$T_DIR/outside"
+	shared_daemon && protect --deny "$d" || return 1
+	gap_on tracepoint "it sees opens only; $op in a protected tree is not seen"
+	before=$(ls -la --time-style=+ "$d" "$T_DIR")
+	attempt nobody "$VECTOR" tamper "$op" "$path" "$arg"
+	after=$(ls -la --time-style=+ "$d" "$T_DIR")
+	if [ "$before" != "$after" ]; then judge deny leaked "$op in the tree"; return $?; fi
+	judge deny blocked "$op in the tree"
+}
+t_tree_create() { tree_shape_vector creat "$T_DIR/tree/new"; }
+t_tree_mkdir() { tree_shape_vector mkdir "$T_DIR/tree/newdir"; }
+t_tree_symlink() { tree_shape_vector symlink "$T_DIR/tree/sl"; }
+t_tree_mknod() { tree_shape_vector mknod "$T_DIR/tree/node"; }
+t_tree_unlink() { tree_shape_vector unlink "$T_DIR/tree/f"; }
+t_tree_rmdir() { tree_shape_vector rmdir "$T_DIR/tree/emptydir"; }
+t_tree_rename_out() { tree_shape_vector rename "$T_DIR/tree/f" "$T_DIR/taken"; }
+t_tree_rename_in() { tree_shape_vector rename "$T_DIR/outside" "$T_DIR/tree/planted"; }
+t_tree_link_in() { tree_shape_vector link "$T_DIR/outside" "$T_DIR/tree/planted"; }
+t_tree_chmod_dir() { TREE_OWNER=$NOBODY tree_shape_vector chmod "$T_DIR/tree"; }
+t_tree_rename_dir() { tree_shape_vector rename "$T_DIR/tree" "$T_DIR/tree-moved"; }
+t_register tree-shape-create t_tree_create
+t_register tree-shape-mkdir t_tree_mkdir
+t_register tree-shape-symlink t_tree_symlink
+t_register tree-shape-mknod t_tree_mknod
+t_register tree-shape-unlink t_tree_unlink
+t_register tree-shape-rmdir t_tree_rmdir
+t_register tree-shape-rename-out t_tree_rename_out
+t_register tree-shape-rename-in t_tree_rename_in
+t_register tree-shape-link-in t_tree_link_in
+t_register tree-dir-chmod-by-owner t_tree_chmod_dir
+t_register tree-dir-renamed-away t_tree_rename_dir
+
+# Protecting a name: nobody may plant a file at it in a mode-1777
+# directory, and whatever root puts there is covered from its first open.
+t_name_plant() {
+	local s=$T_DIR/secret before after
+	chmod 1777 "$T_DIR"
+	setup deny "$s" || return 1
+	rm -f "$s"   # root is exempt; the name stays protected
+	gap_on tracepoint "it sees opens only; a create at a protected name is not seen"
+	before=$(ls -la --time-style=+ "$T_DIR")
+	attempt nobody "$VECTOR" tamper creat "$s"
+	after=$(ls -la --time-style=+ "$T_DIR")
+	if [ "$before" != "$after" ]; then judge deny leaked "creat at a protected name"; return $?; fi
+	judge deny blocked "creat at a protected name"
+}
+t_register name-plant-at-protected-name t_name_plant
+
 parse_suite_args "$@"
 run_suite

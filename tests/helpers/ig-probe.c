@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,9 +91,33 @@ static int read_mmap(const char *path)
 	return write(STDOUT_FILENO, p, st.st_size) == st.st_size ? 0 : fail("write");
 }
 
+/* Lists a directory's names: allowed inside a protected tree. */
+static int list_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d)
+		return fail("opendir");
+	errno = 0;
+	while ((e = readdir(d)))
+		printf("%s\n", e->d_name);
+	return errno ? fail("readdir") : 0;
+}
+
+static int stat_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return fail("stat");
+	printf("ino %llu size %lld\n", (unsigned long long)st.st_ino, (long long)st.st_size);
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: ig-probe read|relative DIR NAME|opath-proc|openat2|openat2-beneath DIR NAME|handle|mmap PATH\n");
+	fprintf(stderr, "usage: ig-probe read|relative DIR NAME|opath-proc|openat2|openat2-beneath DIR NAME|handle|mmap|list|stat PATH\n");
 	return 2;
 }
 
@@ -124,5 +149,9 @@ int main(int argc, char **argv)
 		return read_by_handle(argv[2]);
 	if (!strcmp(mode, "mmap"))
 		return read_mmap(argv[2]);
+	if (!strcmp(mode, "list"))
+		return list_dir(argv[2]);
+	if (!strcmp(mode, "stat"))
+		return stat_path(argv[2]);
 	return usage();
 }

@@ -316,6 +316,14 @@ static int tamper(const char *op, const char *path, const char *arg)
 		r = chmod(path, 0600);
 	else if (!strcmp(op, "chown"))
 		r = chown(path, NOBODY, NOBODY);
+	else if (!strcmp(op, "mkdir"))
+		r = mkdir(path, 0777);
+	else if (!strcmp(op, "rmdir"))
+		r = rmdir(path);
+	else if (!strcmp(op, "symlink"))
+		r = symlink("/etc/hostname", path);
+	else if (!strcmp(op, "mknod"))
+		r = mknod(path, S_IFREG | 0666, 0);
 	else if (!strcmp(op, "setxattr"))
 		r = setxattr(path, "user.ig", "x", 1, 0);
 	else if (!strcmp(op, "removexattr"))

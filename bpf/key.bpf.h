@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The key behind an inode, the filter in front of the protected map, and
+ * key learning. Included by inodeguard.bpf.c after its maps. */
+#ifndef IG_KEY_BPF_H
+#define IG_KEY_BPF_H
+
+/*
+ * btf: the pointer is BTF-typed (an LSM or fmod_ret argument, or a
+ * bpf_rdonly_cast result), so fields are plain loads the verifier guards;
+ * otherwise (the tracepoint path of kernels before 6.2) each field needs a
+ * probe-read helper. It is a constant at every call site, so only one
+ * branch is compiled into each program.
+ */
+#define IG_LOAD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
+#define IG_S_IFMT 00170000
+#define IG_S_IFDIR 0040000
+
+static __always_inline void ig_key_of_inode(struct inode *inode, struct ig_key *key,
+					    bool btf)
+{
+	struct super_block *sb = IG_LOAD(btf, inode, i_sb);
+
+	key->dev = IG_LOAD(btf, sb, s_dev);
+	key->gen = IG_LOAD(btf, inode, i_generation);
+	key->ino = IG_LOAD(btf, inode, i_ino);
+}
+
+static __always_inline bool ig_is_dir(struct inode *inode, bool btf)
+{
+	return (IG_LOAD(btf, inode, i_mode) & IG_S_IFMT) == IG_S_IFDIR;
+}
+
+static __always_inline __u64 *ig_filter_word(__u64 ino, __u64 *mask)
+{
+	__u32 bit = ig_filter_bit(ino), word = bit >> 6;
+
+	*mask = 1ULL << (bit & 63);
+	return bpf_map_lookup_elem(&filter, &word);
+}
+
+static __always_inline bool ig_may_be_protected(__u64 ino)
+{
+	__u64 mask, *w = ig_filter_word(ino, &mask);
+
+	return w && (*w & mask);
+}
+
+/* Bits are set before their key is added and never cleared, so the filter
+ * never hides a protected inode (user space does the same, atomically). */
+static __always_inline void ig_filter_set(__u64 ino)
+{
+	__u64 mask, *w = ig_filter_word(ino, &mask);
+
+	if (w && !(*w & mask))
+		__sync_fetch_and_or(w, mask);
+}
+
+/* The learn slot when the current process is learning keys, else NULL.
+ * The tgid test comes first: nearly always nobody is learning. */
+static __always_inline struct ig_learn *ig_learner(void)
+{
+	__u32 zero = 0;
+	struct ig_learn *l = bpf_map_lookup_elem(&learn, &zero);
+
+	if (!l || !l->tgid || l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	return l;
+}
+
+/*
+ * While user space learns a key it opens the file itself; the hook records
+ * what it computed for that open instead of judging it. An overlay open
+ * reaches here twice (overlay inode, then the backing file), hence several
+ * slots.
+ */
+static __always_inline void ig_learn_key(struct ig_learn *l, const struct ig_key *key)
+{
+	/* Only the learning thread writes here; count is published last. */
+	__u32 slot = l->count;
+
+	l->keys[slot & (IG_LEARN_SLOTS - 1)] = *key;
+	l->count = slot + 1;
+}
+
+#endif /* IG_KEY_BPF_H */

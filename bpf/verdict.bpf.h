@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The one verdict for (subject, inode, where it sits), its event, and the
+ * keys the kernel side adds and reclaims. Included by inodeguard.bpf.c. */
+#ifndef IG_VERDICT_BPF_H
+#define IG_VERDICT_BPF_H
+
+#define EACCES 13
+#define ENOSPC 28
+#define SIGKILL 9
+
+/*
+ * The subject is judged by its objective credentials (real_cred): overlayfs
+ * opens the backing file under the mounter's overridden subjective creds,
+ * which would otherwise make every overlay read look like root's.
+ * kuid values are global, so root inside a user namespace is not 0 here.
+ */
+static __always_inline __u32 ig_subject_euid(void)
+{
+	return bpf_get_current_task_btf()->real_cred->euid.val;
+}
+
+static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u32 op,
+				    __u32 match, __u32 entry, __u32 euid,
+				    const struct path *path, bool with_path)
+{
+	struct ig_event *e;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&counters.events_lost, 1);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->uid = euid;
+	e->action = action;
+	e->op = op;
+	e->match = match;
+	e->entry = entry;
+	e->reserved = 0;
+	e->key = *key;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->path[0] = '\0';
+	/* Only hooks on the kernel's d_path allowlist may call it; the others
+	 * pass a constant false and the call is compiled out. */
+	if (with_path && path)
+		bpf_d_path((struct path *)path, e->path, sizeof(e->path));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A rule applies: 0 to allow, -EACCES to deny. Kill also denies, so the
+ * operation fails even before the signal lands.
+ */
+static __always_inline int ig_judge(const struct ig_key *k, const struct ig_rule *rule,
+				    __u32 match, __u32 op, const struct path *path,
+				    bool with_path)
+{
+	__u32 action, euid = ig_subject_euid();
+
+	if (euid == 0 && !enforce_root)
+		return 0;
+	action = rule->level;
+	if (action > IG_ACTION_KILL)
+		action = IG_ACTION_KILL;
+	if (kill_only && action == IG_ACTION_DENY)
+		action = IG_ACTION_KILL;
+	ig_emit(k, action, op, match, rule->entry, euid, path, with_path);
+	if (action == IG_ACTION_KILL)
+		bpf_send_signal(SIGKILL);
+	return action == IG_ACTION_AUDIT ? 0 : -EACCES;
+}
+
+/* Operations that only look at a directory: opening it, listing it. A tree
+ * rule on a directory guards what is below it and its shape, not these. */
+static __always_inline bool ig_op_reads(__u32 op)
+{
+	return op == IG_OP_OPEN || op == IG_OP_READ || op == IG_OP_MMAP ||
+	       op == IG_OP_RECEIVE || op == IG_OP_EXEC;
+}
+
+/*
+ * Keys an inode that a name or tree rule reached, so that every alias and
+ * descriptor of it is judged by its key from now on, whatever happens to
+ * the name. An existing key keeps the stricter level. -ENOSPC, counted,
+ * when the map is full.
+ */
+static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule *from,
+				    bool tree)
+{
+	struct ig_rule r = {}, *old;
+
+	old = bpf_map_lookup_elem(&protected, k);
+	if (old) {
+		if (old->level < from->level)
+			old->level = from->level;
+		/* Only renames set it, and the VFS serialises renames of
+		 * one inode (s_vfs_rename_mutex, the parents' locks). */
+		if (tree)
+			old->flags |= IG_RULE_TREE;
+		return 0;
+	}
+	r.level = from->level;
+	r.flags = IG_RULE_LEARNED | (tree ? IG_RULE_TREE : 0);
+	r.entry = from->entry;
+	ig_filter_set(k->ino);
+	if (bpf_map_update_elem(&protected, k, &r, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&counters.keys_added, 1);
+		return 0;
+	}
+	if (bpf_map_lookup_elem(&protected, k))
+		return 0; /* another CPU added it meanwhile */
+	__sync_fetch_and_add(&counters.keys_full, 1);
+	return -ENOSPC;
+}
+
+/*
+ * The one verdict. inode may be NULL (a name about to be created); at is
+ * where the operation happens, or NULL for descriptor operations judged
+ * by key alone. Order:
+ *  1. a learning process records the key and is not judged;
+ *  2. the inode's own key;
+ *  3. the name or tree rule covering at, which also keys the inode.
+ */
+static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, __u32 op,
+					const struct path *path, bool with_path, bool btf)
+{
+	struct ig_learn *learner = ig_learner();
+	struct ig_key key = {};
+	struct ig_rule r, *rule;
+	__u32 match;
+
+	if (inode) {
+		if (learner || ig_may_be_protected(IG_LOAD(btf, inode, i_ino))) {
+			ig_key_of_inode(inode, &key, btf);
+			if (learner) {
+				ig_learn_key(learner, &key);
+				return 0;
+			}
+			rule = bpf_map_lookup_elem(&protected, &key);
+			if (rule && !((rule->flags & IG_RULE_TREE) && ig_op_reads(op)))
+				return ig_judge(&key, rule, IG_MATCH_INODE, op, path, with_path);
+		}
+		/* Listing and opening directories stays allowed in a tree. */
+		if (ig_op_reads(op) && ig_is_dir(inode, btf))
+			return 0;
+	} else if (learner) {
+		return 0;
+	}
+	if (!at || !ig_match_dentry(at, btf, &r, &match))
+		return 0;
+	if (inode && match != IG_MATCH_DEPTH) {
+		ig_key_of_inode(inode, &key, btf);
+		ig_adopt(&key, &r, false);
+	}
+	return ig_judge(&key, &r, match, op, path, with_path);
+}
+
+/* The verdict by key alone, for the per-read hooks: every inode a name or
+ * tree rule reached was keyed when it was opened or moved. */
+static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
+{
+	return ig_decide_at(inode, NULL, op, NULL, false, btf);
+}
+
+/*
+ * After an allowed rename or link: the inode moving to `to`, or away from
+ * a tree or protected name at `from`, is keyed, so it stays covered. A
+ * directory moved out of a tree keeps its subtree as a tree of its own.
+ * The operation is refused when the map has no room for that key.
+ */
+static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *from,
+					  struct dentry *to)
+{
+	struct ig_rule r = {};
+	struct ig_key key = {};
+	__u32 match = 0, euid;
+	int err = 0;
+
+	if (!inode)
+		return 0;
+	if (to && ig_match_dentry(to, true, &r, &match) && match != IG_MATCH_DEPTH) {
+		ig_key_of_inode(inode, &key, true);
+		err = ig_adopt(&key, &r, false);
+	}
+	if (!err && from && ig_match_dentry(from, true, &r, &match) && match != IG_MATCH_DEPTH) {
+		ig_key_of_inode(inode, &key, true);
+		err = ig_adopt(&key, &r, match == IG_MATCH_TREE && ig_is_dir(inode, true));
+	}
+	if (!err)
+		return 0;
+	euid = ig_subject_euid();
+	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, euid, NULL, false);
+	return -ENOSPC;
+}
+
+/* A dead inode's learned key is dropped: its number may come back with a
+ * new generation, and the map has room for the next replacement. An
+ * inode merely evicted from the cache still has links and keeps its key. */
+static __always_inline void ig_reclaim(struct inode *inode)
+{
+	struct ig_rule *rule;
+	struct ig_key key;
+
+	if (!inode || inode->i_nlink || !ig_may_be_protected(inode->i_ino))
+		return;
+	ig_key_of_inode(inode, &key, true);
+	rule = bpf_map_lookup_elem(&protected, &key);
+	if (rule && (rule->flags & IG_RULE_LEARNED) &&
+	    bpf_map_delete_elem(&protected, &key) == 0)
+		__sync_fetch_and_add(&counters.keys_reclaimed, 1);
+}
+
+#endif /* IG_VERDICT_BPF_H */
