@@ -45,8 +45,7 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 		{ "deny", no_argument, NULL, OPT_DENY },
 		{ "kill", no_argument, NULL, OPT_KILL },
 		{ "level", required_argument, NULL, OPT_LEVEL },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_COMMON_LONGOPTS,
 		{},
 	};
 	enum ig_level level = IG_LEVEL_DENY;

@@ -52,8 +52,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_COMMON_LONGOPTS,
 		{},
 	};
 	char cwd[PATH_MAX], *end;
