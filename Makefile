@@ -86,6 +86,21 @@ $(SKEL_PROBE): $(BPF_OBJ_PROBE)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_probe_bpf > $@
 
+# The loader opens the probe build's bytes under the default build's
+# skeleton: the build stops here if the two objects' maps, globals or
+# programs differ.
+LAYOUT_CHECK := $(OUTPUT)/bpf-layout-check
+$(LAYOUT_CHECK): scripts/bpf-layout-check.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(OUTPUT)/bpf-layout.ok: $(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_PROBE)
+	$(call msg,CHECK,$(notdir $(BPF_OBJ)) ~ $(notdir $(BPF_OBJ_PROBE)))
+	$(Q)$(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_PROBE)
+	$(Q)touch $@
+
+$(OUTPUT)/loader.o: $(OUTPUT)/bpf-layout.ok
+
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@

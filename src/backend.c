@@ -1,29 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Backend stage: probe, prove and choose the best enforcement available. */
+/* Backend stage: each backend's facts, and proving and choosing the best. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/mount.h>
 #include "backend.h"
 #include "keys.h"
+#include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
 
-#define LSM_LIST "/sys/kernel/security/lsm"
+/* LSM programs attach fine when bpf is not an active LSM, and then never
+ * run; the list is the only up-front signal. If it cannot be read, the
+ * liveness proof after attaching decides. */
+static int lsm_precheck(char *why, size_t len)
+{
+	struct feature f;
 
-static const char *const backend_names[IG_BACKEND_COUNT] = {
-	[IG_BACKEND_LSM] = "lsm",
-	[IG_BACKEND_FMODRET] = "fmodret",
-	[IG_BACKEND_TRACEPOINT] = "tracepoint",
+	if (features__bpf_lsm_active(NULL, &f) || f.state != FEATURE_NO)
+		return 0;
+	snprintf(why, len, "BPF LSM is not active (active LSMs: %s)", f.value);
+	return -EOPNOTSUPP;
+}
+
+static const char *const no_gaps[] = { NULL };
+
+/* The tracepoint backend runs after the syscall: it cannot fail an open,
+ * and sees only the open family. */
+static const char *const tracepoint_gaps[] = {
+	"io_uring opens (IORING_OP_OPENAT) never reach the syscall tracepoints",
+	"32-bit (compat) syscalls are invisible to per-syscall tracepoints",
+	"O_CREAT and O_TRUNC have already happened when it acts",
+	"descriptors opened before protection, passed over sockets, taken with pidfd_getfd or shared through CLONE_FILES stay usable",
+	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen",
+	"files on overlayfs are refused: the backing file is not visible to it",
+	NULL,
 };
+
+/* Best first: AUTO tries them in this order. */
+static const struct ig_backend_info backends[IG_BACKEND_COUNT] = {
+	[IG_BACKEND_LSM] = {
+		.name = "lsm", .section_prefix = "lsm/", .precheck = lsm_precheck,
+		.can_deny = true, .sees_overlay = true,
+		.levels = "audit, deny, kill", .gaps = no_gaps,
+	},
+	[IG_BACKEND_FMODRET] = {
+		.name = "fmodret", .section_prefix = "fmod_ret/", .void_section_prefix = "fentry/",
+		.can_deny = true, .sees_overlay = true,
+		.levels = "audit, deny, kill", .gaps = no_gaps,
+	},
+	[IG_BACKEND_TRACEPOINT] = {
+		.name = "tracepoint", .section_prefix = "tracepoint/",
+		.can_deny = false, .sees_overlay = false,
+		.levels = "audit, kill (deny is enforced by SIGKILL after the open)",
+		.gaps = tracepoint_gaps,
+	},
+};
+
+const struct ig_backend_info *backend__info(enum ig_backend b)
+{
+	return b >= 0 && b < IG_BACKEND_COUNT ? &backends[b] : NULL;
+}
 
 const char *backend__name(enum ig_backend b)
 {
 	if (b == IG_BACKEND_AUTO)
 		return "auto";
-	return b >= 0 && b < IG_BACKEND_COUNT ? backend_names[b] : "?";
+	return backend__info(b) ? backends[b].name : "?";
 }
 
 int backend__parse(const char *s, enum ig_backend *out)
@@ -35,7 +77,7 @@ int backend__parse(const char *s, enum ig_backend *out)
 		return 0;
 	}
 	for (b = 0; b < IG_BACKEND_COUNT; b++) {
-		if (strcmp(s, backend_names[b]) == 0) {
+		if (strcmp(s, backends[b].name) == 0) {
 			*out = b;
 			return 0;
 		}
@@ -43,93 +85,60 @@ int backend__parse(const char *s, enum ig_backend *out)
 	return -EINVAL;
 }
 
-bool backend__can_deny(enum ig_backend b)
+bool backend__kill_only(enum ig_backend b)
 {
-	return b == IG_BACKEND_LSM || b == IG_BACKEND_FMODRET;
+	return backend__info(b) && !backends[b].can_deny;
 }
 
-int backend__lsm_list(char *buf, size_t len)
+bool backend__refuses_overlay(enum ig_backend b)
 {
-	ssize_t n;
-	int fd;
-
-	fd = open(LSM_LIST, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT &&
-	    mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) == 0)
-		fd = open(LSM_LIST, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return backend__info(b) && !backends[b].sees_overlay;
 }
 
-static bool lsm_list_has_bpf(const char *list)
+int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
+		   struct ig_instance *keep, char *why, size_t len)
 {
-	char copy[512], *tok, *save = NULL;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (strcmp(tok, "bpf") == 0)
-			return true;
-	return false;
-}
-
-int backend__precheck(enum ig_backend b, char *why, size_t len)
-{
-	char list[512];
-
-	if (b != IG_BACKEND_LSM)
-		return 0;
-	/* LSM programs attach fine when bpf is not an active LSM, and then
-	 * never run; the list is the only up-front signal. If it cannot be
-	 * read, the liveness proof after attaching decides. */
-	if (backend__lsm_list(list, sizeof(list)))
-		return 0;
-	if (!lsm_list_has_bpf(list)) {
-		snprintf(why, len, "BPF LSM is not active (active LSMs: %s)", list);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int try_backend(enum ig_backend b, const struct ig_load_opts *o,
-		       struct ig_instance *inst, char *why, size_t len)
-{
+	const struct ig_backend_info *info = backend__info(b);
+	struct ig_load_opts lo = *o;
+	struct ig_instance local, *inst = keep ? keep : &local;
 	int err;
 
-	err = backend__precheck(b, why, len);
-	if (err)
-		return err;
-	err = loader__load(b, o, inst, why, len);
+	if (info->precheck) {
+		err = info->precheck(why, len);
+		if (err)
+			return err;
+	}
+	lo.section_prefix = info->section_prefix;
+	lo.void_section_prefix = info->void_section_prefix;
+	lo.kill_only = !info->can_deny;
+	err = loader__load(&lo, inst, why, len);
 	if (err)
 		return err;
 	err = keys__prove_live(loader__learn_fd(inst), why, len);
-	if (err)
+	if (err || !keep)
 		loader__unload(inst);
 	return err;
 }
 
 int backend__select(enum ig_backend want, const struct ig_load_opts *o,
-		    struct ig_instance *inst)
+		    struct ig_instance *inst, enum ig_backend *chosen)
 {
 	char why[512];
 	int b, err = -ENODEV;
 
 	if (want != IG_BACKEND_AUTO) {
-		err = try_backend(want, o, inst, why, sizeof(why));
+		err = backend__probe(want, o, inst, why, sizeof(why));
 		if (err)
 			p_err("backend %s unavailable: %s", backend__name(want), why);
+		*chosen = want;
 		return err;
 	}
 	for (b = 0; b < IG_BACKEND_COUNT; b++) {
-		err = try_backend(b, o, inst, why, sizeof(why));
-		if (!err)
+		err = backend__probe(b, o, inst, why, sizeof(why));
+		if (!err) {
+			*chosen = b;
 			return 0;
+		}
 		if (b + 1 < IG_BACKEND_COUNT)
 			p_info("inodeguard: backend %s unavailable: %s; trying %s",
 			       backend__name(b), why, backend__name(b + 1));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Backends: names, what each can enforce, and choosing one by proof. */
+/* Backends: each one's facts in one table, and choosing one by proof. */
 #ifndef IG_BACKEND_H
 #define IG_BACKEND_H
 
@@ -17,17 +17,46 @@ enum ig_backend {
 struct ig_instance;
 struct ig_load_opts;
 
+/* What a backend is and can enforce: one row per backend in backend.c, and
+ * every other file asks the row. */
+struct ig_backend_info {
+	const char *name;
+	/* Its programs in the one BPF object are the sections with this prefix,
+	 * and, for hooks that return nothing (which fmod_ret cannot attach
+	 * to), the second one where it has one. */
+	const char *section_prefix;
+	const char *void_section_prefix;
+	/* It fails the operation; otherwise it can only kill after it. */
+	bool can_deny;
+	/* Its hooks see the backing file of an overlayfs open too, so a file
+	 * on overlayfs can be protected under both keys. */
+	bool sees_overlay;
+	/* The levels it honours, in words for `check`. */
+	const char *levels;
+	/* What it cannot see or stop, NULL-terminated. */
+	const char *const *gaps;
+	/* Reasons it cannot work that no load attempt would reveal; NULL when
+	 * loading tells everything. */
+	int (*precheck)(char *why, size_t len);
+};
+
+/* The row of @b; NULL for IG_BACKEND_AUTO or a value out of range. */
+const struct ig_backend_info *backend__info(enum ig_backend b);
 const char *backend__name(enum ig_backend b);
 int backend__parse(const char *s, enum ig_backend *out);
-/* Whether the backend can fail the operation, or only kill afterwards. */
-bool backend__can_deny(enum ig_backend b);
-/* Reasons a backend cannot work that no load attempt would reveal. */
-int backend__precheck(enum ig_backend b, char *why, size_t len);
-/* Loads, attaches and proves live the requested backend, or with AUTO the
- * best one that works, logging each fallback and its reason. */
+/* @b is known and cannot deny, only kill after the operation. False for
+ * AUTO: with the backend unknown there is nothing to warn about. */
+bool backend__kill_only(enum ig_backend b);
+/* @b is known and cannot see overlayfs backing files. False for AUTO. */
+bool backend__refuses_overlay(enum ig_backend b);
+/* Prechecks, loads with @o, attaches and proves @b live: 0 or -errno with
+ * the reason in @why. With @keep the working instance is left there for the
+ * caller; without, it is unloaded again (`check` only asks whether it works). */
+int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
+		   struct ig_instance *keep, char *why, size_t len);
+/* Probes and keeps the requested backend, or with AUTO the best one that
+ * works, logging each fallback and its reason; *@chosen says which. */
 int backend__select(enum ig_backend want, const struct ig_load_opts *o,
-		    struct ig_instance *inst);
-/* Reads /sys/kernel/security/lsm; -errno if it cannot be read. */
-int backend__lsm_list(char *buf, size_t len);
+		    struct ig_instance *inst, enum ig_backend *chosen);
 
 #endif

@@ -25,5 +25,7 @@ int cmd_check(int argc, char **argv);
 
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
+/* The long forms of the flags cli__common_opt() handles, for getopt_long tables. */
+#define CLI_COMMON_LONGOPTS { "json", no_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' }
 
 #endif

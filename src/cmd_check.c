@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "json.h"
 #include "kconfig.h"
-#include "keys.h"
 #include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
@@ -22,38 +21,14 @@ struct backend_probe {
 	int missing_config; /* -1: no kernel config to compare with */
 };
 
-/* What each backend honours. The tracepoint backend runs after the
- * syscall: it cannot fail an open, and sees only the open family. */
-static const char *const backend_levels[IG_BACKEND_COUNT] = {
-	[IG_BACKEND_LSM] = "audit, deny, kill",
-	[IG_BACKEND_FMODRET] = "audit, deny, kill",
-	[IG_BACKEND_TRACEPOINT] = "audit, kill (deny is enforced by SIGKILL after the open)",
-};
-
-static const char *const tracepoint_gaps[] = {
-	"io_uring opens (IORING_OP_OPENAT) never reach the syscall tracepoints",
-	"32-bit (compat) syscalls are invisible to per-syscall tracepoints",
-	"O_CREAT and O_TRUNC have already happened when it acts",
-	"descriptors opened before protection, passed over sockets, taken with pidfd_getfd or shared through CLONE_FILES stay usable",
-	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen",
-	"files on overlayfs are refused: the backing file is not visible to it",
-};
-
 static void probe_backend(enum ig_backend b, struct backend_probe *p)
 {
+	/* Only whether it works: a tiny map, unloaded again. */
 	struct ig_load_opts o = { .capacity = 16 };
-	struct ig_instance inst;
 
-	p->works = false;
-	if (backend__precheck(b, p->why, sizeof(p->why)))
-		return;
-	if (loader__load(b, &o, &inst, p->why, sizeof(p->why)))
-		return;
-	if (keys__prove_live(loader__learn_fd(&inst), p->why, sizeof(p->why)) == 0) {
-		p->works = true;
+	p->works = backend__probe(b, &o, NULL, p->why, sizeof(p->why)) == 0;
+	if (p->works)
 		snprintf(p->why, sizeof(p->why), "loads, attaches and runs");
-	}
-	loader__unload(&inst);
 }
 
 static void count_missing(const char *name, const char *want, const char *why, void *ctx)
@@ -83,7 +58,8 @@ static void print_feature_json(struct json *j, const char *key, const struct fea
 static void print_text(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
-	size_t i;
+	const struct ig_backend_info *info;
+	const char *const *gap;
 	int b;
 
 	printf("inodeguard check: kernel %s (%s)\n", u->release, u->machine);
@@ -95,6 +71,8 @@ static void print_text(const struct utsname *u, const struct features *f,
 	print_feature_text("kprobe override", &f->kprobe_override);
 	print_feature_text("syscall tracepoints", &f->syscall_tracepoints);
 	print_feature_text("lockdown", &f->lockdown);
+	print_feature_text("unprivileged BPF off", &f->unprivileged_bpf_disabled);
+	print_feature_text("perf events paranoid", &f->perf_event_paranoid);
 	printf("backends (proven by loading, attaching and one observed open):\n");
 	for (b = 0; b < IG_BACKEND_COUNT; b++) {
 		printf("  %-11s %-4s %s\n", backend__name(b), bp[b].works ? "yes" : "no", bp[b].why);
@@ -107,11 +85,12 @@ static void print_text(const struct utsname *u, const struct features *f,
 		printf("auto picks: none; nothing can be enforced on this kernel\n");
 		return;
 	}
-	printf("auto picks: %s; levels honoured: %s\n", backend__name(pick), backend_levels[pick]);
-	if (pick == IG_BACKEND_TRACEPOINT) {
-		printf("tracepoint backend gaps:\n");
-		for (i = 0; i < sizeof(tracepoint_gaps) / sizeof(tracepoint_gaps[0]); i++)
-			printf("  - %s\n", tracepoint_gaps[i]);
+	info = backend__info(pick);
+	printf("auto picks: %s; levels honoured: %s\n", info->name, info->levels);
+	if (info->gaps[0]) {
+		printf("%s backend gaps:\n", info->name);
+		for (gap = info->gaps; *gap; gap++)
+			printf("  - %s\n", *gap);
 	}
 }
 
@@ -119,7 +98,7 @@ static void print_json(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
 	struct json *j = log__json();
-	size_t i;
+	const char *const *gap;
 	int b;
 
 	json__kv_str(j, "kernel", u->release);
@@ -136,6 +115,8 @@ static void print_json(const struct utsname *u, const struct features *f,
 	print_feature_json(j, "kprobe_override", &f->kprobe_override);
 	print_feature_json(j, "syscall_tracepoints", &f->syscall_tracepoints);
 	print_feature_json(j, "lockdown", &f->lockdown);
+	print_feature_json(j, "unprivileged_bpf_disabled", &f->unprivileged_bpf_disabled);
+	print_feature_json(j, "perf_event_paranoid", &f->perf_event_paranoid);
 	json__end_object(j);
 	json__key(j, "backends");
 	json__begin_object(j);
@@ -144,8 +125,8 @@ static void print_json(const struct utsname *u, const struct features *f,
 		json__begin_object(j);
 		json__kv_bool(j, "works", bp[b].works);
 		json__kv_str(j, "detail", bp[b].why);
-		json__kv_str(j, "levels", backend_levels[b]);
-		json__kv_bool(j, "can_deny", backend__can_deny(b));
+		json__kv_str(j, "levels", backend__info(b)->levels);
+		json__kv_bool(j, "can_deny", backend__info(b)->can_deny);
 		json__kv_int(j, "missing_config", bp[b].missing_config);
 		json__end_object(j);
 	}
@@ -162,8 +143,8 @@ static void print_json(const struct utsname *u, const struct features *f,
 		json__null(j);
 	json__key(j, "gaps");
 	json__begin_array(j);
-	for (i = 0; pick == IG_BACKEND_TRACEPOINT && i < sizeof(tracepoint_gaps) / sizeof(tracepoint_gaps[0]); i++)
-		json__str(j, tracepoint_gaps[i]);
+	for (gap = pick >= 0 ? backend__info(pick)->gaps : NULL; gap && *gap; gap++)
+		json__str(j, *gap);
 	json__end_array(j);
 }
 

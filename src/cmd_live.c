@@ -45,8 +45,7 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 		{ "deny", no_argument, NULL, OPT_DENY },
 		{ "kill", no_argument, NULL, OPT_KILL },
 		{ "level", required_argument, NULL, OPT_LEVEL },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_COMMON_LONGOPTS,
 		{},
 	};
 	enum ig_level level = IG_LEVEL_DENY;
@@ -110,7 +109,7 @@ int cmd_protect(int argc, char **argv)
 	for (i = 0; i < p.n; i++) {
 		struct ig_entry *t = &p.v[i];
 
-		if (t->overlay && backend == IG_BACKEND_TRACEPOINT) {
+		if (t->overlay && backend__refuses_overlay(backend)) {
 			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see", t->path);
 			bad++;
 			continue;
@@ -128,7 +127,7 @@ int cmd_protect(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (t->level == IG_LEVEL_DENY && backend == IG_BACKEND_TRACEPOINT)
+		if (t->level == IG_LEVEL_DENY && backend__kill_only(backend))
 			p_warn("%s: the tracepoint backend enforces deny by SIGKILL after the open", t->path);
 		report_change(j, "protected", t);
 	}

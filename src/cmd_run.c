@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include "cli.h"
 #include "config.h"
 #include "events.h"
-#include "inodeguard.skel.h"
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
@@ -52,8 +52,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_COMMON_LONGOPTS,
 		{},
 	};
 	char cwd[PATH_MAX], *end;
@@ -121,7 +120,7 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 {
 	size_t i, denies = 0;
 
-	if (backend__can_deny(b))
+	if (!backend__kill_only(b))
 		return 0;
 	for (i = 0; i < policy->n; i++)
 		denies += policy->v[i].level == IG_LEVEL_DENY;
@@ -138,7 +137,8 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 	return 0;
 }
 
-static int learn_and_store(const struct ig_instance *inst, struct ig_policy *policy)
+static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
+			   struct ig_policy *policy)
 {
 	struct ig_maps maps = {
 		.protected_fd = loader__protected_fd(inst),
@@ -164,9 +164,9 @@ static int learn_and_store(const struct ig_instance *inst, struct ig_policy *pol
 	for (i = 0; i < policy->n; i++) {
 		struct ig_entry *t = &policy->v[i];
 
-		if (t->overlay && !backend__can_deny(inst->backend)) {
+		if (t->overlay && backend__refuses_overlay(b)) {
 			p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
-			      t->origin, t->path, backend__name(inst->backend));
+			      t->origin, t->path, backend__name(b));
 			bad++;
 			continue;
 		}
@@ -216,8 +216,7 @@ static int serve(struct ig_instance *inst)
 	struct ig_events *ev = NULL;
 	int err;
 
-	err = events__open(&ev, bpf_map__fd(inst->skel->maps.events),
-			   &inst->skel->bss->counters);
+	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
 	if (err)
 		return err;
 	while (!exiting) {
@@ -240,6 +239,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
 	struct ig_instance inst = {};
+	enum ig_backend backend;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, lock_fd = -1, status = IG_EXIT_FAIL;
 	size_t nfiles;
@@ -257,13 +257,13 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
-	if (backend__select(o.backend, &o.load, &inst))
+	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
-	if (warn_kill_only(&o, &o.policy, inst.backend))
+	if (warn_kill_only(&o, &o.policy, backend))
 		goto cleanup;
-	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(inst.backend)))
+	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(backend)))
 		goto cleanup;
-	err = learn_and_store(&inst, &o.policy);
+	err = learn_and_store(&inst, backend, &o.policy);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -278,8 +278,8 @@ int cmd_run(int argc, char **argv)
 	 * keeps for reuse; serving never needs them, so give them back. */
 	malloc_trim(0);
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
-		backend__name(inst.backend), nfiles);
-	notify_ready(inst.backend, nfiles);
+		backend__name(backend), nfiles);
+	notify_ready(backend, nfiles);
 	/* Stage 6: serve until told to stop; protection ends with the links. */
 	if (serve(&inst) == 0)
 		status = IG_EXIT_OK;

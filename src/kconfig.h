@@ -1,14 +1,14 @@
-/* kconfig: reads the kernel build configuration and checks it against Kconfig-check/requirements.tsv. */
-#ifndef INODEGUARD_KCONFIG_H
-#define INODEGUARD_KCONFIG_H
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Kernel config: the running kernel's, read and checked against the requirements. */
+#ifndef IG_KCONFIG_H
+#define IG_KCONFIG_H
 
 #include <stddef.h>
 
 struct kconfig;
 
 /* Called once per requirement the config does not satisfy. @want is the
- * accepted values as written in the table ("y" or "y|m"); @why is plain words.
- */
+ * accepted values as written in the table ("y" or "y|m"); @why is plain words. */
 typedef void (*kconfig_missing_fn)(const char *name, const char *want,
 				   const char *why, void *ctx);
 
@@ -19,8 +19,7 @@ typedef void (*kconfig_requirement_fn)(const char *backend, const char *name,
 
 /* Finds and parses the running kernel's config: /proc/config.gz, else
  * /boot/config-$(uname -r) (the same order as kconfig-check.sh).
- * Returns 0, -ENOENT if neither exists, or another -errno.
- */
+ * Returns 0, -ENOENT if neither exists, or another -errno. */
 int kconfig__load(struct kconfig **out);
 
 /* Parses one config file, gzip-compressed or plain. Returns 0 or -errno. */
@@ -35,8 +34,7 @@ const char *kconfig__source(const struct kconfig *kc);
 
 /* The value of CONFIG_@name ("y", "m", a number, or a string without its
  * quotes), or NULL when it is absent or "is not set". @name may be given
- * with or without the CONFIG_ prefix.
- */
+ * with or without the CONFIG_ prefix. */
 const char *kconfig__value(const struct kconfig *kc, const char *name);
 
 /* Number of options set in the config (for tests and diagnostics). */
@@ -45,8 +43,7 @@ size_t kconfig__count(const struct kconfig *kc);
 /* Checks @backend's requirements, plus the "common" ones unless @backend is
  * "common" itself, against the table embedded at build time. Calls @cb (may
  * be NULL) for each one not satisfied. Returns the number missing, or
- * -ENOENT for a backend the table does not know, or -EINVAL.
- */
+ * -ENOENT for a backend the table does not know, or -EINVAL. */
 int kconfig__missing(const struct kconfig *kc, const char *backend,
 		     kconfig_missing_fn cb, void *ctx);
 
@@ -56,8 +53,7 @@ int kconfig__missing_in(const char *table, const struct kconfig *kc,
 
 /* Walks the embedded requirements of @backend (common lines included unless
  * @backend is "common"), or of every backend if @backend is NULL. Returns the
- * number of lines visited, or -ENOENT for an unknown backend.
- */
+ * number of lines visited, or -ENOENT for an unknown backend. */
 int kconfig__requirements(const char *backend, kconfig_requirement_fn cb,
 			  void *ctx);
 
@@ -66,4 +62,4 @@ const char *kconfig__requirements_tsv(void);
 
 void kconfig__free(struct kconfig *kc);
 
-#endif /* INODEGUARD_KCONFIG_H */
+#endif

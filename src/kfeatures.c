@@ -1,5 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
-/* kfeatures: probes of the running kernel that need no BPF program load, for `inodeguard check`. */
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Kernel probes: every fact of the running kernel that run and check ask. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,16 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <unistd.h>
 #include <linux/magic.h>
-
 #include <bpf/btf.h>
-
-#include "kfeatures.h"
 #include "kconfig.h"
+#include "kfeatures.h"
 
 #define SECURITYFS_DIR "/sys/kernel/security"
 #define TRACEFS_DIR "/sys/kernel/tracing"
@@ -45,16 +43,33 @@ const char *feature_state__str(enum feature_state state)
 	}
 }
 
+static void feature_vsay(struct feature *f, enum feature_state state,
+			 const char *fmt, va_list ap)
+{
+	f->state = state;
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+}
+
+/* Sets the state and the detail, keeping the value. */
+__attribute__((format(printf, 3, 4)))
+static void feature_say(struct feature *f, enum feature_state state, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	feature_vsay(f, state, fmt, ap);
+	va_end(ap);
+}
+
 __attribute__((format(printf, 4, 5)))
 static void feature_set(struct feature *f, enum feature_state state,
 			const char *value, const char *fmt, ...)
 {
 	va_list ap;
 
-	f->state = state;
 	snprintf(f->value, sizeof(f->value), "%s", value ? value : "");
 	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	feature_vsay(f, state, fmt, ap);
 	va_end(ap);
 }
 
@@ -64,9 +79,15 @@ static void feature_init(struct feature *f)
 	f->num = -1;
 }
 
+static bool config_is_y(const struct kconfig *kc, const char *name)
+{
+	const char *v = kconfig__value(kc, name);
+
+	return v && strcmp(v, "y") == 0;
+}
+
 /* Reads a small pseudo-file into @buf, NUL-terminated, trailing newline
- * dropped. Returns the length or -errno.
- */
+ * dropped. Returns the length or -errno. */
 static int read_small_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
@@ -110,15 +131,13 @@ static bool fs_is(const char *dir, long magic)
 	return statfs(dir, &st) == 0 && (long)st.f_type == magic;
 }
 
-/* Makes sure securityfs is mounted at its usual place. Returns 0 or -errno:
- * -EPERM without CAP_SYS_ADMIN, -ENODEV if the kernel has no securityfs.
- */
-static int securityfs_ensure(void)
+/* Mounts @type at @dir unless it is there already. 0 or -errno: -EPERM
+ * without CAP_SYS_ADMIN, -ENODEV if the kernel lacks the filesystem. */
+static int fs_ensure(const char *type, const char *dir, long magic)
 {
-	if (fs_is(SECURITYFS_DIR, SECURITYFS_MAGIC))
+	if (fs_is(dir, magic))
 		return 0;
-	if (mount("securityfs", SECURITYFS_DIR, "securityfs",
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+	if (mount(type, dir, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
 		return 0;
 	/* EBUSY: someone else mounted it in the meantime. */
 	return errno == EBUSY ? 0 : -errno;
@@ -171,7 +190,7 @@ int features__bpf_lsm_built(const struct kconfig *kc, struct feature *f)
 	feature_init(f);
 	if (kc) {
 		v = kconfig__value(kc, "CONFIG_BPF_LSM");
-		if (v && strcmp(v, "y") == 0)
+		if (config_is_y(kc, "CONFIG_BPF_LSM"))
 			feature_set(f, FEATURE_YES, "y", "built: CONFIG_BPF_LSM=y");
 		else
 			feature_set(f, FEATURE_NO, v ? v : "n",
@@ -181,8 +200,7 @@ int features__bpf_lsm_built(const struct kconfig *kc, struct feature *f)
 	}
 
 	/* No config to read: the bpf_lsm_* stubs, the attach points of LSM
-	 * programs, exist in the kernel BTF exactly when BPF LSM is built.
-	 */
+	 * programs, exist in the kernel BTF exactly when BPF LSM is built. */
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		err = -errno;
@@ -219,40 +237,57 @@ static bool list_has(const char *list, const char *word)
 	return false;
 }
 
+/* The active LSMs, read once: check reports them and then probes the lsm
+ * backend, whose precheck asks again. */
+static struct {
+	bool read;
+	int mount_err;
+	int read_err;
+	char list[512];
+} lsm;
+
+static void lsm_read(void)
+{
+	int n;
+
+	if (lsm.read)
+		return;
+	lsm.read = true;
+	lsm.mount_err = fs_ensure("securityfs", SECURITYFS_DIR, SECURITYFS_MAGIC);
+	if (lsm.mount_err)
+		return;
+	n = read_small_file(SECURITYFS_DIR "/lsm", lsm.list, sizeof(lsm.list));
+	lsm.read_err = n < 0 ? n : 0;
+}
+
 int features__bpf_lsm_active(const struct kconfig *kc, struct feature *f)
 {
-	char list[512];
-	const char *v;
-	int err, n;
-
 	feature_init(f);
-	err = securityfs_ensure();
-	if (err) {
-		feature_set(f, FEATURE_UNKNOWN, NULL, "unknown: %s", securityfs_why(err));
-		return err;
+	lsm_read();
+	if (lsm.mount_err) {
+		feature_set(f, FEATURE_UNKNOWN, NULL, "unknown: %s", securityfs_why(lsm.mount_err));
+		return lsm.mount_err;
 	}
-	n = read_small_file(SECURITYFS_DIR "/lsm", list, sizeof(list));
-	if (n < 0) {
+	if (lsm.read_err) {
 		feature_set(f, FEATURE_UNKNOWN, NULL,
-			    "unknown: cannot read " SECURITYFS_DIR "/lsm: %s", strerror(-n));
-		return n;
+			    "unknown: cannot read " SECURITYFS_DIR "/lsm: %s", strerror(-lsm.read_err));
+		return lsm.read_err;
 	}
-	if (list_has(list, "bpf")) {
-		feature_set(f, FEATURE_YES, list, "active: bpf is in the LSM list (%s)", list);
+	if (list_has(lsm.list, "bpf")) {
+		feature_set(f, FEATURE_YES, lsm.list, "active: bpf is in the LSM list (%s)", lsm.list);
 		return 0;
 	}
 
 	/* Say what would fix it: a kernel without BPF LSM needs another
-	 * kernel; one with it only needs the boot parameter.
-	 */
-	v = kc ? kconfig__value(kc, "CONFIG_BPF_LSM") : NULL;
-	if (kc && !(v && strcmp(v, "y") == 0))
-		feature_set(f, FEATURE_NO, list,
-			    "not active: BPF LSM is not built into this kernel (LSM list: %s)", list);
+	 * kernel; one with it only needs the boot parameter. */
+	if (kc && !config_is_y(kc, "CONFIG_BPF_LSM"))
+		feature_set(f, FEATURE_NO, lsm.list,
+			    "not active: BPF LSM is not built into this kernel (LSM list: %s)",
+			    lsm.list);
 	else
-		feature_set(f, FEATURE_NO, list,
+		feature_set(f, FEATURE_NO, lsm.list,
 			    "not active: bpf is not in the LSM list (%s); boot with lsm=%s,bpf",
-			    list, list);
+			    lsm.list, lsm.list);
 	return 0;
 }
 
@@ -261,7 +296,6 @@ int features__kprobe_override(const struct kconfig *kc, struct feature *f)
 	const char *names[] = { "CONFIG_KPROBES", "CONFIG_BPF_KPROBE_OVERRIDE" };
 	char missing[160] = "";
 	size_t i, len = 0;
-	const char *v;
 
 	feature_init(f);
 	if (!kc) {
@@ -269,8 +303,7 @@ int features__kprobe_override(const struct kconfig *kc, struct feature *f)
 		return -ENOENT;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		v = kconfig__value(kc, names[i]);
-		if (v && strcmp(v, "y") == 0)
+		if (config_is_y(kc, names[i]))
 			continue;
 		len += snprintf(missing + len, sizeof(missing) - len, "%s%s",
 				len ? " and " : "", names[i]);
@@ -285,81 +318,64 @@ int features__kprobe_override(const struct kconfig *kc, struct feature *f)
 	return 0;
 }
 
-/* 0 if @dir has the syscall exit tracepoint, else -errno from access(). */
-static int tracefs_has_syscall_tp(const char *dir)
+int features__tracefs(const char **dir)
 {
-	char path[PATH_MAX];
+	static const char *found;
+	static int err = 1;	/* 1: not looked for yet */
 
-	snprintf(path, sizeof(path), "%s/" SYSCALL_TP, dir);
-	return access(path, F_OK) ? -errno : 0;
+	if (err > 0) {
+		/* statfs on debug/tracing also triggers its tracefs automount. */
+		if (fs_is(TRACEFS_DIR, TRACEFS_MAGIC))
+			found = TRACEFS_DIR;
+		else if (fs_is(DEBUGFS_TRACING_DIR, TRACEFS_MAGIC))
+			found = DEBUGFS_TRACING_DIR;
+		/* libbpf reads tracepoint ids from tracefs; mount it if nobody has. */
+		else if (!(err = fs_ensure("tracefs", TRACEFS_DIR, TRACEFS_MAGIC)))
+			found = TRACEFS_DIR;
+		if (found)
+			err = 0;
+	}
+	*dir = found;
+	return err;
 }
 
 int features__syscall_tracepoints(const struct kconfig *kc, struct feature *f)
 {
-	const char *dirs[] = { TRACEFS_DIR, DEBUGFS_TRACING_DIR };
-	const char *mounted = NULL;
-	const char *v;
-	size_t i;
+	char path[PATH_MAX];
+	const char *dir;
 	int err;
 
 	feature_init(f);
-	if (kc) {
-		v = kconfig__value(kc, "CONFIG_FTRACE_SYSCALLS");
-		if (!v || strcmp(v, "y") != 0) {
-			feature_set(f, FEATURE_NO, NULL,
-				    "not built: CONFIG_FTRACE_SYSCALLS is not set");
-			return 0;
-		}
+	if (kc && !config_is_y(kc, "CONFIG_FTRACE_SYSCALLS")) {
+		feature_set(f, FEATURE_NO, NULL, "not built: CONFIG_FTRACE_SYSCALLS is not set");
+		return 0;
 	}
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		/* statfs on debug/tracing also triggers its tracefs automount. */
-		if (!fs_is(dirs[i], TRACEFS_MAGIC))
-			continue;
-		mounted = dirs[i];
-		err = tracefs_has_syscall_tp(dirs[i]);
-		if (!err)
-			goto found;
-		if (err != -ENOENT)
-			goto access_failed;
+	err = features__tracefs(&dir);
+	if (err == -ENODEV) {
+		feature_set(f, FEATURE_NO, NULL, "missing: this kernel has no tracefs (CONFIG_TRACING)");
+		return 0;
 	}
-
-	if (!mounted) {
-		if (mount("tracefs", TRACEFS_DIR, "tracefs",
-			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) && errno != EBUSY) {
-			err = -errno;
-			if (err == -ENODEV) {
-				feature_set(f, FEATURE_NO, NULL,
-					    "missing: this kernel has no tracefs (CONFIG_TRACING)");
-				return 0;
-			}
-			feature_set(f, FEATURE_UNKNOWN, NULL,
-				    "unknown: tracefs not mounted, and mounting it at " TRACEFS_DIR
-				    " failed: %s%s", strerror(-err),
-				    err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
-			return err;
-		}
-		mounted = TRACEFS_DIR;
-		i = 0;
-		err = tracefs_has_syscall_tp(TRACEFS_DIR);
-		if (!err)
-			goto found;
-		if (err != -ENOENT)
-			goto access_failed;
+	if (err) {
+		feature_set(f, FEATURE_UNKNOWN, NULL,
+			    "unknown: tracefs not mounted, and mounting it at " TRACEFS_DIR
+			    " failed: %s%s", strerror(-err),
+			    err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return err;
 	}
-
-	feature_set(f, FEATURE_NO, mounted,
-		    "missing: tracefs at %s has no " SYSCALL_TP " (CONFIG_FTRACE_SYSCALLS off?)",
-		    mounted);
-	return 0;
-
-found:
-	feature_set(f, FEATURE_YES, dirs[i], "present: %s/" SYSCALL_TP, dirs[i]);
-	return 0;
-
-access_failed:
-	feature_set(f, FEATURE_UNKNOWN, dirs[i], "unknown: cannot look into tracefs at %s: %s%s",
-		    dirs[i], strerror(-err),
+	snprintf(path, sizeof(path), "%s/" SYSCALL_TP, dir);
+	if (access(path, F_OK) == 0) {
+		feature_set(f, FEATURE_YES, dir, "present: %s", path);
+		return 0;
+	}
+	err = -errno;
+	if (err == -ENOENT) {
+		feature_set(f, FEATURE_NO, dir,
+			    "missing: tracefs at %s has no " SYSCALL_TP " (CONFIG_FTRACE_SYSCALLS off?)",
+			    dir);
+		return 0;
+	}
+	feature_set(f, FEATURE_UNKNOWN, dir, "unknown: cannot look into tracefs at %s: %s%s",
+		    dir, strerror(-err),
 		    err == -EPERM ? " (lockdown=confidentiality refuses tracefs)" : "");
 	return err;
 }
@@ -372,7 +388,7 @@ int features__lockdown(struct feature *f)
 	int err, n;
 
 	feature_init(f);
-	err = securityfs_ensure();
+	err = fs_ensure("securityfs", SECURITYFS_DIR, SECURITYFS_MAGIC);
 	if (err) {
 		feature_set(f, FEATURE_UNKNOWN, NULL, "unknown: %s", securityfs_why(err));
 		return err;
@@ -412,9 +428,10 @@ int features__lockdown(struct feature *f)
 	return 0;
 }
 
-int features__unprivileged_bpf_disabled(struct feature *f)
+/* Reads the number in sysctl file @path into f->num and f->value; on
+ * failure the entry says why. */
+static int feature_sysctl(struct feature *f, const char *path)
 {
-	const char *path = "/proc/sys/kernel/unprivileged_bpf_disabled";
 	long v;
 	int err;
 
@@ -427,42 +444,44 @@ int features__unprivileged_bpf_disabled(struct feature *f)
 	}
 	f->num = v;
 	snprintf(f->value, sizeof(f->value), "%ld", v);
-	if (v == 0)
-		snprintf(f->detail, sizeof(f->detail),
-			 "0: unprivileged users may load some BPF programs");
-	else if (v == 1)
-		snprintf(f->detail, sizeof(f->detail),
-			 "1: unprivileged BPF is off until reboot");
+	return 0;
+}
+
+int features__unprivileged_bpf_disabled(struct feature *f)
+{
+	int err = feature_sysctl(f, "/proc/sys/kernel/unprivileged_bpf_disabled");
+
+	if (err)
+		return err;
+	if (f->num == 0)
+		feature_say(f, FEATURE_NO, "0: unprivileged users may load some BPF programs");
+	else if (f->num == 1)
+		feature_say(f, FEATURE_YES, "1: unprivileged BPF is off until reboot");
 	else
-		snprintf(f->detail, sizeof(f->detail),
-			 "%ld: unprivileged BPF is off (root may turn it on)", v);
-	f->state = v ? FEATURE_YES : FEATURE_NO;
+		feature_say(f, FEATURE_YES, "%ld: unprivileged BPF is off (root may turn it on)",
+			    f->num);
 	return 0;
 }
 
 int features__perf_event_paranoid(struct feature *f)
 {
-	const char *path = "/proc/sys/kernel/perf_event_paranoid";
-	long v;
-	int err;
+	int err = feature_sysctl(f, "/proc/sys/kernel/perf_event_paranoid");
 
-	feature_init(f);
-	err = read_long_file(path, &v);
-	if (err) {
-		feature_set(f, FEATURE_UNKNOWN, NULL, "unknown: cannot read %s: %s", path,
-			    strerror(-err));
+	if (err)
 		return err;
-	}
-	f->num = v;
-	snprintf(f->value, sizeof(f->value), "%ld", v);
-	if (v > 0)
-		snprintf(f->detail, sizeof(f->detail),
-			 "%ld: system-wide perf events, as used to attach tracepoint programs, need CAP_PERFMON",
-			 v);
+	/* Debian patches the sysctl to accept 3, where perf_event_open()
+	 * wants CAP_SYS_ADMIN and CAP_PERFMON is not enough. */
+	if (f->num > 2)
+		feature_say(f, FEATURE_YES,
+			    "%ld: perf events, as used to attach tracepoint programs, need CAP_SYS_ADMIN (CAP_PERFMON is not enough above 2)",
+			    f->num);
+	else if (f->num > 0)
+		feature_say(f, FEATURE_YES,
+			    "%ld: system-wide perf events, as used to attach tracepoint programs, need CAP_PERFMON",
+			    f->num);
 	else
-		snprintf(f->detail, sizeof(f->detail),
-			 "%ld: system-wide perf events are open to unprivileged users", v);
-	f->state = v > 0 ? FEATURE_YES : FEATURE_NO;
+		feature_say(f, FEATURE_NO,
+			    "%ld: system-wide perf events are open to unprivileged users", f->num);
 	return 0;
 }
 

@@ -17,30 +17,20 @@
 /* Only for its ELF bytes: the same programs, maps and globals, so the one
  * skeleton above describes it too. */
 #include "inodeguard_probe.skel.h"
+#include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
-
-static const char *const section_prefix[IG_BACKEND_COUNT] = {
-	[IG_BACKEND_LSM] = "lsm/",
-	[IG_BACKEND_FMODRET] = "fmod_ret/",
-	[IG_BACKEND_TRACEPOINT] = "tracepoint/",
-};
-
-/* fmodret takes the hooks that return nothing with fentry. */
-static const char *const section_prefix_void[IG_BACKEND_COUNT] = {
-	[IG_BACKEND_FMODRET] = "fentry/",
-};
 
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return prefix && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static bool prog_of_backend(const struct bpf_program *prog, enum ig_backend b)
+static bool prog_in_sections(const struct bpf_program *prog, const struct ig_load_opts *o)
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return has_prefix(sec, section_prefix[b]) || has_prefix(sec, section_prefix_void[b]);
+	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -69,24 +59,6 @@ static bool kernel_has_rdonly_cast(const struct btf *btf)
 	return btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
 }
 
-static const char *tracefs_events_dir(void)
-{
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing/events",
-		"/sys/kernel/debug/tracing/events",
-	};
-	size_t i;
-
-	for (i = 0; i < 2; i++)
-		if (access(dirs[i], F_OK) == 0)
-			return dirs[i];
-	/* libbpf reads tracepoint ids from tracefs; mount it if nobody has. */
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0 &&
-	    access(dirs[0], F_OK) == 0)
-		return dirs[0];
-	return NULL;
-}
-
 /*
  * Whether the running kernel has what this program hooks. Programs for
  * hooks the kernel lacks are not loaded: file_truncate appeared in 6.2,
@@ -94,24 +66,33 @@ static const char *tracefs_events_dir(void)
  * added to security_inode_setattr and, in 6.8, to the LSM hook).
  */
 static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
-			      const struct bpf_program *prog, enum ig_backend b,
-			      const char *events_dir)
+			      const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 	const char *name = bpf_program__name(prog);
+	const char *target = strchr(sec, '/');
 	char func[128], sibling[128], file[512];
+	const char *tracefs;
 	int params, want = -1;
 
-	if (b == IG_BACKEND_TRACEPOINT) {
-		if (!events_dir)
+	if (!target)
+		return false;
+	target++;
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_TRACEPOINT:
+		if (features__tracefs(&tracefs))
 			return false;
-		snprintf(file, sizeof(file), "%s/%s", events_dir, sec + strlen("tracepoint/"));
+		snprintf(file, sizeof(file), "%s/events/%s", tracefs, target);
 		return access(file, F_OK) == 0;
+	case BPF_PROG_TYPE_LSM:
+		/* LSM programs attach to the hook's bpf_lsm_ stub. */
+		snprintf(func, sizeof(func), "bpf_lsm_%s", target);
+		break;
+	default:
+		/* fmod_ret and fentry: the kernel function itself. */
+		snprintf(func, sizeof(func), "%s", target);
+		break;
 	}
-	if (b == IG_BACKEND_LSM)
-		snprintf(func, sizeof(func), "bpf_lsm_%s", sec + strlen("lsm/"));
-	else
-		snprintf(func, sizeof(func), "%s", strchr(sec, '/') + 1);
 	params = btf_func_params(btf, func);
 	if (params < 0)
 		return false;
@@ -123,31 +104,28 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 	return want < 0 || params == want;
 }
 
-static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
+static int select_programs(struct inodeguard_bpf *skel, const struct ig_load_opts *o,
 			   const struct btf *btf, char *why, size_t len)
 {
-	const char *events_dir = NULL;
 	struct bpf_program *prog;
+	const char *tracefs;
 	int kept = 0;
 
-	if (b == IG_BACKEND_TRACEPOINT) {
-		events_dir = tracefs_events_dir();
-		if (!events_dir) {
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool mine = prog_in_sections(prog, o), keep;
+
+		if (mine && bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT &&
+		    features__tracefs(&tracefs)) {
 			snprintf(why, len, "tracefs is not mounted and could not be mounted");
 			return -ENOENT;
 		}
-	}
-	bpf_object__for_each_program(prog, skel->obj) {
-		bool keep = prog_of_backend(prog, b) &&
-			    kernel_has_target(btf, skel->obj, prog, b, events_dir);
-
+		keep = mine && kernel_has_target(btf, skel->obj, prog);
 		bpf_program__set_autoload(prog, keep);
 		if (keep)
 			kept++;
-		else if (prog_of_backend(prog, b))
-			p_debug("%s: %s (%s) not for this kernel, not loaded",
-				backend__name(b), bpf_program__name(prog),
-				bpf_program__section_name(prog));
+		else if (mine)
+			p_debug("%s (%s) not for this kernel, not loaded",
+				bpf_program__name(prog), bpf_program__section_name(prog));
 	}
 	if (!kept) {
 		snprintf(why, len, "this kernel has none of its hooks");
@@ -156,22 +134,16 @@ static int select_programs(struct inodeguard_bpf *skel, enum ig_backend b,
 	return 0;
 }
 
-/* Debian patches perf_event_paranoid to accept 3, where perf_event_open()
- * wants CAP_SYS_ADMIN and CAP_PERFMON is not enough. */
-static bool perf_events_need_sys_admin(enum ig_backend b, int err)
+/* Tracepoint programs attach through perf_event_open(), which Debian's
+ * perf_event_paranoid level 3 keeps from all but CAP_SYS_ADMIN. */
+static bool perf_events_need_sys_admin(const struct bpf_program *prog, int err)
 {
-	FILE *f;
-	int level = 0;
+	struct feature paranoid;
 
-	if (b != IG_BACKEND_TRACEPOINT || (err != -EACCES && err != -EPERM))
+	if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACEPOINT ||
+	    (err != -EACCES && err != -EPERM))
 		return false;
-	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
-	if (!f)
-		return false;
-	if (fscanf(f, "%d", &level) != 1)
-		level = 0;
-	fclose(f);
-	return level > 2;
+	return features__perf_event_paranoid(&paranoid) == 0 && paranoid.num > 2;
 }
 
 static int attach_programs(struct ig_instance *inst, char *why, size_t len)
@@ -194,7 +166,7 @@ static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 			err = -errno;
 			snprintf(why, len, "attaching %s failed: %s%s",
 				 bpf_program__section_name(prog), strerror(-err),
-				 perf_events_need_sys_admin(inst->backend, err) ?
+				 perf_events_need_sys_admin(prog, err) ?
 				 " (kernel.perf_event_paranoid is 3, which allows tracepoint events"
 				 " only with CAP_SYS_ADMIN; grant it or set the sysctl to 2)" : "");
 			return err;
@@ -233,15 +205,14 @@ static struct inodeguard_bpf *open_skeleton(const struct btf *btf)
 	return skel;
 }
 
-int loader__load(enum ig_backend b, const struct ig_load_opts *o,
-		 struct ig_instance *inst, char *why, size_t len)
+int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
+		 char *why, size_t len)
 {
 	struct inodeguard_bpf *skel;
 	struct btf *btf;
 	int err;
 
 	memset(inst, 0, sizeof(*inst));
-	inst->backend = b;
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		err = -errno;
@@ -258,13 +229,13 @@ int loader__load(enum ig_backend b, const struct ig_load_opts *o,
 	}
 	inst->skel = skel;
 	skel->rodata->enforce_root = o->enforce_root;
-	skel->rodata->kill_only = !backend__can_deny(b);
+	skel->rodata->kill_only = o->kill_only;
 	err = bpf_map__set_max_entries(skel->maps.protected, o->capacity);
 	if (err) {
 		snprintf(why, len, "setting capacity %u failed: %s", o->capacity, strerror(-err));
 		goto cleanup;
 	}
-	err = select_programs(skel, b, btf, why, len);
+	err = select_programs(skel, o, btf, why, len);
 	btf__free(btf);
 	btf = NULL;
 	if (err)
@@ -298,6 +269,16 @@ int loader__learn_fd(const struct ig_instance *inst)
 int loader__filter_fd(const struct ig_instance *inst)
 {
 	return bpf_map__fd(inst->skel->maps.filter);
+}
+
+int loader__events_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.events);
+}
+
+const volatile struct ig_counters *loader__counters(const struct ig_instance *inst)
+{
+	return &inst->skel->bss->counters;
 }
 
 int loader__ensure_bpffs(void)

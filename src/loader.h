@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* Loading: open the object, keep one backend's programs, load, attach,
- * pin the maps. */
+ * pin the maps. The only user of the skeleton. */
 #ifndef IG_LOADER_H
 #define IG_LOADER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include "backend.h"
 
 #define IG_PIN_DIR "/sys/fs/bpf/inodeguard"
 #define IG_PIN_PROTECTED IG_PIN_DIR "/protected"
@@ -17,25 +16,37 @@
 
 struct inodeguard_bpf;
 struct bpf_link;
+struct ig_counters;
 
+/* Everything the load needs, backend facts included: the loader never asks
+ * the module that chose the backend. */
 struct ig_load_opts {
+	/* The programs to keep: those whose section starts with this. */
+	const char *section_prefix;
+	/* And those with this one, if not NULL (fentry for void hooks). */
+	const char *void_section_prefix;
+	/* The programs cannot fail the operation, so a deny verdict kills. */
+	bool kill_only;
 	bool enforce_root;
 	__u32 capacity;
 };
 
 struct ig_instance {
 	struct inodeguard_bpf *skel;
-	enum ig_backend backend;
 	struct bpf_link **links;
 	size_t nlinks;
 	bool pinned;
 };
 
-int loader__load(enum ig_backend b, const struct ig_load_opts *o,
-		 struct ig_instance *inst, char *why, size_t len);
+int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
+		 char *why, size_t len);
 int loader__protected_fd(const struct ig_instance *inst);
 int loader__learn_fd(const struct ig_instance *inst);
 int loader__filter_fd(const struct ig_instance *inst);
+int loader__events_fd(const struct ig_instance *inst);
+/* The lost-event counters in the object's mmapped .bss: readable after
+ * privileges are dropped, without a bpf() call. */
+const volatile struct ig_counters *loader__counters(const struct ig_instance *inst);
 int loader__pin(struct ig_instance *inst);
 /* Removes the pins; also used to clear what a killed instance left. */
 void loader__unpin(void);
