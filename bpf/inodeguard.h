@@ -131,10 +131,13 @@ static inline __u64 ig_name_hash_step(__u64 h, unsigned char c)
 }
 
 /* Counts of rule kinds, so an open pays for the name and tree checks only
- * while such rules exist. Written by user space through the mmap. */
+ * while such rules exist, and the next entry id. Written by user space
+ * through the mmap; it lives as long as the maps do. */
 struct ig_rule_kinds {
 	__u32 trees;
 	__u32 names;
+	__u32 next_entry; /* entry ids start at 1; 0 names no entry */
+	__u32 reserved;
 };
 
 /*

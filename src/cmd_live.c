@@ -81,7 +81,7 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = IG_MAPS_CLOSED;
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct ig_learner learner = {};
 	struct json *j = log__json();
@@ -173,7 +173,7 @@ static int unprotect_missing(const struct ig_maps *maps, const char *path)
 int cmd_unprotect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = IG_MAPS_CLOSED;
 	struct ig_learner learner = {};
 	struct json *j = log__json();
 	struct ig_entry t;
@@ -244,7 +244,7 @@ static int list_one(const struct ig_key *k, const struct ig_rule *r,
 
 int cmd_list(int argc, char **argv)
 {
-	struct ig_maps maps = { -1, -1, -1 };
+	struct ig_maps maps = IG_MAPS_CLOSED;
 	struct json *j = log__json();
 	int opt, err;
 

@@ -137,6 +137,51 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 	return 0;
 }
 
+/* Learns every key an entry needs: its inode(s), and the directory's
+ * for a file entry's name part. */
+static int learn_entry(struct ig_learner *l, const struct ig_maps *maps,
+		       struct ig_entry *e, enum ig_backend b)
+{
+	char why[256];
+	int err;
+
+	if (e->overlay && backend__refuses_overlay(b)) {
+		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
+		      e->origin, e->path, backend__name(b));
+		return -EINVAL;
+	}
+	err = state__new_entry_id(maps, &e->id);
+	if (err) {
+		p_err("cannot map the rule_kinds map: %s", strerror(-err));
+		return err;
+	}
+	err = keys__learn(l, e, why, sizeof(why));
+	if (!err && !e->tree)
+		err = keys__learn_parent(l, e, why, sizeof(why));
+	if (err)
+		p_err("%s: %s: %s", e->origin, e->path, why);
+	return err;
+}
+
+/* Trees first get their directory's rule, then every file already below
+ * them is keyed: a file created meanwhile is found by the walk. */
+static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
+		       const struct ig_policy *policy)
+{
+	size_t i, trees = 0;
+	int err = 0, bad = 0;
+
+	for (i = 0; i < policy->n; i++)
+		trees += policy->v[i].tree;
+	if (!trees)
+		return 0;
+	err = state__count_trees(maps, (int)trees);
+	for (i = 0; !err && i < policy->n; i++)
+		if (policy->v[i].tree)
+			err = state__add_tree_files(maps, l, &policy->v[i], &bad);
+	return err ? err : bad ? -EINVAL : 0;
+}
+
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 			   struct ig_policy *policy)
 {
@@ -144,9 +189,10 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		.protected_fd = loader__protected_fd(inst),
 		.learn_fd = loader__learn_fd(inst),
 		.filter_fd = loader__filter_fd(inst),
+		.names_fd = loader__names_fd(inst),
+		.kinds_fd = loader__kinds_fd(inst),
 	};
-	struct ig_learner learner;
-	char why[256];
+	struct ig_learner learner = {};
 	int err, lock, bad = 0;
 	size_t i;
 
@@ -161,28 +207,20 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		close(lock);
 		return err;
 	}
-	for (i = 0; i < policy->n; i++) {
-		struct ig_entry *t = &policy->v[i];
-
-		if (t->overlay && backend__refuses_overlay(b)) {
-			p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
-			      t->origin, t->path, backend__name(b));
-			bad++;
-			continue;
-		}
-		if (keys__learn(&learner, t, why, sizeof(why))) {
-			p_err("%s: %s: %s", t->origin, t->path, why);
-			bad++;
-		}
-	}
-	keys__learner_close(&learner);
+	for (i = 0; i < policy->n; i++)
+		bad += learn_entry(&learner, &maps, &policy->v[i], b) != 0;
 	if (!bad) {
 		err = state__add_all(&maps, policy);
+		if (!err)
+			err = state__add_names(&maps, policy->v, policy->n);
 		if (err)
-			p_err("cannot fill the protected map: %s", strerror(-err));
+			p_err("cannot fill the protected maps: %s", strerror(-err));
 		else
 			err = state__paths_append(policy->v, policy->n);
+		if (!err)
+			err = store_trees(&maps, &learner, policy);
 	}
+	keys__learner_close(&learner);
 	close(lock);
 	return bad ? -EINVAL : err;
 }

@@ -19,13 +19,21 @@ struct ig_entry {
 	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
 	ino_t st_ino;
 	bool overlay;      /* on overlayfs: the backing file is a second key */
+	bool tree;         /* a directory: every file below it, now and later */
+	__u32 id;          /* the registered entry; rules and events carry it */
 	int nkeys;         /* filled by keys__learn() once programs run */
 	struct ig_key keys[IG_TARGET_KEYS];
+	/* A file entry's name part: the key(s) of the directory holding it
+	 * (two on overlayfs, like the file's own). */
+	int ndir_keys;
+	struct ig_key dir_keys[IG_TARGET_KEYS];
 };
 
 struct ig_policy {
 	struct ig_entry *v;
 	size_t n, cap;
+	/* --force: a tree may cover a whole system directory. */
+	bool force;
 };
 
 /* "audit", "deny", "kill", or a number as in the classic experiment:

@@ -75,23 +75,51 @@ static void event_file(const struct ig_events *ev, const struct ig_event *e,
 		snprintf(file, len, "?");
 }
 
+const char *match__name(unsigned int match)
+{
+	static const char *const names[] = {
+		[IG_MATCH_INODE] = "inode", [IG_MATCH_NAME] = "name",
+		[IG_MATCH_TREE] = "tree", [IG_MATCH_DEPTH] = "depth",
+	};
+
+	return match <= IG_MATCH_DEPTH ? names[match] : "?";
+}
+
+/* The registered entry whose rule matched; "-" for the depth bound. */
+static void event_entry(struct ig_events *ev, const struct ig_event *e,
+			char *entry, size_t len)
+{
+	struct ig_event by_id = { .key = entry__key(e->entry) };
+
+	if (!e->entry) {
+		snprintf(entry, len, "-");
+		return;
+	}
+	event_file(ev, &by_id, entry, len);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ig_events *ev = ctx;
 	const struct ig_event *e = data;
-	char when[64], file[4096], comm[IG_COMM_LEN + 1], dev[32];
+	char when[64], file[4096], entry[4096], comm[IG_COMM_LEN + 1], dev[32];
 	struct json *j = log__json();
 
 	if (size < sizeof(*e))
 		return 0;
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
+	event_entry(ev, e, entry, sizeof(entry));
+	/* A new inode at a protected name is known by that name. */
+	if (e->match == IG_MATCH_NAME && strcmp(file, "?") == 0)
+		snprintf(file, sizeof(file), "%s", entry);
 	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
 	key__dev_str(&e->key, dev, sizeof(dev));
 	if (!j) {
-		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu\n",
+		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu rule=%s entry=%s\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
-		       comm, file, dev, (unsigned long long)e->key.ino);
+		       comm, file, dev, (unsigned long long)e->key.ino,
+		       match__name(e->match), entry);
 		return 0;
 	}
 	/* One line per event, in the command's one writer. */
@@ -107,6 +135,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_str(j, "dev", dev);
 	json__kv_uint(j, "ino", e->key.ino);
 	json__kv_uint(j, "gen", e->key.gen);
+	json__kv_str(j, "rule", match__name(e->match));
+	json__kv_str(j, "entry", entry);
 	json__end_object(j);
 	json__newline(j);
 	return 0;

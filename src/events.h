@@ -20,5 +20,7 @@ void events__close(struct ig_events *ev);
 
 const char *op__name(unsigned int op);
 const char *action__name(unsigned int action);
+/* What made a rule apply: inode, name, tree or depth (enum ig_match). */
+const char *match__name(unsigned int match);
 
 #endif

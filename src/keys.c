@@ -2,6 +2,7 @@
 /* Key stage: learn each target's kernel-side key through the hooks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,17 @@ int key__cmp(const struct ig_key *a, const struct ig_key *b)
 	if (a->gen != b->gen)
 		return a->gen < b->gen ? -1 : 1;
 	return 0;
+}
+
+void name__key(const struct ig_key *dir, const char *name, struct ig_name_key *out)
+{
+	const unsigned char *c;
+
+	memset(out, 0, sizeof(*out));
+	out->dir = *dir;
+	out->hash = IG_NAME_HASH_SEED;
+	for (c = (const unsigned char *)name; *c; c++)
+		out->hash = ig_name_hash_step(out->hash, *c);
 }
 
 void key__dev_str(const struct ig_key *k, char *buf, size_t len)
@@ -37,6 +49,7 @@ int keys__learner_open(struct ig_learner *l, int learn_fd)
 		return -errno;
 	}
 	l->view = p;
+	memset(&l->last_dir, 0, sizeof(l->last_dir));
 	l->view->tgid = getpid();
 	return 0;
 }
@@ -104,6 +117,44 @@ int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 cleanup:
 	close(fd);
 	return err;
+}
+
+int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len)
+{
+	struct ig_entry dir = {};
+	char path[PATH_MAX], *slash;
+	struct stat st;
+	int err;
+
+	snprintf(path, sizeof(path), "%s", e->path);
+	slash = strrchr(path, '/');
+	if (!slash)
+		return -EINVAL;
+	slash[slash == path ? 1 : 0] = '\0';
+	if (stat(path, &st)) {
+		err = -errno;
+		snprintf(why, len, "cannot reach its directory %s: %s", path, strerror(-err));
+		return err;
+	}
+	/* Large policies hold many files per directory: a stat() tells that
+	 * it is the directory learned last, without another learning open. */
+	if (l->last_dir.nkeys && st.st_dev == l->last_dir.st_dev &&
+	    st.st_ino == l->last_dir.st_ino) {
+		e->ndir_keys = l->last_dir.nkeys;
+		memcpy(e->dir_keys, l->last_dir.keys, sizeof(e->dir_keys));
+		return 0;
+	}
+	dir.path = path;
+	dir.st_dev = st.st_dev;
+	dir.st_ino = st.st_ino;
+	err = keys__learn(l, &dir, why, len);
+	if (err)
+		return err;
+	dir.path = NULL;
+	l->last_dir = dir;
+	e->ndir_keys = dir.nkeys;
+	memcpy(e->dir_keys, dir.keys, sizeof(dir.keys));
+	return 0;
 }
 
 int keys__prove_live(int learn_fd, char *why, size_t len)

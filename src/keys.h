@@ -11,6 +11,7 @@
 struct ig_learner {
 	volatile struct ig_learn *view;
 	size_t len;
+	struct ig_entry last_dir; /* keys__learn_parent()'s last directory */
 };
 
 int keys__learner_open(struct ig_learner *l, int learn_fd);
@@ -19,11 +20,23 @@ void keys__learner_close(struct ig_learner *l);
  * process; fills t->keys. Fails if the file changed since it was resolved
  * or if no hook saw the open. */
 int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len);
+/* Learns the key(s) of the directory holding e's file: its name part. */
+int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len);
 /* Proves the attached programs really run (an LSM can attach and never be
  * called): one learning open of our own executable must be seen. */
 int keys__prove_live(int learn_fd, char *why, size_t len);
 
 int key__cmp(const struct ig_key *a, const struct ig_key *b);
+/* The names-map key of name in the directory whose key is dir; the hash
+ * is the one the BPF side computes (inodeguard.h). */
+void name__key(const struct ig_key *dir, const char *name, struct ig_name_key *out);
+/* The reserved key under which the paths index records entry id's path. */
+static inline struct ig_key entry__key(__u32 id)
+{
+	struct ig_key k = { .dev = 0, .gen = 0, .ino = id };
+
+	return k;
+}
 /* "major:minor" of the kernel's dev encoding (major << 20 | minor). */
 void key__dev_str(const struct ig_key *k, char *buf, size_t len);
 

@@ -230,7 +230,10 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 	inst->skel = skel;
 	skel->rodata->enforce_root = o->enforce_root;
 	skel->rodata->kill_only = o->kill_only;
+	/* Every file entry has one name: the names map holds as many. */
 	err = bpf_map__set_max_entries(skel->maps.protected, o->capacity);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.names, o->capacity);
 	if (err) {
 		snprintf(why, len, "setting capacity %u failed: %s", o->capacity, strerror(-err));
 		goto cleanup;
@@ -269,6 +272,16 @@ int loader__learn_fd(const struct ig_instance *inst)
 int loader__filter_fd(const struct ig_instance *inst)
 {
 	return bpf_map__fd(inst->skel->maps.filter);
+}
+
+int loader__names_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.names);
+}
+
+int loader__kinds_fd(const struct ig_instance *inst)
+{
+	return bpf_map__fd(inst->skel->maps.rule_kinds);
 }
 
 int loader__events_fd(const struct ig_instance *inst)
@@ -311,6 +324,10 @@ int loader__pin(struct ig_instance *inst)
 		err = bpf_map__pin(inst->skel->maps.learn, IG_PIN_LEARN);
 	if (!err)
 		err = bpf_map__pin(inst->skel->maps.filter, IG_PIN_FILTER);
+	if (!err)
+		err = bpf_map__pin(inst->skel->maps.names, IG_PIN_NAMES);
+	if (!err)
+		err = bpf_map__pin(inst->skel->maps.rule_kinds, IG_PIN_KINDS);
 	if (err) {
 		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
 		loader__unpin();
@@ -325,6 +342,8 @@ void loader__unpin(void)
 	unlink(IG_PIN_PROTECTED);
 	unlink(IG_PIN_LEARN);
 	unlink(IG_PIN_FILTER);
+	unlink(IG_PIN_NAMES);
+	unlink(IG_PIN_KINDS);
 	rmdir(IG_PIN_DIR);
 }
 

@@ -12,6 +12,8 @@
 #define IG_PIN_PROTECTED IG_PIN_DIR "/protected"
 #define IG_PIN_LEARN IG_PIN_DIR "/learn"
 #define IG_PIN_FILTER IG_PIN_DIR "/filter"
+#define IG_PIN_NAMES IG_PIN_DIR "/names"
+#define IG_PIN_KINDS IG_PIN_DIR "/rule_kinds"
 #define IG_DEFAULT_CAPACITY 65536
 
 struct inodeguard_bpf;
@@ -43,6 +45,8 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 int loader__protected_fd(const struct ig_instance *inst);
 int loader__learn_fd(const struct ig_instance *inst);
 int loader__filter_fd(const struct ig_instance *inst);
+int loader__names_fd(const struct ig_instance *inst);
+int loader__kinds_fd(const struct ig_instance *inst);
 int loader__events_fd(const struct ig_instance *inst);
 /* The lost-event counters in the object's mmapped .bss: readable after
  * privileges are dropped, without a bpf() call. */

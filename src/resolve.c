@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include "log.h"
 #include "resolve.h"
+#include "tree.h"
 
 #ifndef XFS_SUPER_MAGIC
 #define XFS_SUPER_MAGIC 0x58465342
@@ -125,23 +126,30 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 		snprintf(why, len, "%s", strerror(-err));
 		goto cleanup;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(why, len, "is a directory (only regular files can be protected)");
-		err = -EISDIR;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, len, "%s (only regular files can be protected)",
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s (only regular files and directories can be protected)",
 			 file_kind(st.st_mode));
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = check_filesystem(fd, &overlay, why, len);
-	if (err)
-		goto cleanup;
 	err = fd_path(fd, canon, sizeof(canon));
 	if (err) {
 		snprintf(why, len, "cannot name it: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = tree__refused(canon, why, len);
+		if (err)
+			goto cleanup;
+	}
+	err = check_filesystem(fd, &overlay, why, len);
+	if (err)
+		goto cleanup;
+	/* A file below an overlay directory is opened through the layers'
+	 * own directories too, whose ancestry never reaches the overlay's. */
+	if (S_ISDIR(st.st_mode) && overlay) {
+		snprintf(why, len, "a directory on overlayfs cannot be a tree: protect the layers' directories instead");
+		err = -EOPNOTSUPP;
 		goto cleanup;
 	}
 	copy = strdup(canon);
@@ -154,6 +162,7 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = overlay;
+	e->tree = S_ISDIR(st.st_mode);
 cleanup:
 	close(fd);
 	return err;
@@ -282,6 +291,13 @@ int resolve__policy(struct ig_policy *p)
 		if (!resolve_in_dir(&dirs, given, e) &&
 		    resolve__path(given, e, why, sizeof(why))) {
 			p_err("%s: %s: %s", e->origin, given, why);
+			entry__free(e);
+			bad++;
+			continue;
+		}
+		if (e->tree && !p->force && tree__covers_system(e->path, why, sizeof(why))) {
+			p_err("%s: %s: %s", e->origin, given, why);
+			free(given);
 			entry__free(e);
 			bad++;
 			continue;

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "log.h"
 #include "state.h"
+#include "tree.h"
 
 static int ensure_run_dir(void)
 {
@@ -97,7 +98,7 @@ int state__open_pinned(struct ig_maps *m)
 	pid_t pid;
 	char backend[32];
 
-	m->protected_fd = m->learn_fd = m->filter_fd = -1;
+	m->protected_fd = m->learn_fd = m->filter_fd = m->names_fd = m->kinds_fd = -1;
 	if (state__running(&pid, backend, sizeof(backend))) {
 		p_err("no running inodeguard instance (start one with 'inodeguard run')");
 		return -ESRCH;
@@ -105,7 +106,10 @@ int state__open_pinned(struct ig_maps *m)
 	m->protected_fd = bpf_obj_get(IG_PIN_PROTECTED);
 	m->learn_fd = bpf_obj_get(IG_PIN_LEARN);
 	m->filter_fd = bpf_obj_get(IG_PIN_FILTER);
-	if (m->protected_fd < 0 || m->learn_fd < 0 || m->filter_fd < 0) {
+	m->names_fd = bpf_obj_get(IG_PIN_NAMES);
+	m->kinds_fd = bpf_obj_get(IG_PIN_KINDS);
+	if (m->protected_fd < 0 || m->learn_fd < 0 || m->filter_fd < 0 ||
+	    m->names_fd < 0 || m->kinds_fd < 0) {
 		int err = -errno;
 
 		p_err("cannot open the running instance's maps under %s: %s",
@@ -124,7 +128,11 @@ void state__close(struct ig_maps *m)
 		close(m->learn_fd);
 	if (m->filter_fd >= 0)
 		close(m->filter_fd);
-	m->protected_fd = m->learn_fd = m->filter_fd = -1;
+	if (m->names_fd >= 0)
+		close(m->names_fd);
+	if (m->kinds_fd >= 0)
+		close(m->kinds_fd);
+	m->protected_fd = m->learn_fd = m->filter_fd = m->names_fd = m->kinds_fd = -1;
 }
 
 int state__learn_lock(void)
@@ -164,25 +172,52 @@ static int filter_set(int filter_fd, const struct ig_key *keys, size_t n)
 	return 0;
 }
 
+static struct ig_rule rule_of(const struct ig_entry *e)
+{
+	struct ig_rule r = {
+		.level = e->level,
+		.flags = e->tree ? IG_RULE_TREE : 0,
+		.entry = e->id,
+	};
+
+	return r;
+}
+
+/* Two rules on one inode: the stricter level wins and keeps its entry;
+ * a tree stays a tree. */
+static void rule_merge(struct ig_rule *into, const struct ig_rule *r)
+{
+	into->flags |= r->flags & IG_RULE_TREE;
+	if (r->level > into->level) {
+		into->level = r->level;
+		into->entry = r->entry;
+	}
+}
+
+/* Adds or merges rule r under key k of the map fd. */
+static int rule_put(int fd, const void *k, const struct ig_rule *r)
+{
+	struct ig_rule rule = *r, old;
+
+	if (bpf_map_lookup_elem(fd, k, &old) == 0) {
+		rule = old;
+		rule_merge(&rule, r);
+		/* A user's entry is no longer one the kernel may reclaim. */
+		if (!(r->flags & IG_RULE_LEARNED))
+			rule.flags &= ~IG_RULE_LEARNED;
+	}
+	return bpf_map_update_elem(fd, k, &rule, BPF_ANY) ? -errno : 0;
+}
+
 int state__add(const struct ig_maps *m, const struct ig_entry *t)
 {
-	struct ig_rule rule, old;
+	struct ig_rule rule = rule_of(t);
 	int i, err;
 
 	err = filter_set(m->filter_fd, t->keys, t->nkeys);
-	if (err)
-		return err;
-
-	for (i = 0; i < t->nkeys; i++) {
-		rule.level = t->level;
-		rule.flags = 0;
-		if (bpf_map_lookup_elem(m->protected_fd, &t->keys[i], &old) == 0 &&
-		    old.level > rule.level)
-			rule.level = old.level;
-		if (bpf_map_update_elem(m->protected_fd, &t->keys[i], &rule, BPF_ANY))
-			return -errno;
-	}
-	return 0;
+	for (i = 0; !err && i < t->nkeys; i++)
+		err = rule_put(m->protected_fd, &t->keys[i], &rule);
+	return err;
 }
 
 struct keyed_rule {
@@ -241,14 +276,13 @@ int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 	for (i = 0; i < policy->n; i++) {
 		for (k = 0; k < policy->v[i].nkeys; k++) {
 			all[n].key = policy->v[i].keys[k];
-			all[n++].rule.level = policy->v[i].level;
+			all[n++].rule = rule_of(&policy->v[i]);
 		}
 	}
 	qsort(all, n, sizeof(*all), keyed_rule_cmp);
 	for (i = 0; i < n; i++) {
 		if (u && key__cmp(&keys[u - 1], &all[i].key) == 0) {
-			if (all[i].rule.level > rules[u - 1].level)
-				rules[u - 1].level = all[i].rule.level;
+			rule_merge(&rules[u - 1], &all[i].rule);
 			continue;
 		}
 		keys[u] = all[i].key;
@@ -267,6 +301,122 @@ cleanup:
 int state__remove(const struct ig_maps *m, const struct ig_key *k)
 {
 	return bpf_map_delete_elem(m->protected_fd, k) ? -errno : 0;
+}
+
+/* The rule_kinds map through its mmap, for atomic counters. */
+static volatile struct ig_rule_kinds *kinds_map(const struct ig_maps *m, size_t *len)
+{
+	void *p;
+
+	*len = (size_t)sysconf(_SC_PAGESIZE);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, m->kinds_fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int state__new_entry_id(const struct ig_maps *m, __u32 *id)
+{
+	volatile struct ig_rule_kinds *k;
+	size_t len;
+
+	k = kinds_map(m, &len);
+	if (!k)
+		return -errno;
+	*id = __atomic_add_fetch(&k->next_entry, 1, __ATOMIC_RELAXED);
+	munmap((void *)k, len);
+	return 0;
+}
+
+static int count_kind(const struct ig_maps *m, bool tree, int n)
+{
+	volatile struct ig_rule_kinds *k;
+	size_t len;
+
+	k = kinds_map(m, &len);
+	if (!k)
+		return -errno;
+	/* Published after the rules they count are in their maps. */
+	__atomic_add_fetch(tree ? &k->trees : &k->names, (__u32)n, __ATOMIC_RELEASE);
+	munmap((void *)k, len);
+	return 0;
+}
+
+int state__count_trees(const struct ig_maps *m, int n)
+{
+	return n ? count_kind(m, true, n) : 0;
+}
+
+int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n)
+{
+	struct ig_name_key nk;
+	struct ig_rule rule;
+	const char *base;
+	size_t i, added = 0;
+	int k, err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		if (e[i].tree || !e[i].ndir_keys)
+			continue;
+		base = strrchr(e[i].path, '/') + 1;
+		rule = rule_of(&e[i]);
+		err = filter_set(m->filter_fd, e[i].dir_keys, e[i].ndir_keys);
+		for (k = 0; !err && k < e[i].ndir_keys; k++) {
+			name__key(&e[i].dir_keys[k], base, &nk);
+			err = rule_put(m->names_fd, &nk, &rule);
+		}
+		added++;
+	}
+	if (!err && added)
+		err = count_kind(m, false, (int)added);
+	return err;
+}
+
+struct tree_walk {
+	const struct ig_maps *maps;
+	struct ig_learner *learner;
+	const struct ig_entry *tree;
+	int bad;
+};
+
+static int key_tree_file(const char *path, const struct stat *st, void *ctx)
+{
+	struct tree_walk *w = ctx;
+	struct ig_entry f = {
+		.path = (char *)path, .level = w->tree->level, .id = w->tree->id,
+		.st_dev = st->st_dev, .st_ino = st->st_ino,
+	};
+	struct ig_rule rule;
+	char why[256];
+	int k, err;
+
+	err = keys__learn(w->learner, &f, why, sizeof(why));
+	if (err) {
+		p_err("%s: %s: %s", w->tree->origin, path, why);
+		w->bad++;
+		return 0;
+	}
+	rule = rule_of(&f);
+	/* Like the keys the kernel adds: reclaimed once the file is gone. */
+	rule.flags |= IG_RULE_LEARNED;
+	err = filter_set(w->maps->filter_fd, f.keys, f.nkeys);
+	for (k = 0; !err && k < f.nkeys; k++)
+		err = rule_put(w->maps->protected_fd, &f.keys[k], &rule);
+	/* Registered under its own path; the tree is its entry. */
+	f.id = 0;
+	if (!err)
+		err = state__paths_append(&f, 1);
+	if (err)
+		p_err("%s: %s: cannot add it: %s", w->tree->origin, path, strerror(-err));
+	return err;
+}
+
+int state__add_tree_files(const struct ig_maps *m, struct ig_learner *l,
+			  const struct ig_entry *e, int *bad)
+{
+	struct tree_walk w = { .maps = m, .learner = l, .tree = e };
+	int err = tree__for_each_file(e->path, key_tree_file, &w);
+
+	*bad += w.bad;
+	return err;
 }
 
 int state__paths_reset(void)
@@ -288,10 +438,16 @@ int state__paths_append(const struct ig_entry *t, size_t n)
 	f = fopen(IG_PATHS_FILE, "ae");
 	if (!f)
 		return -errno;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* The entry itself, as the reserved key dev 0:0 (no device has
+		 * that number), gen 0, ino its id: events and list find the
+		 * entry's path by the id the rules carry. */
+		if (t[i].id)
+			fprintf(f, "0 0 %u\t%s\n", t[i].id, t[i].path);
 		for (k = 0; k < t[i].nkeys; k++)
 			fprintf(f, "%u %u %llu\t%s\n", t[i].keys[k].dev, t[i].keys[k].gen,
 				(unsigned long long)t[i].keys[k].ino, t[i].path);
+	}
 	if (fclose(f))
 		err = -errno;
 	return err;

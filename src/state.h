@@ -21,7 +21,11 @@ struct ig_maps {
 	int protected_fd;
 	int learn_fd;
 	int filter_fd;
+	int names_fd;
+	int kinds_fd;
 };
+
+#define IG_MAPS_CLOSED { -1, -1, -1, -1, -1 }
 
 /* Takes the single-instance lock; a lock left by a killed instance is
  * free again, since the kernel drops flocks with the process. */
@@ -40,6 +44,21 @@ int state__add(const struct ig_maps *m, const struct ig_entry *t);
  * to the strictest level. */
 int state__add_all(const struct ig_maps *m, const struct ig_policy *policy);
 int state__remove(const struct ig_maps *m, const struct ig_key *k);
+
+/* A new entry id, from the pinned rule_kinds map: ids stay unique for as
+ * long as the maps live, whoever registers. */
+int state__new_entry_id(const struct ig_maps *m, __u32 *id);
+/* The name part of file entries (their dir_keys and base name), each
+ * counted in rule_kinds so the hooks start looking at names. */
+int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n);
+/* Counts n more (or, negative, fewer) tree entries for the hooks. */
+int state__count_trees(const struct ig_maps *m, int n);
+/* Keys every regular file already below tree entry e, so hard links made
+ * elsewhere and descriptors opened before are judged by key too. Prints
+ * one line per file it cannot learn and counts them in *bad. */
+struct ig_learner;
+int state__add_tree_files(const struct ig_maps *m, struct ig_learner *l,
+			  const struct ig_entry *e, int *bad);
 
 /* The registered-path index. */
 int state__paths_reset(void);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Tree entries: which directories may be protected as a whole, and the
  * files already below one, whose keys are taken at start. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -55,11 +54,10 @@ static bool kernel_fs(const char *dir, char *why, size_t len)
 	return false;
 }
 
-int tree__check(const char *dir, bool force, char *why, size_t len)
+int tree__refused(const char *dir, char *why, size_t len)
 {
-	char self[PATH_MAX], real[PATH_MAX];
+	char self[PATH_MAX];
 	ssize_t n;
-	size_t i;
 
 	if (strcmp(dir, "/") == 0) {
 		snprintf(why, len, "refusing to protect the whole filesystem");
@@ -83,7 +81,15 @@ int tree__check(const char *dir, bool force, char *why, size_t len)
 		snprintf(why, len, "covers inodeguard's state directory %s", IG_TREE_STATE_DIR);
 		return -EINVAL;
 	}
-	for (i = 0; !force && i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+	return 0;
+}
+
+int tree__covers_system(const char *dir, char *why, size_t len)
+{
+	char real[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
 		/* /bin is /usr/bin on merged-/usr systems: compare real paths. */
 		if (!realpath(system_dirs[i], real))
 			continue;

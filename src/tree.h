@@ -11,10 +11,13 @@
 /* The run directory the daemon keeps its lock and paths index in. */
 #define IG_TREE_STATE_DIR "/run/inodeguard"
 
-/* Whether the canonical directory dir may be a tree entry: not /, not a
- * kernel filesystem, not covering our binary or state directory, and not
- * a whole system directory unless force. -errno and why otherwise. */
-int tree__check(const char *dir, bool force, char *why, size_t len);
+/* Whether the canonical directory dir can never be a tree entry: /, a
+ * kernel filesystem, or one covering our binary or state directory.
+ * -errno and why if so. */
+int tree__refused(const char *dir, char *why, size_t len);
+/* -EPERM and why when dir covers /usr, /lib, /bin, /sbin or /etc as a
+ * whole, which needs --force. */
+int tree__covers_system(const char *dir, char *why, size_t len);
 
 typedef int (*tree__file_fn)(const char *path, const struct stat *st, void *ctx);
 /* Calls fn for every regular file below dir, on dir's filesystem only;
