@@ -142,33 +142,47 @@ cleanup:
 	return status;
 }
 
+/* The keys registered under one path: its overlay and backing keys, and
+ * those of files that were replaced under that name and protected again. */
 struct forget_ctx {
-	const struct ig_maps *maps;
-	const char *path;
-	int removed;
+	struct ig_key keys[IG_TARGET_KEYS * 4];
+	size_t n;
 };
 
-static int forget_by_path(const struct ig_key *k, const struct ig_rule *r,
-			  const char *path, void *ctx)
+static int collect_key(const struct ig_key *k, void *ctx)
 {
 	struct forget_ctx *c = ctx;
 
-	(void)r;
-	if (strcmp(path, c->path) == 0 && state__remove(c->maps, k) == 0) {
-		state__paths_forget(k, 1);
-		c->removed++;
-	}
+	if (c->n == sizeof(c->keys) / sizeof(c->keys[0]))
+		return -E2BIG;
+	c->keys[c->n++] = *k;
 	return 0;
 }
 
-/* A file that is gone can no longer be learned: fall back to the path it
- * was registered under. */
+/* A file that is gone can no longer be learned: fall back to the keys
+ * registered under its canonical name. */
 static int unprotect_missing(const struct ig_maps *maps, const char *path)
 {
-	struct forget_ctx c = { .maps = maps, .path = path };
+	struct forget_ctx c = {};
+	struct paths_index ix = {};
+	char canon[PATH_MAX];
+	size_t i, removed = 0;
+	int err;
 
-	state__for_each(maps, forget_by_path, &c);
-	return c.removed ? 0 : -ENOENT;
+	err = resolve__name(path, canon, sizeof(canon));
+	if (!err)
+		err = state__paths_load(&ix);
+	if (!err)
+		err = paths_index__for_path(&ix, canon, collect_key, &c);
+	paths_index__free(&ix);
+	if (err)
+		return err;
+	for (i = 0; i < c.n; i++)
+		if (state__remove(maps, &c.keys[i]) == 0)
+			c.keys[removed++] = c.keys[i];
+	if (removed)
+		state__paths_forget(c.keys, removed);
+	return removed ? 0 : -ENOENT;
 }
 
 int cmd_unprotect(int argc, char **argv)
