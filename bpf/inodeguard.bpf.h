@@ -119,7 +119,7 @@ static __always_inline __u32 ig_subject_euid(void)
 }
 
 static __always_inline void ig_emit(const struct ig_key *key, __u32 action,
-				    __u32 op, __u32 level, __u32 euid,
+				    __u32 op, __u32 euid,
 				    const struct path *path, bool with_path)
 {
 	struct ig_event *e;
@@ -136,7 +136,6 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action,
 	e->uid = euid;
 	e->action = action;
 	e->op = op;
-	e->level = level;
 	e->key = *key;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->path[0] = '\0';
@@ -173,7 +172,7 @@ static __always_inline int ig_decide_key(const struct ig_key *k, struct ig_learn
 		action = IG_ACTION_KILL;
 	if (kill_only && action == IG_ACTION_DENY)
 		action = IG_ACTION_KILL;
-	ig_emit(k, action, op, rule->level, euid, path, with_path);
+	ig_emit(k, action, op, euid, path, with_path);
 	if (action == IG_ACTION_KILL)
 		bpf_send_signal(SIGKILL);
 	return action == IG_ACTION_AUDIT ? 0 : -EACCES;

@@ -99,7 +99,6 @@ struct ig_event {
 	__u32 uid;        /* global (init_user_ns) euid */
 	__u32 action;     /* enum ig_action */
 	__u32 op;         /* enum ig_op */
-	__u32 level;      /* the rule's level */
 	struct ig_key key;
 	char comm[IG_COMM_LEN];
 	char path[IG_PATH_LEN]; /* kernel-side path, "" where it cannot be had */

@@ -97,11 +97,10 @@ static void print_text(const struct utsname *u, const struct features *f,
 static void print_json(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
-	struct json *j = json__new(stdout);
+	struct json *j = log__json();
 	const char *const *gap;
 	int b;
 
-	json__begin_object(j);
 	json__kv_str(j, "kernel", u->release);
 	json__key(j, "features");
 	json__begin_object(j);
@@ -147,8 +146,6 @@ static void print_json(const struct utsname *u, const struct features *f,
 	for (gap = pick >= 0 ? backend__info(pick)->gaps : NULL; gap && *gap; gap++)
 		json__str(j, *gap);
 	json__end_array(j);
-	json__end_object(j);
-	json__free(j);
 }
 
 int cmd_check(int argc, char **argv)

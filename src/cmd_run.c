@@ -41,12 +41,9 @@ static void on_signal(int sig)
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_AUDIT = 256, OPT_DENY, OPT_KILL, OPT_BACKEND, OPT_ENFORCE_ROOT,
-	       OPT_STRICT, OPT_CAPACITY };
+	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY };
 	static const struct option longopts[] = {
-		{ "audit", required_argument, NULL, OPT_AUDIT },
-		{ "deny", required_argument, NULL, OPT_DENY },
-		{ "kill", required_argument, NULL, OPT_KILL },
+		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
@@ -70,10 +67,10 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		if (cli__common_opt(opt))
 			continue;
 		switch (opt) {
-		case OPT_AUDIT:
-		case OPT_DENY:
-		case OPT_KILL:
-			if (policy__add(&o->policy, optarg, cwd, opt - OPT_AUDIT, "command line"))
+		case CLI_OPT_AUDIT:
+		case CLI_OPT_DENY:
+		case CLI_OPT_KILL:
+			if (policy__add(&o->policy, optarg, cwd, opt - CLI_OPT_AUDIT, "command line"))
 				return -ENOMEM;
 			break;
 		case 'c':
@@ -115,15 +112,15 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 
 /* The tracepoint backend runs after the open succeeded: say exactly what
  * that means for each deny entry, or refuse with --strict. */
-static int warn_kill_only(const struct run_opts *o, const struct ig_targets *ts,
+static int warn_kill_only(const struct run_opts *o, const struct ig_policy *policy,
 			  enum ig_backend b)
 {
 	size_t i, denies = 0;
 
 	if (!backend__kill_only(b))
 		return 0;
-	for (i = 0; i < ts->n; i++)
-		denies += ts->v[i].level == IG_LEVEL_DENY;
+	for (i = 0; i < policy->n; i++)
+		denies += policy->v[i].level == IG_LEVEL_DENY;
 	if (o->strict && denies) {
 		p_err("backend %s cannot deny, only kill after the open, and --strict was given; refusing to start",
 		      backend__name(b));
@@ -131,14 +128,14 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_targets *ts,
 	}
 	p_warn("backend %s can only kill: it acts after an open succeeds (see 'inodeguard check')",
 	       backend__name(b));
-	for (i = 0; i < ts->n; i++)
-		if (ts->v[i].level == IG_LEVEL_DENY)
-			p_warn("%s: deny will be enforced by SIGKILL after the open", ts->v[i].path);
+	for (i = 0; i < policy->n; i++)
+		if (policy->v[i].level == IG_LEVEL_DENY)
+			p_warn("%s: deny will be enforced by SIGKILL after the open", policy->v[i].path);
 	return 0;
 }
 
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
-			   struct ig_targets *ts)
+			   struct ig_policy *policy)
 {
 	struct ig_maps maps = {
 		.protected_fd = loader__protected_fd(inst),
@@ -161,8 +158,8 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		close(lock);
 		return err;
 	}
-	for (i = 0; i < ts->n; i++) {
-		struct ig_target *t = &ts->v[i];
+	for (i = 0; i < policy->n; i++) {
+		struct ig_entry *t = &policy->v[i];
 
 		if (t->overlay && backend__refuses_overlay(b)) {
 			p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
@@ -177,11 +174,11 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 	}
 	keys__learner_close(&learner);
 	if (!bad) {
-		err = state__add_all(&maps, ts);
+		err = state__add_all(&maps, policy);
 		if (err)
 			p_err("cannot fill the protected map: %s", strerror(-err));
 		else
-			err = state__paths_append(ts->v, ts->n);
+			err = state__paths_append(policy->v, policy->n);
 	}
 	close(lock);
 	return bad ? -EINVAL : err;
@@ -216,7 +213,7 @@ static int serve(struct ig_instance *inst)
 	struct ig_events *ev = NULL;
 	int err;
 
-	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst), ig_global.json);
+	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
 	if (err)
 		return err;
 	while (!exiting) {
@@ -238,7 +235,6 @@ static int serve(struct ig_instance *inst)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
-	struct ig_targets ts = {};
 	struct ig_instance inst = {};
 	enum ig_backend backend;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -247,13 +243,10 @@ int cmd_run(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
-	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy, &ts)) {
+	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy)) {
 		status = IG_EXIT_USAGE;
 		goto cleanup;
 	}
-	/* The targets carry their own copies: with a million entries the
-	 * parsed policy is ~140 MB that the load's peak need not hold. */
-	policy__free(&o.policy);
 	if (privs__require_load())
 		goto cleanup;
 	if (state__lock_instance(&lock_fd) || loader__ensure_bpffs())
@@ -263,11 +256,11 @@ int cmd_run(int argc, char **argv)
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
-	if (warn_kill_only(&o, &ts, backend))
+	if (warn_kill_only(&o, &o.policy, backend))
 		goto cleanup;
 	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(backend)))
 		goto cleanup;
-	err = learn_and_store(&inst, backend, &ts);
+	err = learn_and_store(&inst, backend, &o.policy);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -275,9 +268,9 @@ int cmd_run(int argc, char **argv)
 	/* Stage 5: nothing below needs a capability, only the fds we hold. */
 	if (privs__drop())
 		goto cleanup;
-	nfiles = ts.n;
+	nfiles = o.policy.n;
 	/* The kernel and the path index hold what serving needs. */
-	targets__free(&ts);
+	policy__free(&o.policy);
 	/* A million entries leave ~300 MB of freed small chunks that malloc
 	 * keeps for reuse; serving never needs them, so give them back. */
 	malloc_trim(0);
@@ -293,7 +286,6 @@ cleanup:
 	loader__unload(&inst);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	targets__free(&ts);
 	policy__free(&o.policy);
 	return status;
 }

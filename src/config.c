@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "array.h"
 #include "config.h"
 #include "log.h"
 
@@ -59,16 +60,10 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 {
 	struct ig_entry *e;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct ig_entry *v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (array__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+		return -ENOMEM;
 	e = &p->v[p->n];
+	memset(e, 0, sizeof(*e));
 	e->path = join_path(base_dir, path);
 	e->origin = strdup(origin);
 	e->level = level;
@@ -189,14 +184,19 @@ cleanup:
 	return err;
 }
 
+void entry__free(struct ig_entry *e)
+{
+	free(e->path);
+	free(e->origin);
+	e->path = e->origin = NULL;
+}
+
 void policy__free(struct ig_policy *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		free(p->v[i].path);
-		free(p->v[i].origin);
-	}
+	for (i = 0; i < p->n; i++)
+		entry__free(&p->v[i]);
 	free(p->v);
 	p->v = NULL;
 	p->n = p->cap = 0;

@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /* Parsing: levels, command-line entries and the config file into a policy
- * of (absolute path, level, origin). Nothing here touches the files. */
+ * of entries (absolute path, level, origin). Nothing here touches the files. */
 #ifndef IG_CONFIG_H
 #define IG_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "inodeguard.h"
 
+/* One entry from parse to keys: config fills path, origin and level;
+ * resolve makes path canonical and fills the file's identity; keys
+ * learns the kernel's keys. */
 struct ig_entry {
-	char *path;   /* absolute, not yet canonical */
-	char *origin; /* "FILE:LINE" or "command line", for error messages */
-	enum ig_level level;
+	char *path;        /* absolute; canonical once resolved */
+	char *origin;      /* "FILE:LINE" or "command line", for error messages */
+	unsigned int level; /* enum ig_level */
+	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
+	ino_t st_ino;
+	bool overlay;      /* on overlayfs: the backing file is a second key */
+	int nkeys;         /* filled by keys__learn() once programs run */
+	struct ig_key keys[IG_TARGET_KEYS];
 };
 
 struct ig_policy {
@@ -28,6 +38,8 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin);
 /* Prints "FILE:LINE: reason" for every bad line; -EINVAL if any. */
 int policy__load_file(struct ig_policy *p, const char *file);
+/* Frees what an entry owns (path, origin). */
+void entry__free(struct ig_entry *e);
 void policy__free(struct ig_policy *p);
 
 #endif

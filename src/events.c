@@ -17,7 +17,7 @@ struct ig_events {
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
 	long long boot_to_real_ns;
-	bool json;
+	struct paths_index paths; /* loaded at the first event without a kernel path */
 };
 
 static const char *const op_names[IG_OP_MAX] = {
@@ -61,19 +61,21 @@ static void format_time(const struct ig_events *ev, __u64 boot_ns, char *buf, si
 	snprintf(buf + n, len - n, ".%03lldZ", (real % 1000000000LL) / 1000000);
 }
 
-static void event_file(const struct ig_events *ev, const struct ig_event *e,
+static void event_file(struct ig_events *ev, const struct ig_event *e,
 		       char *file, size_t len)
 {
-	(void)ev;
+	const char *path;
+
 	if (e->path[0]) {
 		snprintf(file, len, "%.*s", IG_PATH_LEN, e->path);
 		return;
 	}
 	/* Not every hook may ask the kernel for a path: use the one the
-	 * file was registered under. */
-	state__path_of(&e->key, file, len);
-	if (!file[0])
-		snprintf(file, len, "?");
+	 * file was registered under. One stat() tells whether a protect
+	 * from another shell appended since; only that tail is read. */
+	state__paths_load(&ev->paths);
+	path = paths_index__path_of(&ev->paths, &e->key);
+	snprintf(file, len, "%s", path ? path : "?");
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -81,7 +83,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	struct ig_events *ev = ctx;
 	const struct ig_event *e = data;
 	char when[64], file[4096], comm[IG_COMM_LEN + 1], dev[32];
-	struct json *j;
+	struct json *j = log__json();
 
 	if (size < sizeof(*e))
 		return 0;
@@ -89,13 +91,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	event_file(ev, e, file, sizeof(file));
 	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
 	key__dev_str(&e->key, dev, sizeof(dev));
-	if (!ev->json) {
+	if (!j) {
 		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
 		       comm, file, dev, (unsigned long long)e->key.ino);
 		return 0;
 	}
-	j = json__new(stdout);
+	/* One line per event, in the command's one writer. */
 	json__begin_object(j);
 	json__kv_str(j, "time", when);
 	json__kv_str(j, "action", action__name(e->action));
@@ -109,12 +111,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_uint(j, "ino", e->key.ino);
 	json__kv_uint(j, "gen", e->key.gen);
 	json__end_object(j);
-	json__free(j);
+	json__newline(j);
 	return 0;
 }
 
 int events__open(struct ig_events **out, int ringbuf_fd,
-		 const volatile struct ig_counters *counters, bool json)
+		 const volatile struct ig_counters *counters)
 {
 	struct ig_events *ev;
 	int err;
@@ -123,7 +125,6 @@ int events__open(struct ig_events **out, int ringbuf_fd,
 	if (!ev)
 		return -ENOMEM;
 	ev->counters = counters;
-	ev->json = json;
 	ev->boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	ev->rb = ring_buffer__new(ringbuf_fd, handle_event, ev, NULL);
 	if (!ev->rb) {
@@ -161,5 +162,6 @@ void events__close(struct ig_events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
+	paths_index__free(&ev->paths);
 	free(ev);
 }

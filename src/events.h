@@ -10,9 +10,10 @@
 struct ig_events;
 
 /* counters points into the object's mmapped .bss, so reading the lost
- * count needs no syscall (and no capability). */
+ * count needs no syscall (and no capability). With -j, events are lines
+ * of the command's writer (log__json()). */
 int events__open(struct ig_events **out, int ringbuf_fd,
-		 const volatile struct ig_counters *counters, bool json);
+		 const volatile struct ig_counters *counters);
 /* Handles what is there, waiting up to timeout_ms; -EINTR on a signal. */
 int events__poll(struct ig_events *ev, int timeout_ms);
 void events__close(struct ig_events *ev);

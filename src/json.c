@@ -11,6 +11,7 @@ struct json {
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
 	bool after_key;
+	bool line_open; /* written since the last newline */
 };
 
 struct json *json__new(FILE *out)
@@ -22,12 +23,22 @@ struct json *json__new(FILE *out)
 	return j;
 }
 
+void json__newline(struct json *j)
+{
+	if (j->line_open)
+		fputc('\n', j->out);
+	fflush(j->out);
+	j->line_open = false;
+	/* The next top-level value starts a line of its own, no comma. */
+	if (j->depth == 0)
+		j->need_comma[0] = false;
+}
+
 void json__free(struct json *j)
 {
 	if (!j)
 		return;
-	fputc('\n', j->out);
-	fflush(j->out);
+	json__newline(j);
 	free(j);
 }
 
@@ -35,6 +46,7 @@ void json__free(struct json *j)
  * container or the value that follows a key. */
 static void json_sep(struct json *j)
 {
+	j->line_open = true;
 	if (j->after_key) {
 		j->after_key = false;
 		return;

@@ -10,7 +10,10 @@
 struct json;
 
 struct json *json__new(FILE *out);
-/* Ends the current line and frees; one document per line (JSON lines). */
+/* Ends the current line, if anything is on it, and flushes; at the top
+ * level the next value starts a new document (JSON lines). */
+void json__newline(struct json *j);
+/* Ends the current line and frees. */
 void json__free(struct json *j);
 
 void json__begin_object(struct json *j);

@@ -50,7 +50,7 @@ void keys__learner_close(struct ig_learner *l)
 	l->view = NULL;
 }
 
-static int add_unique(struct ig_target *t, const volatile struct ig_key *vk)
+static int add_unique(struct ig_entry *t, const volatile struct ig_key *vk)
 {
 	struct ig_key k = { .dev = vk->dev, .gen = vk->gen, .ino = vk->ino };
 	int i;
@@ -64,7 +64,7 @@ static int add_unique(struct ig_target *t, const volatile struct ig_key *vk)
 	return 0;
 }
 
-int keys__learn(struct ig_learner *l, struct ig_target *t, char *why, size_t len)
+int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 {
 	__u32 before, after, i;
 	struct stat st;
@@ -108,7 +108,7 @@ cleanup:
 
 int keys__prove_live(int learn_fd, char *why, size_t len)
 {
-	struct ig_target self = {};
+	struct ig_entry self = {};
 	struct ig_learner l;
 	struct stat st;
 	int err;
@@ -118,7 +118,7 @@ int keys__prove_live(int learn_fd, char *why, size_t len)
 		snprintf(why, len, "cannot map the learn map: %s", strerror(-err));
 		return err;
 	}
-	self.path = "/proc/self/exe";
+	self.path = (char *)"/proc/self/exe";
 	if (stat(self.path, &st) == 0) {
 		self.st_dev = st.st_dev;
 		self.st_ino = st.st_ino;

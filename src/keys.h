@@ -18,7 +18,7 @@ void keys__learner_close(struct ig_learner *l);
 /* Opens t->path once while the hooks record what they compute for this
  * process; fills t->keys. Fails if the file changed since it was resolved
  * or if no hook saw the open. */
-int keys__learn(struct ig_learner *l, struct ig_target *t, char *why, size_t len);
+int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len);
 /* Proves the attached programs really run (an LSM can attach and never be
  * called): one learning open of our own executable must be seen. */
 int keys__prove_live(int learn_fd, char *why, size_t len);

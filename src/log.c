@@ -1,12 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Logging and the libbpf print hook. */
+/* Logging, the libbpf print hook, and the one JSON document of a command. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
-#include "log.h"
+#include "array.h"
 #include "json.h"
+#include "log.h"
 
 bool log_json;
 int log_verbose;
+
+/* With -j, everything a command prints on stdout goes through this one
+ * writer (bpftool's json_wtr), so whatever fails the output stays one
+ * valid document. Messages that cannot be written where they happen (an
+ * object is open, or no document yet) wait in held until log__end(). */
+struct held_msg {
+	const char *kind; /* "error" or "warning" */
+	char *msg;
+};
+
+static struct {
+	struct json *j;
+	enum log_doc kind;
+	struct held_msg *held;
+	size_t n, cap;
+} doc;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -24,19 +43,125 @@ void log__init(bool json, int verbose)
 	libbpf_set_print(libbpf_print);
 }
 
+/* One message as a value of its own: {"error":"..."}. */
+static void write_msg(struct json *j, const char *kind, const char *msg)
+{
+	json__begin_object(j);
+	json__kv_str(j, kind, msg);
+	json__end_object(j);
+	if (doc.kind == LOG_DOC_LINES)
+		json__newline(j);
+}
+
+/* "errors":[...] and "warnings":[...] members, each only if not empty. */
+static void write_held_members(struct json *j)
+{
+	static const char *const kinds[] = { "error", "warning" };
+	static const char *const keys[] = { "errors", "warnings" };
+	size_t i, k, n;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0, n = 0; i < doc.n; i++) {
+			if (strcmp(doc.held[i].kind, kinds[k]))
+				continue;
+			if (!n++) {
+				json__key(j, keys[k]);
+				json__begin_array(j);
+			}
+			json__str(j, doc.held[i].msg);
+		}
+		if (n)
+			json__end_array(j);
+	}
+}
+
+static void held_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < doc.n; i++)
+		free(doc.held[i].msg);
+	free(doc.held);
+	doc.held = NULL;
+	doc.n = doc.cap = 0;
+}
+
+static void hold(const char *kind, const char *msg)
+{
+	char *copy = strdup(msg);
+
+	if (!copy || array__grow((void **)&doc.held, &doc.cap, doc.n, sizeof(*doc.held))) {
+		/* Out of memory: stderr keeps the message, stdout stays valid. */
+		free(copy);
+		fprintf(stderr, "inodeguard: %s: %s\n", kind, msg);
+		return;
+	}
+	doc.held[doc.n].kind = kind;
+	doc.held[doc.n++].msg = copy;
+}
+
+struct json *log__begin(enum log_doc kind)
+{
+	size_t i;
+
+	if (!log_json || doc.j)
+		return doc.j;
+	doc.j = json__new(stdout);
+	if (!doc.j)
+		return NULL;
+	doc.kind = kind;
+	if (kind == LOG_DOC_OBJECT) {
+		json__begin_object(doc.j);
+		return doc.j;
+	}
+	if (kind == LOG_DOC_ARRAY)
+		json__begin_array(doc.j);
+	for (i = 0; i < doc.n; i++)
+		write_msg(doc.j, doc.held[i].kind, doc.held[i].msg);
+	held_free();
+	return doc.j;
+}
+
+struct json *log__json(void)
+{
+	return doc.j;
+}
+
+void log__end(void)
+{
+	if (!log_json)
+		return;
+	if (!doc.j) {
+		/* Failed before any document (an unknown command or option). */
+		if (!doc.n)
+			return;
+		log__begin(LOG_DOC_OBJECT);
+		if (!doc.j)
+			return;
+	}
+	if (doc.kind == LOG_DOC_OBJECT) {
+		write_held_members(doc.j);
+		json__end_object(doc.j);
+	} else if (doc.kind == LOG_DOC_ARRAY) {
+		json__end_array(doc.j);
+	}
+	json__free(doc.j);
+	doc.j = NULL;
+	held_free();
+}
+
 static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_json) {
-		/* Keep stdout parseable: errors become a JSON object there. */
-		struct json *j = json__new(stdout);
-
-		json__begin_object(j);
-		json__kv_str(j, kind, msg);
-		json__end_object(j);
-		json__free(j);
+		/* An array or a stream takes the message where it happens; an
+		 * object gets it as a member when it ends. */
+		if (doc.j && doc.kind != LOG_DOC_OBJECT)
+			write_msg(doc.j, kind, msg);
+		else
+			hold(kind, msg);
 		return;
 	}
 	if (kind[0] == 'e')

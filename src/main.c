@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "json.h"
 #include "log.h"
 
 #ifndef IG_VERSION
@@ -15,32 +16,48 @@ struct ig_global ig_global;
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv)
 {
+	struct json *j = log__json();
+
 	(void)argc;
 	(void)argv;
-	printf("inodeguard %s\n", IG_VERSION);
+	if (j)
+		json__kv_str(j, "version", IG_VERSION);
+	else
+		printf("inodeguard %s\n", IG_VERSION);
 	return IG_EXIT_OK;
 }
 
+/* doc: the shape of the command's -j output. */
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	enum log_doc doc;
 	const char *synopsis;
 } cmds[] = {
-	{ "run", cmd_run, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N]" },
-	{ "protect", cmd_protect, "protect [--audit|--deny|--kill] PATH...   add to the running instance" },
-	{ "unprotect", cmd_unprotect, "unprotect PATH...                          remove from the running instance" },
-	{ "list", cmd_list, "list [-j]                                  what the running instance protects" },
-	{ "check", cmd_check, "check [-j]                                 what this kernel can enforce, and why" },
-	{ "version", cmd_version, "version" },
-	{ "help", cmd_help, "help" },
+	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N]" },
+	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] PATH...   add to the running instance" },
+	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
+	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
+	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
+	{ "version", cmd_version, LOG_DOC_OBJECT, "version" },
+	{ "help", cmd_help, LOG_DOC_OBJECT, "help" },
 };
 
 static int cmd_help(int argc, char **argv)
 {
+	struct json *j = log__json();
 	size_t i;
 
 	(void)argc;
 	(void)argv;
+	if (j) {
+		json__key(j, "usage");
+		json__begin_array(j);
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			json__str(j, cmds[i].synopsis);
+		json__end_array(j);
+		return IG_EXIT_OK;
+	}
 	printf("Usage: inodeguard [-j] [-v] COMMAND [ARGS]\n\n"
 	       "Protects files by their inode, so no path alias reaches them.\n\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -67,35 +84,81 @@ int cli__common_opt(int opt)
 	return 1;
 }
 
-int main(int argc, char **argv)
+/*
+ * -j may follow the command name (getopt takes it there too), but the
+ * document must start before the command prints anything. Short clusters
+ * are read as getopt does: only -c takes a value, which ends the cluster.
+ */
+static bool json_requested(int argc, char **argv)
 {
-	int i = 1;
+	const char *f;
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+		if (argv[i][0] != '-' || argv[i][1] == '-')
+			continue;
+		for (f = argv[i] + 1; *f && *f != 'c'; f++)
+			if (*f == 'j')
+				return true;
+	}
+	return false;
+}
+
+static int dispatch(int argc, char **argv)
+{
 	size_t c;
 
+	if (json_requested(argc - 1, argv + 1))
+		ig_global.json = true;
+	log__init(ig_global.json, ig_global.verbose);
+	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		if (strcmp(argv[0], cmds[c].name) == 0) {
+			log__begin(cmds[c].doc);
+			/* The handler sees its own name as argv[0], as getopt expects. */
+			return cmds[c].fn(argc, argv);
+		}
+	}
+	p_err("unknown command '%s' (see 'inodeguard help')", argv[0]);
+	return IG_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1, status;
+
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return cmd_help(0, NULL);
-		if (strcmp(argv[i], "--version") == 0)
-			return cmd_version(0, NULL);
+		/* --help and --version are the commands of those names. */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			argv[i] = "help";
+			break;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			argv[i] = "version";
+			break;
+		}
 		for (const char *f = argv[i] + 1; *f; f++) {
 			if (!cli__common_opt(*f)) {
+				if (json_requested(argc - i, argv + i))
+					ig_global.json = true;
 				log__init(ig_global.json, ig_global.verbose);
 				p_err("unknown option '-%c' (see 'inodeguard help')", *f);
+				log__end();
 				return IG_EXIT_USAGE;
 			}
 		}
 	}
 	log__init(ig_global.json, ig_global.verbose);
 	if (i >= argc) {
-		cmd_help(0, NULL);
+		if (ig_global.json)
+			p_err("no command given (see 'inodeguard help')");
+		else
+			cmd_help(0, NULL);
+		log__end();
 		return IG_EXIT_USAGE;
 	}
-	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
-		if (strcmp(argv[i], cmds[c].name) == 0) {
-			/* The handler sees its own name as argv[0], as getopt expects. */
-			return cmds[c].fn(argc - i, argv + i);
-		}
-	}
-	p_err("unknown command '%s' (see 'inodeguard help')", argv[i]);
-	return IG_EXIT_USAGE;
+	status = dispatch(argc - i, argv + i);
+	log__end();
+	return status;
 }

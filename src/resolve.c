@@ -102,13 +102,13 @@ static int fd_path(int fd, char *buf, size_t len)
  * walked it component by component and twice more, which dominated
  * loading a million entries.
  */
-int resolve__path(const char *path, struct ig_target *t, char *why, size_t len)
+int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 {
-	char canon[PATH_MAX];
+	char canon[PATH_MAX], *copy;
 	struct stat st;
+	bool overlay = false;
 	int fd, err;
 
-	memset(t, 0, sizeof(*t));
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
@@ -136,7 +136,7 @@ int resolve__path(const char *path, struct ig_target *t, char *why, size_t len)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = check_filesystem(fd, &t->overlay, why, len);
+	err = check_filesystem(fd, &overlay, why, len);
 	if (err)
 		goto cleanup;
 	err = fd_path(fd, canon, sizeof(canon));
@@ -144,16 +144,73 @@ int resolve__path(const char *path, struct ig_target *t, char *why, size_t len)
 		snprintf(why, len, "cannot name it: %s", strerror(-err));
 		goto cleanup;
 	}
-	t->path = strdup(canon);
-	if (!t->path) {
+	copy = strdup(canon);
+	if (!copy) {
+		snprintf(why, len, "%s", strerror(ENOMEM));
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	t->st_dev = st.st_dev;
-	t->st_ino = st.st_ino;
+	e->path = copy;
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
+	e->overlay = overlay;
 cleanup:
 	close(fd);
 	return err;
+}
+
+/* "." and ".." and repeated slashes out of an absolute path, by text. */
+static int normalise_text(const char *path, char *out, size_t len)
+{
+	const char *p = path, *seg;
+	size_t o = 0, n;
+
+	if (path[0] != '/' || len < 2)
+		return -EINVAL;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		seg = p;
+		p += strcspn(p, "/");
+		n = (size_t)(p - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o > 0 && out[--o] != '/')
+				;
+			continue;
+		}
+		if (o + 1 + n >= len)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, seg, n);
+		o += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+int resolve__name(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], canon[PATH_MAX];
+	int fd, n;
+
+	if (slash && *base && strcmp(base, ".") && strcmp(base, "..")) {
+		n = snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		fd = n > 0 && (size_t)n < sizeof(dir) ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd >= 0) {
+			n = fd_path(fd, canon, sizeof(canon));
+			close(fd);
+			if (n == 0) {
+				n = snprintf(out, len, "%s/%s", strcmp(canon, "/") ? canon : "", base);
+				return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+			}
+		}
+	}
+	return normalise_text(path, out, len);
 }
 
 /*
@@ -200,14 +257,15 @@ static void dir_cache__open(struct dir_cache *c, const char *dir, size_t dlen)
 		    fd_path(c->fd, c->canon, sizeof(c->canon)) == 0;
 }
 
-/* 1 if the fast path resolved path into t, 0 if the full path must. */
-static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_target *t)
+/* 1 if the fast path resolved path into e, 0 if the full path must. */
+static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_entry *e)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	const char *dir = slash ? path : ".";
 	size_t dlen = slash ? (size_t)(slash == path ? 1 : slash - path) : 1;
 	struct stat st;
 	size_t clen;
+	char *canon;
 
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return 0;
@@ -221,35 +279,18 @@ static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_targe
 	clen = strlen(c->canon);
 	if (clen + 1 + strlen(base) >= PATH_MAX)
 		return 0;
-	memset(t, 0, sizeof(*t));
-	if (asprintf(&t->path, "%s/%s", clen == 1 ? "" : c->canon, base) < 0) {
-		t->path = NULL;
+	if (asprintf(&canon, "%s/%s", clen == 1 ? "" : c->canon, base) < 0)
 		return 0;
-	}
-	t->st_dev = st.st_dev;
-	t->st_ino = st.st_ino;
-	t->overlay = c->overlay;
+	e->path = canon;
+	e->st_dev = st.st_dev;
+	e->st_ino = st.st_ino;
+	e->overlay = c->overlay;
 	return 1;
-}
-
-static int targets_push(struct ig_targets *ts, struct ig_target *t)
-{
-	if (ts->n == ts->cap) {
-		size_t cap = ts->cap ? ts->cap * 2 : 16;
-		struct ig_target *v = realloc(ts->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		ts->v = v;
-		ts->cap = cap;
-	}
-	ts->v[ts->n++] = *t;
-	return 0;
 }
 
 static int same_file_cmp(const void *a, const void *b)
 {
-	const struct ig_target *x = a, *y = b;
+	const struct ig_entry *x = a, *y = b;
 
 	if (x->st_dev != y->st_dev)
 		return x->st_dev < y->st_dev ? -1 : 1;
@@ -260,68 +301,50 @@ static int same_file_cmp(const void *a, const void *b)
 
 /* Hard links and aliases of one file become one entry at the strictest
  * level. Sorting keeps this O(n log n) for a million entries. */
-static void merge_same_files(struct ig_targets *ts)
+static void merge_same_files(struct ig_policy *p)
 {
 	size_t i, u = 0;
 
-	if (ts->n < 2)
+	if (p->n < 2)
 		return;
-	qsort(ts->v, ts->n, sizeof(*ts->v), same_file_cmp);
-	for (i = 1; i < ts->n; i++) {
-		if (same_file_cmp(&ts->v[u], &ts->v[i]) == 0) {
-			if (ts->v[i].level > ts->v[u].level)
-				ts->v[u].level = ts->v[i].level;
-			free(ts->v[i].path);
-			free(ts->v[i].origin);
+	qsort(p->v, p->n, sizeof(*p->v), same_file_cmp);
+	for (i = 1; i < p->n; i++) {
+		if (same_file_cmp(&p->v[u], &p->v[i]) == 0) {
+			if (p->v[i].level > p->v[u].level)
+				p->v[u].level = p->v[i].level;
+			entry__free(&p->v[i]);
 			continue;
 		}
-		ts->v[++u] = ts->v[i];
+		p->v[++u] = p->v[i];
 	}
-	ts->n = u + 1;
+	p->n = u + 1;
 }
 
-int resolve__policy(const struct ig_policy *p, struct ig_targets *out)
+int resolve__policy(struct ig_policy *p)
 {
 	struct dir_cache dirs = { .fd = -1 };
-	struct ig_target t;
-	char why[256];
-	int err = 0, bad = 0;
-	size_t i;
+	char why[256], *given;
+	size_t i, u = 0;
+	int bad = 0;
 
+	/* In place: a resolved entry replaces its given path with the
+	 * canonical one, a bad one is reported and dropped. */
 	for (i = 0; i < p->n; i++) {
-		if (!resolve_in_dir(&dirs, p->v[i].path, &t)) {
-			err = resolve__path(p->v[i].path, &t, why, sizeof(why));
-			if (err) {
-				p_err("%s: %s: %s", p->v[i].origin, p->v[i].path, why);
-				bad++;
-				continue;
-			}
+		struct ig_entry *e = &p->v[i];
+
+		given = e->path;
+		if (!resolve_in_dir(&dirs, given, e) &&
+		    resolve__path(given, e, why, sizeof(why))) {
+			p_err("%s: %s: %s", e->origin, given, why);
+			entry__free(e);
+			bad++;
+			continue;
 		}
-		t.level = p->v[i].level;
-		t.origin = strdup(p->v[i].origin);
-		err = t.origin ? targets_push(out, &t) : -ENOMEM;
-		if (err) {
-			free(t.path);
-			free(t.origin);
-			goto cleanup;
-		}
+		free(given);
+		p->v[u++] = *e;
 	}
-	merge_same_files(out);
-	err = bad ? -EINVAL : 0;
-cleanup:
+	p->n = u;
+	merge_same_files(p);
 	dir_cache__reset(&dirs);
-	return err;
-}
-
-void targets__free(struct ig_targets *ts)
-{
-	size_t i;
-
-	for (i = 0; i < ts->n; i++) {
-		free(ts->v[i].path);
-		free(ts->v[i].origin);
-	}
-	free(ts->v);
-	ts->v = NULL;
-	ts->n = ts->cap = 0;
+	return bad ? -EINVAL : 0;
 }

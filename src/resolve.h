@@ -9,27 +9,17 @@
 #include "config.h"
 #include "inodeguard.h"
 
-struct ig_target {
-	char *path;        /* canonical: symlinks and .. resolved */
-	char *origin;
-	unsigned int level;
-	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
-	ino_t st_ino;
-	bool overlay;      /* on overlayfs: the backing file is a second key */
-	int nkeys;         /* filled by keys__learn() once programs run */
-	struct ig_key keys[IG_TARGET_KEYS];
-};
-
-struct ig_targets {
-	struct ig_target *v;
-	size_t n, cap;
-};
-
-/* Checks one path; on failure writes the reason to why and returns -errno. */
-int resolve__path(const char *path, struct ig_target *t, char *why, size_t len);
-/* Resolves every entry, printing "ORIGIN: PATH: reason" per bad one, and
- * merges entries naming the same file (the highest level wins). */
-int resolve__policy(const struct ig_policy *p, struct ig_targets *out);
-void targets__free(struct ig_targets *t);
+/* Checks one path; on success sets e's canonical path (a new string; the
+ * caller keeps the old one) and identity; on failure leaves e alone, writes
+ * the reason to why and returns -errno. */
+int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len);
+/* The canonical name of a path that need not exist: its directory as the
+ * kernel names it, then the last component; for a missing directory, the
+ * path with ".", ".." and repeated slashes taken out by their text. */
+int resolve__name(const char *path, char *out, size_t len);
+/* Resolves every entry in place, printing "ORIGIN: PATH: reason" for each
+ * bad one and dropping it, and merges entries naming the same file (the
+ * highest level wins); -EINVAL if any was bad. */
+int resolve__policy(struct ig_policy *p);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "index.h"
 #include "inodeguard.h"
 #include "resolve.h"
 
@@ -35,18 +36,19 @@ void state__close(struct ig_maps *m);
 int state__learn_lock(void);
 
 /* Adds every key of t; an existing entry keeps the stricter level. */
-int state__add(const struct ig_maps *m, const struct ig_target *t);
+int state__add(const struct ig_maps *m, const struct ig_entry *t);
 /* Adds a whole start-up set with batched map updates; duplicates merge
  * to the strictest level. */
-int state__add_all(const struct ig_maps *m, const struct ig_targets *ts);
+int state__add_all(const struct ig_maps *m, const struct ig_policy *policy);
 int state__remove(const struct ig_maps *m, const struct ig_key *k);
 
 /* The registered-path index. */
 int state__paths_reset(void);
-int state__paths_append(const struct ig_target *t, size_t n);
+int state__paths_append(const struct ig_entry *t, size_t n);
 int state__paths_forget(const struct ig_key *keys, size_t n);
-/* Looks up the registered path of a key; "" when unknown. */
-void state__path_of(const struct ig_key *k, char *path, size_t len);
+/* Brings ix up to date with the paths file: reads only what was appended
+ * since the last call, or all of it again after a forget rewrote it. */
+int state__paths_load(struct paths_index *ix);
 
 typedef int (*state__entry_fn)(const struct ig_key *k, const struct ig_rule *r,
 			       const char *path, void *ctx);

@@ -176,6 +176,21 @@ t_live_protect_unprotect_list() {
 }
 t_register live-protect-unprotect-list t_live_protect_unprotect_list
 
+t_unprotect_missing_by_canonical_name() {
+	local s=$T_DIR/real/secret
+	mk_secret "$s"; ln -s real "$T_DIR/alias"
+	shared_daemon && protect --kill "$s" || return 1
+	rm "$s"
+	# Gone, so it cannot be learned: the name, made canonical through the
+	# symlinked directory, finds what was registered.
+	"$IG" unprotect "$T_DIR/alias/./secret" >/dev/null 2>"$T_DIR/.err" ||
+		{ fail "unprotect of the missing file: $(cat "$T_DIR/.err")"; return 1; }
+	[[ "$("$IG" list)" != *"$s"* ]] || { fail "list still shows $s"; return 1; }
+	"$IG" unprotect "$T_DIR/alias/secret" >/dev/null 2>&1 && { fail "second unprotect succeeded"; return 1; }
+	return 0
+}
+t_register unprotect-missing-file-by-canonical-name t_unprotect_missing_by_canonical_name
+
 t_caps_dropped() {
 	local st
 	shared_daemon || return 1
@@ -276,6 +291,78 @@ t_check_reports() {
 	fi
 }
 t_register check-reports-kernel t_check_reports
+
+# ---- -j: one valid JSON document per command, whatever fails ----
+
+# json_doc WHAT CMD...: CMD's stdout must be exactly one JSON document.
+json_doc() {
+	local what=$1 out=$T_DIR/.json.$((++JSON_N))
+	shift
+	"$@" >"$out" 2>/dev/null
+	python3 -m json.tool "$out" >/dev/null 2>&1 ||
+		{ fail "$what: not one JSON document: $(head -c 300 "$out")"; return 1; }
+	JSON_OUT=$out
+}
+
+# json_lines WHAT FILE: every line of FILE is a JSON document of its own.
+json_lines() {
+	python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines, "no output"
+for l in lines:
+    json.loads(l)' "$2" 2>"$T_DIR/.json.err" ||
+		{ fail "$1: not JSON lines: $(tail -n 1 "$T_DIR/.json.err"): $(head -c 300 "$2")"; return 1; }
+}
+
+t_json_every_command() {
+	local s=$T_DIR/secret conf=$T_DIR/bad.conf
+	command -v python3 >/dev/null || { skip "python3 missing to parse JSON"; return 77; }
+	mk_secret "$s"
+	JSON_N=0
+	# No running instance.
+	daemon_down
+	json_doc "list without instance" "$IG" -j list || return 1
+	grep -q '"error":"no running inodeguard instance' "$JSON_OUT" || { fail "list: no error member"; return 1; }
+	json_doc "protect without instance" "$IG" -j protect "$s" || return 1
+	json_doc "unprotect without instance" "$IG" unprotect -j "$s" || return 1
+	# Before the command is known, and bad usage.
+	json_doc "unknown option" "$IG" -j -x list || return 1
+	json_doc "unknown command" "$IG" -j frobnicate || return 1
+	json_doc "no command" "$IG" -j || return 1
+	json_doc "unknown command option" "$IG" list --bogus -j || return 1
+	json_doc "protect without path" "$IG" -j protect || return 1
+	json_doc "check bad option" "$IG" -j check -z || return 1
+	json_doc "check" "$IG" -j check || return 1
+	json_doc "version" "$IG" -j version || return 1
+	json_doc "help" "$IG" -j help || return 1
+	# A running instance: success, bad paths, mixed, warnings.
+	shared_daemon || return 1
+	json_doc "protect" "$IG" -j protect --deny "$s" || return 1
+	grep -q '"action":"protected"' "$JSON_OUT" || { fail "protect: no result: $(head -c 200 "$JSON_OUT")"; return 1; }
+	json_doc "protect bad and good" "$IG" -j protect "$T_DIR/missing" "$s" || return 1
+	grep -q '"error":".*missing: no such file"' "$JSON_OUT" || { fail "protect: no error member"; return 1; }
+	json_doc "protect a directory" "$IG" -j protect "$T_DIR" || return 1
+	json_doc "list" "$IG" -j list || return 1
+	grep -q "\"path\":\"$s\"" "$JSON_OUT" || { fail "list lacks $s"; return 1; }
+	json_doc "unprotect missing" "$IG" -j unprotect "$T_DIR/missing" || return 1
+	json_doc "unprotect" "$IG" -j unprotect "$s" || return 1
+	json_doc "unprotect bad option" "$IG" -j unprotect --kill "$s" || return 1
+	# run: JSON lines, events and messages alike.
+	printf 'deny %s\nfrobnicate x\n' "$s" >"$conf"
+	"$IG" -j run -c "$conf" >"$T_DIR/run-bad.out" 2>/dev/null
+	json_lines "run with a bad config" "$T_DIR/run-bad.out" || return 1
+	"$IG" -j run --bogus >"$T_DIR/run-opt.out" 2>/dev/null
+	json_lines "run with a bad option" "$T_DIR/run-opt.out" || return 1
+	special_daemon -j --audit "$s" || return 1
+	probe_as nobody read "$s"
+	probe_as nobody read "$s"
+	nap 0.5
+	daemon_down
+	json_lines "run events" "$DAEMON_OUT" || return 1
+	grep -q '"action":"audit"' "$DAEMON_OUT" || { fail "run -j: no event"; return 1; }
+}
+t_register json-one-document-per-command t_json_every_command
 
 parse_suite_args "$@"
 run_suite
