@@ -7,20 +7,20 @@
 #   --no-host   skip the host cell
 #   --no-deps   do not call scripts/install-deps.sh vm
 #   --guest-cmd run CMD EXPECTED_BACKEND instead of tests/vm/guest.sh
-#               (harness self-test; the docs are not regenerated then)
+#               (harness self-test)
 # Environment: IG_VM_TIMEOUT (s per cell, default 900), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
 #   IG_K61_SUITES, IG_K612_SUITES (regex of the apt suites each kernel is
 #   taken from), CI=true (a missing VM is then a failure, not a skip).
-# Writes build/vm-logs/CELL.log, build/vm-results.tsv and, after a full run,
-# docs/kernel-support.md. Exits non-zero if any test failed.
+# Writes only under build/: build/vm-logs/CELL.log and build/vm-results.tsv,
+# from which `make docs` regenerates docs/kernel-support.md and
+# docs/threat-model.md. Exits non-zero if any test failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KDIR=$ROOT/build/kernels
 LOGDIR=$ROOT/build/vm-logs
 RESULTS=$ROOT/build/vm-results.tsv
-DOC=$ROOT/docs/kernel-support.md
 
 CELL_TIMEOUT=${IG_VM_TIMEOUT:-900}
 BOOT_MARGIN=110   # boot takes ~60 s under TCG with two guests at once
@@ -63,7 +63,7 @@ parse_args() {
 		--no-host) run_host=0 ;;
 		--no-deps) run_deps=0 ;;
 		--guest-cmd) guest_cmd=$2; shift ;;
-		-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+		-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
 		*) warn "unknown option $1"; exit 2 ;;
 		esac
 		shift
@@ -400,7 +400,11 @@ write_results() {
 		printf '# date=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		printf '# host=%s\n' "$(uname -r)"
 		printf '# mode=%s\n' "${guest_cmd:+stand-in}${guest_cmd:-real}"
+		# Only a run of every cell describes the kernels; make docs checks.
+		printf '# scope=%s\n' "$(run_scope)"
 		printf '# accel=%s\n' "$(accel_name)"
+		printf '# jobs=%s\n# cpus=%s\n# host_cpus=%s\n' "$VM_JOBS" "${VM_CPUS:--}" "$(nproc)"
+		printf '# total_s=%s\n' "$(($(date +%s) - RUN_T0))"
 		printf 'cell\tkernel\tappend\texpected\tselected\tpassed\tfailed\tskipped\tboot_s\twall_s\tstatus\treason\tlsm\tfailed_tests\n'
 		for i in "${!R_CELL[@]}"; do
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
@@ -440,25 +444,19 @@ warn_incomplete() {
 	[ "$n" = 0 ] || say "WARNING: $n cell(s) did not run; the matrix proves nothing for them"
 }
 
-# Only a run of every cell with the real guest script describes the kernels.
-maybe_write_doc() {
-	local i
-	[ -z "$guest_cmd" ] && [ -z "$only_cells" ] && [ "$run_host" = 1 ] || return 0
-	for i in "${!R_CELL[@]}"; do
-		[ "${R_STATUS[i]}" != skipped ] || return 0
-		[[ ${R_REASON[i]} != "matrix skipped"* ]] || return 0
-		[[ ${R_REASON[i]} != "kernel "* ]] || return 0
-	done
-	"$ROOT/tests/vm/gen-kernel-support.sh" "$RESULTS" "$DOC" &&
-		say "wrote ${DOC#"$ROOT"/}"
-	python3 "$ROOT/tests/vm/gen-threat-model.py" "$LOGDIR" "$ROOT/docs/threat-model.md" &&
-		say "wrote docs/threat-model.md"
+# "full", or what left cells out of this run.
+run_scope() {
+	local -a left=()
+	[ -z "$only_cells" ] || left+=("--cells $only_cells")
+	[ "$run_host" = 1 ] || left+=(--no-host)
+	[ -n "$guest_cmd" ] && left+=(--guest-cmd)
+	if [ "${#left[@]}" = 0 ]; then echo full; else echo "partial (${left[*]})"; fi
 }
 
 main() {
-	local t0 reason
+	local reason
 	parse_args "$@"
-	t0=$(date +%s)
+	RUN_T0=$(date +%s)
 	mkdir -p "$LOGDIR"
 	# Two runs in one tree would overwrite each other's logs and results.
 	exec 9>"$LOGDIR/.lock"
@@ -476,9 +474,8 @@ main() {
 	[ "$run_host" = 1 ] && run_host_cell
 	run_cells
 	write_results
-	maybe_write_doc
 	warn_incomplete
-	say "total $(($(date +%s) - t0))s"
+	say "total $(($(date +%s) - RUN_T0))s"
 	# The totals line comes last so callers can read it with tail -n1.
 	print_table
 	[ "$TOTAL_FAILED" = 0 ]
