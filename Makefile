@@ -1,4 +1,4 @@
-# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make install`.
+# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make docs`, `make install`.
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -34,7 +34,7 @@ BPF_OBJ_PROBE := $(OUTPUT)/inodeguard_probe.bpf.o
 SKEL_PROBE := $(OUTPUT)/inodeguard_probe.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps tests-helpers demo test test-unit test-host test-vm bench bench-smoke install clean
+.PHONY: all deps tests-helpers demo test test-unit test-host test-vm bench bench-smoke docs install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -115,7 +115,7 @@ $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/t
 	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector,$*),-luring)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
-UNIT_LIB := src/config.c src/kconfig.c src/json.c src/log.c src/resolve.c src/keys.c
+UNIT_LIB := src/config.c src/kconfig.c src/json.c src/log.c src/resolve.c src/keys.c src/index.c
 $(OUTPUT)/unit_tests: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit \
@@ -140,6 +140,23 @@ test-vm: all $(TEST_HELPERS)
 # Everything, with one closing count over all suites.
 test: all $(OUTPUT)/unit_tests $(TEST_HELPERS)
 	$(Q)bash tests/run-all.sh
+
+# The generated docs, from the results the last runs saved under $(OUTPUT):
+# tests and benchmarks never write docs/ themselves, so they leave the tree
+# clean. Each generator names what it wrote; a missing results file is named
+# in one line and the docs made from it stay as they are.
+DOCS_VM_RESULTS := $(OUTPUT)/vm-results.tsv
+DOCS_BENCH_RESULTS := $(OUTPUT)/bench/results.tsv
+docs:
+	$(Q)rc=0; \
+	if bash tests/vm/gen-kernel-support.sh $(DOCS_VM_RESULTS) docs/kernel-support.md; then \
+	  python3 tests/vm/gen-threat-model.py $(DOCS_VM_RESULTS) docs/threat-model.md || rc=1; \
+	else rc=1; fi; \
+	if [ -f $(DOCS_BENCH_RESULTS) ]; then \
+	  python3 bench/report.py --md docs/performance.md --png docs/perf-open.png \
+	    $(DOCS_BENCH_RESULTS) $(wildcard $(OUTPUT)/bench/vm/*.tsv) || rc=1; \
+	else echo "docs: no $(DOCS_BENCH_RESULTS) (run make bench, then make docs)" >&2; rc=1; fi; \
+	exit $$rc
 
 install: all
 	install -D -m 0755 $(OUTPUT)/inodeguard $(DESTDIR)$(PREFIX)/sbin/inodeguard

@@ -33,8 +33,9 @@ $(BENCH_DIR)/nullprog: bench/nullprog.c $(BENCH_DIR)/null.skel.h | $(BENCH_DIR)
 
 # Guests first (lsm, fmodret, tracepoint in 6.12 under instruction
 # counting; skipped without the kernels `make test-vm` fetches), then the
-# host, whose run writes docs/performance.md and docs/perf-open.png from
-# both. In that order so the guests' emulation does not load the host's run.
+# host. In that order so the guests' emulation does not load the host's run.
+# Results stay under build/bench; `make docs` writes docs/performance.md and
+# docs/perf-open.png from them.
 bench: bench-bins $(OUTPUT)/inodeguard
 	bench/vm.sh
 	bench/run.sh

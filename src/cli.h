@@ -23,9 +23,19 @@ int cmd_unprotect(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
+/* Long options every command that takes levels shares: --audit, --deny
+ * and --kill (with has_arg a PATH for run, none for protect) return
+ * CLI_OPT_AUDIT + level; a command's own options start at CLI_OPT_OWN. */
+enum { CLI_OPT_AUDIT = 256, CLI_OPT_DENY, CLI_OPT_KILL, CLI_OPT_OWN };
+#define CLI_LEVEL_LONGOPTS(has_arg)				\
+	{ "audit", has_arg, NULL, CLI_OPT_AUDIT },		\
+	{ "deny", has_arg, NULL, CLI_OPT_DENY },		\
+	{ "kill", has_arg, NULL, CLI_OPT_KILL }
+#define CLI_COMMON_LONGOPTS					\
+	{ "json", no_argument, NULL, 'j' },			\
+	{ "verbose", no_argument, NULL, 'v' }
+
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
-/* The long forms of the flags cli__common_opt() handles, for getopt_long tables. */
-#define CLI_COMMON_LONGOPTS { "json", no_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' }
 
 #endif

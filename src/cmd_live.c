@@ -39,11 +39,9 @@ static void report_change(struct json *j, const char *what, const struct ig_entr
 /* Parses "[LEVEL flags] PATH..." into a policy relative to the cwd. */
 static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
 {
-	enum { OPT_AUDIT = 256, OPT_DENY, OPT_KILL, OPT_LEVEL };
+	enum { OPT_LEVEL = CLI_OPT_OWN };
 	static const struct option longopts[] = {
-		{ "audit", no_argument, NULL, OPT_AUDIT },
-		{ "deny", no_argument, NULL, OPT_DENY },
-		{ "kill", no_argument, NULL, OPT_KILL },
+		CLI_LEVEL_LONGOPTS(no_argument),
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		CLI_COMMON_LONGOPTS,
 		{},
@@ -58,8 +56,8 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 	while ((opt = getopt_long(argc, argv, "jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
-		if (with_level && opt >= OPT_AUDIT && opt <= OPT_KILL) {
-			level = opt - OPT_AUDIT;
+		if (with_level && opt >= CLI_OPT_AUDIT && opt <= CLI_OPT_KILL) {
+			level = opt - CLI_OPT_AUDIT;
 			continue;
 		}
 		if (with_level && opt == OPT_LEVEL && level__parse(optarg, &level) == 0)
@@ -78,34 +76,61 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 	return 0;
 }
 
+/* What protect and unprotect hold while they change the running
+ * instance: its maps, the learn lock, and the learn map mapped. */
+struct live {
+	struct ig_maps maps;
+	struct ig_learner learner;
+	int lock;
+};
+
+#define LIVE_INIT { .maps = { -1, -1, -1 }, .lock = -1 }
+
+static int live__open(struct live *l)
+{
+	int err;
+
+	err = state__open_pinned(&l->maps);
+	if (err)
+		return err;
+	l->lock = state__learn_lock();
+	if (l->lock < 0) {
+		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-l->lock));
+		return l->lock;
+	}
+	err = keys__learner_open(&l->learner, l->maps.learn_fd);
+	if (err)
+		p_err("cannot map the running instance's learn map: %s", strerror(-err));
+	return err;
+}
+
+static void live__close(struct live *l)
+{
+	keys__learner_close(&l->learner);
+	if (l->lock >= 0)
+		close(l->lock);
+	l->lock = -1;
+	state__close(&l->maps);
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = IG_MAPS_CLOSED;
+	struct live live = LIVE_INIT;
 	enum ig_backend backend = IG_BACKEND_AUTO;
-	struct ig_learner learner = {};
 	struct json *j = log__json();
 	char why[256], name[32];
-	int status = IG_EXIT_USAGE, lock = -1, bad = 0, err;
+	int status = IG_EXIT_USAGE, bad = 0, err;
 	pid_t pid;
 	size_t i;
 
 	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
-	if (state__open_pinned(&maps))
+	if (live__open(&live))
 		goto cleanup;
 	if (state__running(&pid, name, sizeof(name)) == 0)
 		backend__parse(name, &backend);
-	lock = state__learn_lock();
-	if (lock < 0) {
-		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
-		goto cleanup;
-	}
-	if (keys__learner_open(&learner, maps.learn_fd)) {
-		p_err("cannot map the running instance's learn map: %s", strerror(errno));
-		goto cleanup;
-	}
 	for (i = 0; i < p.n; i++) {
 		struct ig_entry *t = &p.v[i];
 
@@ -114,12 +139,12 @@ int cmd_protect(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (keys__learn(&learner, t, why, sizeof(why))) {
+		if (keys__learn(&live.learner, t, why, sizeof(why))) {
 			p_err("%s: %s", t->path, why);
 			bad++;
 			continue;
 		}
-		err = state__add(&maps, t);
+		err = state__add(&live.maps, t);
 		if (!err)
 			err = state__paths_append(t, 1);
 		if (err) {
@@ -133,77 +158,84 @@ int cmd_protect(int argc, char **argv)
 	}
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
-	keys__learner_close(&learner);
-	if (lock >= 0)
-		close(lock);
-	state__close(&maps);
+	live__close(&live);
 	policy__free(&p);
 	return status;
 }
 
+/* The keys registered under one path: its overlay and backing keys, and
+ * those of files that were replaced under that name and protected again. */
 struct forget_ctx {
-	const struct ig_maps *maps;
-	const char *path;
-	int removed;
+	struct ig_key keys[IG_TARGET_KEYS * 4];
+	size_t n;
 };
 
-static int forget_by_path(const struct ig_key *k, const struct ig_rule *r,
-			  const char *path, void *ctx)
+static int collect_key(const struct ig_key *k, void *ctx)
 {
 	struct forget_ctx *c = ctx;
 
-	(void)r;
-	if (strcmp(path, c->path) == 0 && state__remove(c->maps, k) == 0) {
-		state__paths_forget(k, 1);
-		c->removed++;
-	}
+	if (c->n == sizeof(c->keys) / sizeof(c->keys[0]))
+		return -E2BIG;
+	c->keys[c->n++] = *k;
 	return 0;
 }
 
-/* A file that is gone can no longer be learned: fall back to the path it
- * was registered under. */
+/* A file that is gone can no longer be learned: fall back to the keys
+ * registered under its canonical name. */
 static int unprotect_missing(const struct ig_maps *maps, const char *path)
 {
-	struct forget_ctx c = { .maps = maps, .path = path };
+	struct forget_ctx c = {};
+	struct paths_index ix = {};
+	char canon[PATH_MAX];
+	size_t i, removed = 0;
+	int err;
 
-	state__for_each(maps, forget_by_path, &c);
-	return c.removed ? 0 : -ENOENT;
+	err = resolve__name(path, canon, sizeof(canon));
+	if (!err)
+		err = state__paths_load(&ix);
+	if (!err)
+		err = paths_index__for_path(&ix, canon, collect_key, &c);
+	paths_index__free(&ix);
+	if (err)
+		return err;
+	for (i = 0; i < c.n; i++)
+		if (state__remove(maps, &c.keys[i]) == 0)
+			c.keys[removed++] = c.keys[i];
+	if (removed)
+		state__paths_forget(c.keys, removed);
+	return removed ? 0 : -ENOENT;
 }
 
 int cmd_unprotect(int argc, char **argv)
 {
 	struct ig_policy p = {};
-	struct ig_maps maps = IG_MAPS_CLOSED;
-	struct ig_learner learner = {};
+	struct live live = LIVE_INIT;
 	struct json *j = log__json();
 	struct ig_entry t;
 	char why[256];
-	int status = IG_EXIT_USAGE, lock = -1, bad = 0, k;
+	int status = IG_EXIT_USAGE, bad = 0, k;
 	size_t i;
 
 	if (parse_paths(argc, argv, false, &p))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
-	if (state__open_pinned(&maps))
-		goto cleanup;
-	lock = state__learn_lock();
-	if (lock < 0 || keys__learner_open(&learner, maps.learn_fd))
+	if (live__open(&live))
 		goto cleanup;
 	for (i = 0; i < p.n; i++) {
 		memset(&t, 0, sizeof(t));
 		if (resolve__path(p.v[i].path, &t, why, sizeof(why))) {
-			if (unprotect_missing(&maps, p.v[i].path)) {
+			if (unprotect_missing(&live.maps, p.v[i].path)) {
 				p_err("%s: %s, and no entry was registered under that path", p.v[i].path, why);
 				bad++;
 			}
 			continue;
 		}
-		if (keys__learn(&learner, &t, why, sizeof(why))) {
+		if (keys__learn(&live.learner, &t, why, sizeof(why))) {
 			p_err("%s: %s", t.path, why);
 			bad++;
 		} else {
 			for (k = 0; k < t.nkeys; k++)
-				state__remove(&maps, &t.keys[k]);
+				state__remove(&live.maps, &t.keys[k]);
 			state__paths_forget(t.keys, t.nkeys);
 			t.level = 0;
 			report_change(j, "unprotected", &t);
@@ -212,10 +244,7 @@ int cmd_unprotect(int argc, char **argv)
 	}
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
-	keys__learner_close(&learner);
-	if (lock >= 0)
-		close(lock);
-	state__close(&maps);
+	live__close(&live);
 	policy__free(&p);
 	return status;
 }

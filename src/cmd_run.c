@@ -41,12 +41,9 @@ static void on_signal(int sig)
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_AUDIT = 256, OPT_DENY, OPT_KILL, OPT_BACKEND, OPT_ENFORCE_ROOT,
-	       OPT_STRICT, OPT_CAPACITY };
+	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY };
 	static const struct option longopts[] = {
-		{ "audit", required_argument, NULL, OPT_AUDIT },
-		{ "deny", required_argument, NULL, OPT_DENY },
-		{ "kill", required_argument, NULL, OPT_KILL },
+		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
@@ -70,10 +67,10 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		if (cli__common_opt(opt))
 			continue;
 		switch (opt) {
-		case OPT_AUDIT:
-		case OPT_DENY:
-		case OPT_KILL:
-			if (policy__add(&o->policy, optarg, cwd, opt - OPT_AUDIT, "command line"))
+		case CLI_OPT_AUDIT:
+		case CLI_OPT_DENY:
+		case CLI_OPT_KILL:
+			if (policy__add(&o->policy, optarg, cwd, opt - CLI_OPT_AUDIT, "command line"))
 				return -ENOMEM;
 			break;
 		case 'c':

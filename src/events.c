@@ -17,6 +17,7 @@ struct ig_events {
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
 	long long boot_to_real_ns;
+	struct paths_index paths; /* loaded at the first event without a kernel path */
 };
 
 static const char *const op_names[IG_OP_MAX] = {
@@ -60,19 +61,21 @@ static void format_time(const struct ig_events *ev, __u64 boot_ns, char *buf, si
 	snprintf(buf + n, len - n, ".%03lldZ", (real % 1000000000LL) / 1000000);
 }
 
-static void event_file(const struct ig_events *ev, const struct ig_event *e,
+static void event_file(struct ig_events *ev, const struct ig_event *e,
 		       char *file, size_t len)
 {
-	(void)ev;
+	const char *path;
+
 	if (e->path[0]) {
 		snprintf(file, len, "%.*s", IG_PATH_LEN, e->path);
 		return;
 	}
 	/* Not every hook may ask the kernel for a path: use the one the
-	 * file was registered under. */
-	state__path_of(&e->key, file, len);
-	if (!file[0])
-		snprintf(file, len, "?");
+	 * file was registered under. One stat() tells whether a protect
+	 * from another shell appended since; only that tail is read. */
+	state__paths_load(&ev->paths);
+	path = paths_index__path_of(&ev->paths, &e->key);
+	snprintf(file, len, "%s", path ? path : "?");
 }
 
 const char *match__name(unsigned int match)
@@ -189,5 +192,6 @@ void events__close(struct ig_events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
+	paths_index__free(&ev->paths);
 	free(ev);
 }

@@ -168,6 +168,60 @@ cleanup:
 	return err;
 }
 
+/* "." and ".." and repeated slashes out of an absolute path, by text. */
+static int normalise_text(const char *path, char *out, size_t len)
+{
+	const char *p = path, *seg;
+	size_t o = 0, n;
+
+	if (path[0] != '/' || len < 2)
+		return -EINVAL;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		seg = p;
+		p += strcspn(p, "/");
+		n = (size_t)(p - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o > 0 && out[--o] != '/')
+				;
+			continue;
+		}
+		if (o + 1 + n >= len)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, seg, n);
+		o += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+int resolve__name(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], canon[PATH_MAX];
+	int fd, n;
+
+	if (slash && *base && strcmp(base, ".") && strcmp(base, "..")) {
+		n = snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		fd = n > 0 && (size_t)n < sizeof(dir) ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd >= 0) {
+			n = fd_path(fd, canon, sizeof(canon));
+			close(fd);
+			if (n == 0) {
+				n = snprintf(out, len, "%s/%s", strcmp(canon, "/") ? canon : "", base);
+				return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+			}
+		}
+	}
+	return normalise_text(path, out, len);
+}
+
 /*
  * Large policies list many files per directory. The directory is resolved
  * once (O_PATH, its filesystem, its kernel name) and each file in it costs

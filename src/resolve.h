@@ -13,6 +13,10 @@
  * caller keeps the old one) and identity; on failure leaves e alone, writes
  * the reason to why and returns -errno. */
 int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len);
+/* The canonical name of a path that need not exist: its directory as the
+ * kernel names it, then the last component; for a missing directory, the
+ * path with ".", ".." and repeated slashes taken out by their text. */
+int resolve__name(const char *path, char *out, size_t len);
 /* Resolves every entry in place, printing "ORIGIN: PATH: reason" for each
  * bad one and dropping it, and merges entries naming the same file (the
  * highest level wins); -EINVAL if any was bad. */

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "index.h"
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
@@ -453,15 +454,30 @@ int state__paths_append(const struct ig_entry *t, size_t n)
 	return err;
 }
 
-/* Parses one index line; returns the path part or NULL. */
+/* Parses one "DEV GEN INO<TAB>PATH" line; returns the path part or NULL.
+ * strtoul rather than sscanf: a million lines are read per `list`. */
 static char *parse_path_line(char *line, struct ig_key *k)
 {
-	unsigned long long ino;
-	char *tab = strchr(line, '\t');
+	char *tab = strchr(line, '\t'), *p = line;
+	unsigned long long v[3];
+	int i;
 
-	if (!tab || sscanf(line, "%u %u %llu", &k->dev, &k->gen, &ino) != 3)
+	if (!tab)
 		return NULL;
-	k->ino = ino;
+	for (i = 0; i < 3; i++) {
+		char *end;
+
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (end == p || errno)
+			return NULL;
+		p = end;
+	}
+	if (p != tab)
+		return NULL;
+	k->dev = v[0];
+	k->gen = v[1];
+	k->ino = v[2];
 	tab[strcspn(tab, "\n")] = '\0';
 	return tab + 1;
 }
@@ -503,43 +519,192 @@ int state__paths_forget(const struct ig_key *keys, size_t n)
 	return err;
 }
 
-void state__path_of(const struct ig_key *want, char *path, size_t len)
-{
-	char *line = NULL, *p;
-	struct ig_key k;
-	size_t cap = 0;
-	FILE *f;
+#define LOAD_BATCH 64
 
-	path[0] = '\0';
-	f = fopen(IG_PATHS_FILE, "re");
-	if (!f)
-		return;
-	/* A later line wins: protect appends, and a path may be re-registered. */
-	while (getline(&line, &cap, f) > 0) {
-		p = parse_path_line(line, &k);
-		if (p && key__cmp(&k, want) == 0)
-			snprintf(path, len, "%s", p);
+/* Adds the whole lines of buf (NUL-terminated at len) to ix; returns the
+ * bytes they took. Keys are parsed and their slots prefetched a batch at
+ * a time, so the random inserts do not wait for memory one by one. */
+static size_t index_lines(struct paths_index *ix, char *buf, size_t len, int *err)
+{
+	struct { struct ig_key key; const char *path; } batch[LOAD_BATCH];
+	char *line = buf, *nl, *end = buf + len;
+	int n, i;
+
+	*err = 0;
+	for (;;) {
+		for (n = 0; n < LOAD_BATCH && line < end &&
+			    (nl = memchr(line, '\n', end - line)); line = nl + 1) {
+			*nl = '\0';
+			batch[n].path = parse_path_line(line, &batch[n].key);
+			if (batch[n].path)
+				paths_index__prefetch(ix, &batch[n++].key);
+		}
+		for (i = 0; i < n && !*err; i++)
+			*err = paths_index__add(ix, &batch[i].key, batch[i].path);
+		if (*err || n < LOAD_BATCH)
+			return line - buf;
 	}
-	free(line);
-	fclose(f);
 }
 
-int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx)
+int state__paths_load(struct paths_index *ix)
+{
+	struct stat st;
+	size_t len, got = 0;
+	char *buf;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(IG_PATHS_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* forget rewrites the file (a new inode): read it all again. */
+	if (st.st_ino != ix->file_ino || st.st_dev != ix->file_dev || st.st_size < ix->loaded)
+		paths_index__free(ix);
+	ix->file_dev = st.st_dev;
+	ix->file_ino = st.st_ino;
+	if (st.st_size == ix->loaded)
+		goto cleanup;
+	/* Lines run ~50 to 100 bytes ("DEV GEN INO<TAB>/PATH"); guessing low
+	 * costs one rehash, guessing high zeroes tables for nothing. */
+	if (!ix->n && paths_index__reserve(ix, st.st_size / 64)) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	len = st.st_size - ix->loaded;
+	buf = malloc(len + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (got < len && (n = pread(fd, buf + got, len - got, ix->loaded + got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	/* Only whole lines: a protect may be writing the next one now. */
+	ix->loaded += index_lines(ix, buf, got, &err);
+	free(buf);
+cleanup:
+	close(fd);
+	return err;
+}
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own, for "no batch ops for this map" */
+#endif
+
+/* Hash maps give up their entries a bucket at a time; 4096 per call turns
+ * a million lookups into a few hundred syscalls. */
+#define FOR_EACH_BATCH 4096
+
+/* Called with each batch of entries the map gives up. */
+typedef int (*batch_cb)(const struct ig_key *keys, const struct ig_rule *rules,
+			__u32 n, void *ctx);
+
+/* 1 if the kernel cannot batch this map (before 5.6), else 0 or -errno. */
+static int for_each_batched(int fd, batch_cb fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct ig_key *keys = calloc(FOR_EACH_BATCH, sizeof(*keys));
+	struct ig_rule *rules = calloc(FOR_EACH_BATCH, sizeof(*rules));
+	__u32 in = 0, out = 0, count;
+	bool first = true, last = false;
+	int err = -ENOMEM;
+
+	if (!keys || !rules)
+		goto cleanup;
+	for (; !last; first = false, in = out) {
+		count = FOR_EACH_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, rules, &count, &opts);
+		if (err) {
+			err = -errno;
+			if (err != -ENOENT) {
+				if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP))
+					err = 1;
+				goto cleanup;
+			}
+			last = true; /* the final batch, perhaps empty */
+		}
+		err = count ? fn(keys, rules, count, ctx) : 0;
+		if (err)
+			break;
+	}
+cleanup:
+	free(keys);
+	free(rules);
+	return err;
+}
+
+static int for_each_one_by_one(int fd, batch_cb fn, void *ctx)
 {
 	struct ig_key key, next, *prev = NULL;
 	struct ig_rule rule;
-	char path[4096];
 	int err;
 
-	while (bpf_map_get_next_key(m->protected_fd, prev, &next) == 0) {
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(m->protected_fd, &key, &rule))
+		if (bpf_map_lookup_elem(fd, &key, &rule))
 			continue; /* removed meanwhile */
-		state__path_of(&key, path, sizeof(path));
-		err = fn(&key, &rule, path, ctx);
+		err = fn(&key, &rule, 1, ctx);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+struct named_ctx {
+	const struct paths_index *ix;
+	state__entry_fn fn;
+	void *ctx;
+	const char *paths[FOR_EACH_BATCH];
+};
+
+/* The map's order is its hash's, random against the index: fetching a
+ * whole batch's slots, then its paths, before using any overlaps the
+ * cache misses that otherwise took most of a million-entry `list`. */
+static int call_named(const struct ig_key *keys, const struct ig_rule *rules,
+		      __u32 n, void *ctx)
+{
+	struct named_ctx *c = ctx;
+	__u32 i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		paths_index__prefetch(c->ix, &keys[i]);
+	for (i = 0; i < n; i++) {
+		c->paths[i] = paths_index__path_of(c->ix, &keys[i]);
+		if (c->paths[i])
+			__builtin_prefetch(c->paths[i]);
+	}
+	for (i = 0; i < n; i++) {
+		err = c->fn(&keys[i], &rules[i], c->paths[i] ? c->paths[i] : "", c->ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx)
+{
+	struct paths_index ix = {};
+	struct named_ctx *c = malloc(sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->ix = &ix;
+	c->fn = fn;
+	c->ctx = ctx;
+	/* Entries without a readable path still list, as "?". */
+	if (state__paths_load(&ix))
+		p_debug("cannot read %s; listing without paths", IG_PATHS_FILE);
+	err = for_each_batched(m->protected_fd, call_named, c);
+	if (err == 1)
+		err = for_each_one_by_one(m->protected_fd, call_named, c);
+	paths_index__free(&ix);
+	free(c);
+	return err;
 }

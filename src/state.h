@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "index.h"
 #include "inodeguard.h"
 #include "resolve.h"
 
@@ -64,8 +65,9 @@ int state__add_tree_files(const struct ig_maps *m, struct ig_learner *l,
 int state__paths_reset(void);
 int state__paths_append(const struct ig_entry *t, size_t n);
 int state__paths_forget(const struct ig_key *keys, size_t n);
-/* Looks up the registered path of a key; "" when unknown. */
-void state__path_of(const struct ig_key *k, char *path, size_t len);
+/* Brings ix up to date with the paths file: reads only what was appended
+ * since the last call, or all of it again after a forget rewrote it. */
+int state__paths_load(struct paths_index *ix);
 
 typedef int (*state__entry_fn)(const struct ig_key *k, const struct ig_rule *r,
 			       const char *path, void *ctx);

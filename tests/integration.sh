@@ -175,6 +175,21 @@ t_live_protect_unprotect_list() {
 }
 t_register live-protect-unprotect-list t_live_protect_unprotect_list
 
+t_unprotect_missing_by_canonical_name() {
+	local s=$T_DIR/real/secret
+	mk_secret "$s"; ln -s real "$T_DIR/alias"
+	shared_daemon && protect --kill "$s" || return 1
+	rm "$s"
+	# Gone, so it cannot be learned: the name, made canonical through the
+	# symlinked directory, finds what was registered.
+	"$IG" unprotect "$T_DIR/alias/./secret" >/dev/null 2>"$T_DIR/.err" ||
+		{ fail "unprotect of the missing file: $(cat "$T_DIR/.err")"; return 1; }
+	[[ "$("$IG" list)" != *"$s"* ]] || { fail "list still shows $s"; return 1; }
+	"$IG" unprotect "$T_DIR/alias/secret" >/dev/null 2>&1 && { fail "second unprotect succeeded"; return 1; }
+	return 0
+}
+t_register unprotect-missing-file-by-canonical-name t_unprotect_missing_by_canonical_name
+
 t_caps_dropped() {
 	local st
 	shared_daemon || return 1

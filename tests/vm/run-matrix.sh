@@ -7,20 +7,21 @@
 #   --no-host   skip the host cell
 #   --no-deps   do not call scripts/install-deps.sh vm
 #   --guest-cmd run CMD EXPECTED_BACKEND instead of tests/vm/guest.sh
-#               (harness self-test; the docs are not regenerated then)
+#               (harness self-test)
 # Environment: IG_VM_TIMEOUT (s per cell, default 900), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
-#   IG_K61_SUITES, IG_K612_SUITES (regex of the apt suites each kernel is
-#   taken from), CI=true (a missing VM is then a failure, not a skip).
-# Writes build/vm-logs/CELL.log, build/vm-results.tsv and, after a full run,
-# docs/kernel-support.md. Exits non-zero if any test failed.
+#   IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES, IG_K510_SUITES (regex of
+#   the apt suites each kernel is taken from), CI=true (a missing VM is then
+#   a failure, not a skip).
+# Writes only under build/: build/vm-logs/CELL.log and build/vm-results.tsv,
+# from which `make docs` regenerates docs/kernel-support.md and
+# docs/threat-model.md. Exits non-zero if any test failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KDIR=$ROOT/build/kernels
 LOGDIR=$ROOT/build/vm-logs
 RESULTS=$ROOT/build/vm-results.tsv
-DOC=$ROOT/docs/kernel-support.md
 
 CELL_TIMEOUT=${IG_VM_TIMEOUT:-900}
 BOOT_MARGIN=110   # boot takes ~60 s under TCG with two guests at once
@@ -30,18 +31,34 @@ VM_MEMORY=${IG_VM_MEMORY:-2G}
 # The Ubuntu-like default: bpf is not in the active LSM list.
 NOBPF_APPEND="lsm=landlock,lockdown,yama,apparmor"
 
+# Debian 11's default LSMs (its CONFIG_LSM leaves bpf out), plus bpf.
+# 5.10 has no landlock yet.
+K510_BPF_APPEND="lsm=lockdown,capability,yama,apparmor,tomoyo,bpf"
+
 # cell | kernel flavour | append | expected backend
 CELLS=(
 	"6.1-lsm|6.1||lsm"
 	"6.1-nobpf|6.1|$NOBPF_APPEND|fmodret"
 	"6.12-lsm|6.12||lsm"
 	"6.12-nobpf|6.12|$NOBPF_APPEND|fmodret"
+	"7.x-lsm|7.x||lsm"
+	"7.x-nobpf|7.x|$NOBPF_APPEND|fmodret"
+	"5.10-lsm|5.10|$K510_BPF_APPEND|lsm"
+	"5.10-nobpf|5.10||fmodret"
 )
 # apt suites each flavour is taken from (newest linux-image-amd64 there).
 declare -A FLAVOUR_SUITES=(
 	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
 	[6.12]=${IG_K612_SUITES:-'^bookworm-backports$'}
+	[7.x]=${IG_K7_SUITES:-'^trixie-backports$'}
+	[5.10]=${IG_K510_SUITES:-'^bullseye(-updates)?$'}
 )
+# Version each flavour's kernel must start with (default: the flavour name).
+declare -A FLAVOUR_PREFIX=([7.x]=7.)
+# Suites this machine's apt does not carry. They are read through a private
+# apt state under build/kernels/apt, so the machine's sources stay as they are.
+PRIVATE_SUITES="bullseye bullseye-updates trixie-backports"
+declare -A FLAVOUR_PRIVATE=([7.x]=1 [5.10]=1)
 
 only_cells="" run_host=1 run_deps=1 guest_cmd=""
 in_ci=0
@@ -63,7 +80,7 @@ parse_args() {
 		--no-host) run_host=0 ;;
 		--no-deps) run_deps=0 ;;
 		--guest-cmd) guest_cmd=$2; shift ;;
-		-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+		-h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
 		*) warn "unknown option $1"; exit 2 ;;
 		esac
 		shift
@@ -126,46 +143,111 @@ accel_name() { if [ -n "$kvm_flag" ]; then echo tcg; else echo kvm; fi; }
 
 # -------------------------------------------------------------- kernels --
 
+PAPT=$KDIR/apt
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+papt_state=""   # "" until kernel__private_update ran, then ok or failed
+
+apt_state() { # FLAVOUR: which apt state carries its suites
+	if [ -n "${FLAVOUR_PRIVATE[$1]:-}" ]; then echo private; else echo machine; fi
+}
+
+# apt-get or apt-cache on the machine's apt state or on the private one.
+kapt() { # private|machine apt-get|apt-cache ARGS...
+	local st=$1 cmd=$2
+	shift 2
+	local -a o=()
+	if [ "$st" = private ]; then
+		o=(-o "Dir::Etc::SourceList=$PAPT/sources.list" -o Dir::Etc::SourceParts=/dev/null
+			-o "Dir::State::Lists=$PAPT/lists" -o "Dir::Cache=$PAPT/cache"
+			-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null)
+	fi
+	# apt's _apt sandbox user cannot write into our build dir.
+	[ "$(id -u)" = 0 ] && o+=(-o APT::Sandbox::User=root)
+	"$cmd" "${o[@]}" "$@"
+}
+
+# Points the private state at the Debian mirror this machine already uses
+# and reads its lists, once per run. When offline, the lists of the last
+# run (or the cached kernels) still serve.
+kernel__private_update() {
+	local mirror s
+	[ -z "$papt_state" ] || return 0
+	papt_state=failed
+	# shellcheck disable=SC2016 # $(REPO_URI) is apt's field, not ours
+	mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Codename: bookworm' 2>/dev/null |
+		head -n1)
+	if [ -z "$mirror" ]; then
+		warn "no bookworm mirror in this machine's apt sources; no $PRIVATE_SUITES"
+		return 0
+	fi
+	mkdir -p "$PAPT/lists/partial" "$PAPT/cache/archives/partial"
+	for s in $PRIVATE_SUITES; do
+		printf 'deb [signed-by=%s] %s %s main\n' "$KEYRING" "$mirror" "$s"
+	done >"$PAPT/sources.list"
+	if kapt private apt-get -qq update >/dev/null 2>&1; then
+		papt_state=ok
+	else
+		warn "apt update of $PRIVATE_SUITES failed; using the lists already there"
+	fi
+}
+
 # Newest linux-image-amd64 version from apt suites matching REGEX.
-kernel__newest_meta() { # REGEX
+kernel__newest_meta() { # STATE REGEX
 	local best="" ver suite
 	while IFS='|' read -r _ ver suite; do
 		ver=${ver// /}
 		suite=$(awk '{print $2}' <<<"$suite")
 		suite=${suite%%/*}
-		[[ $suite =~ $1 ]] || continue
+		[[ $suite =~ $2 ]] || continue
 		if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$best"; then
 			best=$ver
 		fi
-	done < <(apt-cache madison linux-image-amd64 2>/dev/null)
+	done < <(kapt "$1" apt-cache madison linux-image-amd64 2>/dev/null)
 	printf '%s\n' "$best"
 }
 
-# The unsigned image the metapackage points at (same ABI, same version).
-kernel__unsigned_pkg() { # META_VERSION
-	local dep
-	dep=$(apt-cache show "linux-image-amd64=$1" 2>/dev/null |
-		sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n1)
-	[ -n "$dep" ] && printf '%s-unsigned\n' "$dep"
+# The packages holding the kernel the metapackage points at, all at its
+# version: the unsigned image up to 6.x; from 7.x Debian splits the image
+# into linux-binary (vmlinuz), linux-modules and linux-base (config,
+# modules.builtin).
+kernel__debs() { # STATE META_VERSION
+	local image kver
+	image=$(kapt "$1" apt-cache show "linux-image-amd64=$2" 2>/dev/null |
+		grep -m1 '^Depends:' | tr ',' '\n' | grep -o 'linux-image-[0-9][^ ]*' | head -n1)
+	[ -n "$image" ] || return 0
+	kver=${image#linux-image-}
+	if kapt "$1" apt-cache show "linux-binary-$kver=$2" >/dev/null 2>&1; then
+		printf '%s\n' "linux-binary-$kver linux-modules-$kver linux-base-$kver"
+	else
+		printf '%s\n' "$image-unsigned"
+	fi
 }
 
-apt_download() { # PKG=VER (into the current directory)
-	local -a opts=(-qq)
-	# apt's _apt sandbox user cannot write into our build dir.
-	[ "$(id -u)" = 0 ] && opts+=(-o APT::Sandbox::User=root)
-	apt-get "${opts[@]}" download "$1" >/dev/null 2>&1
+apt_download() { # STATE PKG=VER... (into the current directory)
+	kapt "$1" apt-get -qq download "${@:2}" >/dev/null 2>&1
 }
 
-# Unpacks the deb once; depmod because a deb ships no modules.dep.
-kernel__unpack() { # DEB TREE
-	[ -f "$2/.ig-ready" ] && return 0
-	rm -rf "$2"
-	mkdir -p "$2"
-	dpkg-deb -x "$1" "$2"
-	local kver
-	kver=$(ls "$2/lib/modules")
-	depmod -a -b "$2" "$kver"
-	touch "$2/.ig-ready"
+# Unpacks the debs once; depmod because a deb ships no modules.dep.
+kernel__unpack() { # TREE DEB...
+	local tree=$1 deb kver
+	[ -f "$tree/.ig-ready" ] && return 0
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	for deb in "${@:2}"; do
+		dpkg-deb -x "$deb" "$tree"
+	done
+	# 7.x keeps vmlinuz and config in usr/lib/modules/KVER; vng looks for
+	# boot/vmlinuz-KVER beside lib/modules/KVER, as older packages have it.
+	if [ ! -d "$tree/lib/modules" ] && [ -d "$tree/usr/lib/modules" ]; then
+		mkdir -p "$tree/boot" "$tree/lib"
+		mv "$tree/usr/lib/modules" "$tree/lib/modules"
+		kver=$(ls "$tree/lib/modules")
+		mv "$tree/lib/modules/$kver/vmlinuz" "$tree/boot/vmlinuz-$kver"
+		ln -s "../lib/modules/$kver/config" "$tree/boot/config-$kver"
+	fi
+	kver=$(ls "$tree/lib/modules")
+	depmod -a -b "$tree" "$kver"
+	touch "$tree/.ig-ready"
 }
 
 kernel__load_state() { # FLAVOUR: the last kernel that worked, for offline runs
@@ -185,39 +267,49 @@ kernel__save_state() { # FLAVOUR
 # Resolves, downloads (once) and unpacks the newest kernel of FLAVOUR. On
 # any failure it falls back to the last cached kernel, or sets K_ERR.
 kernel__prepare() { # FLAVOUR
-	local fl=$1 meta pkg deb tree
+	local fl=$1 st meta p deb tree prefix
+	local -a pkgs=() want=() debs=()
+	st=$(apt_state "$fl")
+	prefix=${FLAVOUR_PREFIX[$fl]:-$fl.}
 	mkdir -p "$KDIR/debs"
-	meta=$(kernel__newest_meta "${FLAVOUR_SUITES[$fl]}")
-	if [ -z "$meta" ] || [[ $meta != "$fl".* ]]; then
+	[ "$st" = machine ] || kernel__private_update
+	meta=$(kernel__newest_meta "$st" "${FLAVOUR_SUITES[$fl]}")
+	if [ -z "$meta" ] || [[ $meta != "$prefix"* ]]; then
 		kernel__fallback "$fl" "apt knows no $fl kernel in ${FLAVOUR_SUITES[$fl]}"
 		return
 	fi
-	pkg=$(kernel__unsigned_pkg "$meta") || true
-	if [ -z "$pkg" ]; then
-		kernel__fallback "$fl" "no unsigned image for linux-image-amd64 $meta"
+	read -r -a pkgs <<<"$(kernel__debs "$st" "$meta" || true)"
+	if [ "${#pkgs[@]}" = 0 ]; then
+		kernel__fallback "$fl" "no kernel image for linux-image-amd64 $meta"
 		return
 	fi
-	# apt-get download names the file PKG_VER_ARCH.deb, with ':' as %3a.
-	deb=$KDIR/debs/${pkg}_${meta/:/%3a}_amd64.deb
-	if [ ! -f "$deb" ]; then
-		say "downloading $pkg $meta"
-		if ! (cd "$KDIR/debs" && apt_download "$pkg=$meta"); then
+	for p in "${pkgs[@]}"; do
+		# apt-get download names the file PKG_VER_ARCH.deb, with ':' as %3a.
+		deb=$KDIR/debs/${p}_${meta/:/%3a}_amd64.deb
+		debs+=("$deb")
+		[ -f "$deb" ] || want+=("$p=$meta")
+	done
+	if [ "${#want[@]}" -gt 0 ]; then
+		say "downloading ${want[*]}"
+		if ! (cd "$KDIR/debs" && apt_download "$st" "${want[@]}"); then
 			# Stale lists name files the archive already dropped: refresh once.
-			if [ "$(id -u)" = 0 ] && apt-get -qq update >/dev/null 2>&1; then
-				(cd "$KDIR/debs" && apt_download "$pkg=$meta") || true
+			if [ "$st" = machine ] && [ "$(id -u)" = 0 ] &&
+				apt-get -qq update >/dev/null 2>&1; then
+				(cd "$KDIR/debs" && apt_download "$st" "${want[@]}") || true
 			fi
 		fi
-		if [ ! -f "$deb" ]; then
-			kernel__fallback "$fl" "download of $pkg $meta failed"
+		for deb in "${debs[@]}"; do
+			[ -f "$deb" ] && continue
+			kernel__fallback "$fl" "download of ${pkgs[*]} $meta failed"
 			return
-		fi
+		done
 	fi
-	tree=$KDIR/${pkg}_$meta
-	kernel__unpack "$deb" "$tree"
-	K_PKG[$fl]=$pkg K_VER[$fl]=$meta K_KVER[$fl]=$(ls "$tree/lib/modules")
+	tree=$KDIR/${pkgs[0]}_$meta
+	kernel__unpack "$tree" "${debs[@]}"
+	K_PKG[$fl]=${pkgs[0]} K_VER[$fl]=$meta K_KVER[$fl]=$(ls "$tree/lib/modules")
 	K_VMLINUZ[$fl]=$tree/boot/vmlinuz-${K_KVER[$fl]}
 	kernel__save_state "$fl"
-	say "kernel $fl: $pkg $meta"
+	say "kernel $fl: ${pkgs[0]} $meta"
 }
 
 kernel__fallback() { # FLAVOUR REASON
@@ -400,7 +492,11 @@ write_results() {
 		printf '# date=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		printf '# host=%s\n' "$(uname -r)"
 		printf '# mode=%s\n' "${guest_cmd:+stand-in}${guest_cmd:-real}"
+		# Only a run of every cell describes the kernels; make docs checks.
+		printf '# scope=%s\n' "$(run_scope)"
 		printf '# accel=%s\n' "$(accel_name)"
+		printf '# jobs=%s\n# cpus=%s\n# host_cpus=%s\n' "$VM_JOBS" "${VM_CPUS:--}" "$(nproc)"
+		printf '# total_s=%s\n' "$(($(date +%s) - RUN_T0))"
 		printf 'cell\tkernel\tappend\texpected\tselected\tpassed\tfailed\tskipped\tboot_s\twall_s\tstatus\treason\tlsm\tfailed_tests\n'
 		for i in "${!R_CELL[@]}"; do
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
@@ -440,25 +536,19 @@ warn_incomplete() {
 	[ "$n" = 0 ] || say "WARNING: $n cell(s) did not run; the matrix proves nothing for them"
 }
 
-# Only a run of every cell with the real guest script describes the kernels.
-maybe_write_doc() {
-	local i
-	[ -z "$guest_cmd" ] && [ -z "$only_cells" ] && [ "$run_host" = 1 ] || return 0
-	for i in "${!R_CELL[@]}"; do
-		[ "${R_STATUS[i]}" != skipped ] || return 0
-		[[ ${R_REASON[i]} != "matrix skipped"* ]] || return 0
-		[[ ${R_REASON[i]} != "kernel "* ]] || return 0
-	done
-	"$ROOT/tests/vm/gen-kernel-support.sh" "$RESULTS" "$DOC" &&
-		say "wrote ${DOC#"$ROOT"/}"
-	python3 "$ROOT/tests/vm/gen-threat-model.py" "$LOGDIR" "$ROOT/docs/threat-model.md" &&
-		say "wrote docs/threat-model.md"
+# "full", or what left cells out of this run.
+run_scope() {
+	local -a left=()
+	[ -z "$only_cells" ] || left+=("--cells $only_cells")
+	[ "$run_host" = 1 ] || left+=(--no-host)
+	[ -n "$guest_cmd" ] && left+=(--guest-cmd)
+	if [ "${#left[@]}" = 0 ]; then echo full; else echo "partial (${left[*]})"; fi
 }
 
 main() {
-	local t0 reason
+	local reason
 	parse_args "$@"
-	t0=$(date +%s)
+	RUN_T0=$(date +%s)
 	mkdir -p "$LOGDIR"
 	# Two runs in one tree would overwrite each other's logs and results.
 	exec 9>"$LOGDIR/.lock"
@@ -476,9 +566,8 @@ main() {
 	[ "$run_host" = 1 ] && run_host_cell
 	run_cells
 	write_results
-	maybe_write_doc
 	warn_incomplete
-	say "total $(($(date +%s) - t0))s"
+	say "total $(($(date +%s) - RUN_T0))s"
 	# The totals line comes last so callers can read it with tail -n1.
 	print_table
 	[ "$TOTAL_FAILED" = 0 ]
