@@ -107,7 +107,7 @@ struct ig_rule {
 	__u32 level; /* enum ig_level */
 	__u32 flags; /* enum ig_rule_flags */
 	__u32 entry; /* the registered entry it came from (paths index id) */
-	__u32 reserved;
+	__u32 origin; /* a learned key: the enum ig_match that brought it */
 };
 
 /*

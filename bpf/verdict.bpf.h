@@ -88,7 +88,7 @@ static __always_inline bool ig_op_reads(__u32 op)
  * when the map is full.
  */
 static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule *from,
-				    bool tree)
+				    __u32 match, bool tree)
 {
 	struct ig_rule r = {}, *old;
 
@@ -105,6 +105,7 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
 	r.level = from->level;
 	r.flags = IG_RULE_LEARNED | (tree ? IG_RULE_TREE : 0);
 	r.entry = from->entry;
+	r.origin = match;
 	ig_filter_set(k->ino);
 	if (bpf_map_update_elem(&protected, k, &r, BPF_NOEXIST) == 0) {
 		__sync_fetch_and_add(&counters.keys_added, 1);
@@ -140,8 +141,11 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 				return 0;
 			}
 			rule = bpf_map_lookup_elem(&protected, &key);
+			/* A key learned through a name or tree says so in events. */
 			if (rule && !((rule->flags & IG_RULE_TREE) && ig_op_reads(op)))
-				return ig_judge(&key, rule, IG_MATCH_INODE, op, path, with_path);
+				return ig_judge(&key, rule,
+						(rule->flags & IG_RULE_LEARNED) ? rule->origin : IG_MATCH_INODE,
+						op, path, with_path);
 		}
 		/* Listing and opening directories stays allowed in a tree. */
 		if (ig_op_reads(op) && ig_is_dir(inode, btf))
@@ -153,7 +157,7 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 		return 0;
 	if (inode && match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, btf);
-		ig_adopt(&key, &r, false);
+		ig_adopt(&key, &r, match, false);
 	}
 	return ig_judge(&key, &r, match, op, path, with_path);
 }
@@ -183,11 +187,11 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
 		return 0;
 	if (to && ig_match_dentry(to, true, &r, &match) && match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, true);
-		err = ig_adopt(&key, &r, false);
+		err = ig_adopt(&key, &r, match, false);
 	}
 	if (!err && from && ig_match_dentry(from, true, &r, &match) && match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, true);
-		err = ig_adopt(&key, &r, match == IG_MATCH_TREE && ig_is_dir(inode, true));
+		err = ig_adopt(&key, &r, match, match == IG_MATCH_TREE && ig_is_dir(inode, true));
 	}
 	if (!err)
 		return 0;

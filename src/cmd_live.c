@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "backend.h"
 #include "cli.h"
 #include "config.h"
@@ -19,20 +20,36 @@
 
 static void report_change(struct json *j, const char *what, const struct ig_entry *t)
 {
+	const char *kind = t->tree ? "dir" : "file";
 	char dev[32];
 
 	key__dev_str(&t->keys[0], dev, sizeof(dev));
 	if (!j) {
-		printf("%s %s (%s, dev %s ino %llu)\n", what, t->path, level__name(t->level),
-		       dev, (unsigned long long)t->keys[0].ino);
+		printf("%s %s %s (%s, dev %s ino %llu)\n", what, kind, t->path,
+		       level__name(t->level), dev, (unsigned long long)t->keys[0].ino);
 		return;
 	}
 	json__begin_object(j);
 	json__kv_str(j, "action", what);
 	json__kv_str(j, "path", t->path);
+	json__kv_str(j, "kind", kind);
 	json__kv_str(j, "level", level__name(t->level));
 	json__kv_str(j, "dev", dev);
 	json__kv_uint(j, "ino", t->keys[0].ino);
+	json__end_object(j);
+}
+
+static void report_removed(struct json *j, const struct ig_entry *t, size_t inodes)
+{
+	if (!j) {
+		printf("unprotected %s (%zu inode%s released)\n", t->path, inodes,
+		       inodes == 1 ? "" : "s");
+		return;
+	}
+	json__begin_object(j);
+	json__kv_str(j, "action", "unprotected");
+	json__kv_str(j, "path", t->path);
+	json__kv_uint(j, "inodes_released", inodes);
 	json__end_object(j);
 }
 
@@ -84,7 +101,7 @@ struct live {
 	int lock;
 };
 
-#define LIVE_INIT { .maps = { -1, -1, -1 }, .lock = -1 }
+#define LIVE_INIT { .maps = IG_MAPS_CLOSED, .lock = -1 }
 
 static int live__open(struct live *l)
 {
@@ -113,14 +130,51 @@ static void live__close(struct live *l)
 	state__close(&l->maps);
 }
 
+/*
+ * Registers one resolved entry with the running instance, in the order
+ * that leaves no window: its keys and name first, then for a tree the
+ * rule that the hooks walk to, then the files already below it.
+ */
+static int protect_one(struct live *l, struct ig_entry *t)
+{
+	char why[256];
+	int err, bad = 0;
+
+	if (state__entry_of_path(t->path, &t->id) &&
+	    (err = state__new_entry_id(&l->maps, &t->id))) {
+		p_err("%s: cannot take an entry id: %s", t->path, strerror(-err));
+		return err;
+	}
+	err = keys__learn(&l->learner, t, why, sizeof(why));
+	if (!err && !t->tree)
+		err = keys__learn_parent(&l->learner, t, why, sizeof(why));
+	if (err) {
+		p_err("%s: %s", t->path, why);
+		return err;
+	}
+	err = state__add(&l->maps, t);
+	if (!err)
+		err = state__add_names(&l->maps, t, 1);
+	if (!err)
+		err = state__paths_append(t, 1);
+	if (!err && t->tree) {
+		err = state__count_trees(&l->maps, 1);
+		if (!err)
+			err = state__add_tree_files(&l->maps, &l->learner, t, &bad);
+	}
+	if (err)
+		p_err("%s: cannot add it: %s", t->path, strerror(-err));
+	return err ? err : bad ? -EINVAL : 0;
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
 	struct live live = LIVE_INIT;
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct json *j = log__json();
-	char why[256], name[32];
-	int status = IG_EXIT_USAGE, bad = 0, err;
+	char name[32];
+	int status = IG_EXIT_USAGE, bad = 0;
 	pid_t pid;
 	size_t i;
 
@@ -139,16 +193,7 @@ int cmd_protect(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (keys__learn(&live.learner, t, why, sizeof(why))) {
-			p_err("%s: %s", t->path, why);
-			bad++;
-			continue;
-		}
-		err = state__add(&live.maps, t);
-		if (!err)
-			err = state__paths_append(t, 1);
-		if (err) {
-			p_err("%s: cannot add it: %s", t->path, strerror(-err));
+		if (protect_one(&live, t)) {
 			bad++;
 			continue;
 		}
@@ -163,47 +208,39 @@ cleanup:
 	return status;
 }
 
-/* The keys registered under one path: its overlay and backing keys, and
- * those of files that were replaced under that name and protected again. */
-struct forget_ctx {
-	struct ig_key keys[IG_TARGET_KEYS * 4];
-	size_t n;
-};
-
-static int collect_key(const struct ig_key *k, void *ctx)
+/*
+ * The entry unprotect means by path: the one registered under its
+ * canonical name (a file that is gone still has one), or else the entry
+ * whose rule now covers the inode the path names (an alias of it).
+ */
+static int entry_of(struct live *l, const char *path, struct ig_entry *t, char *why, size_t len)
 {
-	struct forget_ctx *c = ctx;
-
-	if (c->n == sizeof(c->keys) / sizeof(c->keys[0]))
-		return -E2BIG;
-	c->keys[c->n++] = *k;
-	return 0;
-}
-
-/* A file that is gone can no longer be learned: fall back to the keys
- * registered under its canonical name. */
-static int unprotect_missing(const struct ig_maps *maps, const char *path)
-{
-	struct forget_ctx c = {};
-	struct paths_index ix = {};
 	char canon[PATH_MAX];
-	size_t i, removed = 0;
+	struct ig_rule rule;
 	int err;
 
-	err = resolve__name(path, canon, sizeof(canon));
-	if (!err)
-		err = state__paths_load(&ix);
-	if (!err)
-		err = paths_index__for_path(&ix, canon, collect_key, &c);
-	paths_index__free(&ix);
-	if (err)
-		return err;
-	for (i = 0; i < c.n; i++)
-		if (state__remove(maps, &c.keys[i]) == 0)
-			c.keys[removed++] = c.keys[i];
-	if (removed)
-		state__paths_forget(c.keys, removed);
-	return removed ? 0 : -ENOENT;
+	memset(t, 0, sizeof(*t));
+	if (resolve__path(path, t, why, len) == 0) {
+		snprintf(canon, sizeof(canon), "%s", t->path);
+		if (state__entry_of_path(canon, &t->id) == 0)
+			return 0;
+		err = keys__learn(&l->learner, t, why, len);
+		if (err)
+			return err;
+		if (state__rule_of(&l->maps, &t->keys[0], &rule) == 0 && rule.entry) {
+			t->id = rule.entry;
+			return 0;
+		}
+		snprintf(why, len, "no entry protects it");
+		return -ENOENT;
+	}
+	if (resolve__name(path, canon, sizeof(canon)) == 0 &&
+	    state__entry_of_path(canon, &t->id) == 0) {
+		t->path = strdup(canon);
+		return t->path ? 0 : -ENOMEM;
+	}
+	snprintf(why + strlen(why), len - strlen(why), ", and no entry was registered under that path");
+	return -ENOENT;
 }
 
 int cmd_unprotect(int argc, char **argv)
@@ -213,8 +250,8 @@ int cmd_unprotect(int argc, char **argv)
 	struct json *j = log__json();
 	struct ig_entry t;
 	char why[256];
-	int status = IG_EXIT_USAGE, bad = 0, k;
-	size_t i;
+	int status = IG_EXIT_USAGE, bad = 0, unknown = 0, err;
+	size_t i, removed;
 
 	if (parse_paths(argc, argv, false, &p))
 		goto cleanup;
@@ -222,51 +259,90 @@ int cmd_unprotect(int argc, char **argv)
 	if (live__open(&live))
 		goto cleanup;
 	for (i = 0; i < p.n; i++) {
-		memset(&t, 0, sizeof(t));
-		if (resolve__path(p.v[i].path, &t, why, sizeof(why))) {
-			if (unprotect_missing(&live.maps, p.v[i].path)) {
-				p_err("%s: %s, and no entry was registered under that path", p.v[i].path, why);
-				bad++;
-			}
+		why[0] = '\0';
+		err = entry_of(&live, p.v[i].path, &t, why, sizeof(why));
+		if (err) {
+			p_err("%s: %s", p.v[i].path, why[0] ? why : strerror(-err));
+			unknown += err == -ENOENT;
+			bad++;
+			free(t.path);
 			continue;
 		}
-		if (keys__learn(&live.learner, &t, why, sizeof(why))) {
-			p_err("%s: %s", t.path, why);
+		err = state__remove_entry(&live.maps, t.id, &removed);
+		if (err) {
+			p_err("%s: cannot remove its entry: %s", t.path, strerror(-err));
 			bad++;
 		} else {
-			for (k = 0; k < t.nkeys; k++)
-				state__remove(&live.maps, &t.keys[k]);
-			state__paths_forget(t.keys, t.nkeys);
-			t.level = 0;
-			report_change(j, "unprotected", &t);
+			report_removed(j, &t, removed);
 		}
 		free(t.path);
 	}
-	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
+	status = !bad ? IG_EXIT_OK : unknown == bad ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 cleanup:
 	live__close(&live);
 	policy__free(&p);
 	return status;
 }
 
-static int list_one(const struct ig_key *k, const struct ig_rule *r,
-		    const char *path, void *ctx)
+/* Whether the name of file entry v now holds an inode other than the one
+ * first learned for it. The kernel keys what appears at a protected name
+ * (a learned key of the entry), so only entries that have one need a
+ * stat() to tell: a million-entry list stays one pass over the map. */
+static bool entry_replaced(const struct ig_entry_view *v, bool *present)
+{
+	const struct ig_key *first = NULL;
+	bool learned = false;
+	struct stat st;
+	size_t k;
+
+	*present = true;
+	for (k = 0; k < v->n; k++) {
+		if (v->rules[k].rule.flags & IG_RULE_LEARNED)
+			learned = true;
+		else if (!first)
+			first = &v->rules[k].key;
+	}
+	if (v->tree || !learned || !v->path)
+		return false;
+	if (stat(v->path, &st)) {
+		*present = false;
+		return true;
+	}
+	return !first || st.st_ino != first->ino;
+}
+
+static int list_one(const struct ig_entry_view *v, void *ctx)
 {
 	struct json *j = ctx;
+	bool present, replaced = entry_replaced(v, &present);
+	const char *path = v->path ? v->path : "?";
 	char dev[32];
+	size_t k;
 
-	key__dev_str(k, dev, sizeof(dev));
 	if (!j) {
-		printf("%-5s %s:%llu %s\n", level__name(r->level), dev,
-		       (unsigned long long)k->ino, path[0] ? path : "?");
+		printf("%-5s %-4s %s (%zu inode%s%s)\n", level__name(v->level),
+		       v->tree ? "dir" : "file", path, v->n, v->n == 1 ? "" : "s",
+		       !present ? "; the name is gone" : replaced ? "; the name now holds a new inode" : "");
 		return 0;
 	}
 	json__begin_object(j);
-	json__kv_str(j, "level", level__name(r->level));
+	json__kv_str(j, "level", level__name(v->level));
 	json__kv_str(j, "path", path);
-	json__kv_str(j, "dev", dev);
-	json__kv_uint(j, "ino", k->ino);
-	json__kv_uint(j, "gen", k->gen);
+	json__kv_str(j, "kind", v->tree ? "dir" : "file");
+	json__kv_bool(j, "replaced", replaced);
+	json__kv_bool(j, "present", present);
+	json__key(j, "inodes");
+	json__begin_array(j);
+	for (k = 0; k < v->n; k++) {
+		key__dev_str(&v->rules[k].key, dev, sizeof(dev));
+		json__begin_object(j);
+		json__kv_str(j, "dev", dev);
+		json__kv_uint(j, "ino", v->rules[k].key.ino);
+		json__kv_uint(j, "gen", v->rules[k].key.gen);
+		json__kv_bool(j, "learned", v->rules[k].rule.flags & IG_RULE_LEARNED);
+		json__end_object(j);
+	}
+	json__end_array(j);
 	json__end_object(j);
 	return 0;
 }
@@ -286,7 +362,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (state__open_pinned(&maps))
 		return IG_EXIT_FAIL;
-	err = state__for_each(&maps, list_one, j);
+	err = state__for_each_entry(&maps, list_one, j);
 	state__close(&maps);
 	return err ? IG_EXIT_FAIL : IG_EXIT_OK;
 }

@@ -113,8 +113,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
 	event_entry(ev, e, entry, sizeof(entry));
-	/* A new inode at a protected name is known by that name. */
-	if (e->match == IG_MATCH_NAME && strcmp(file, "?") == 0)
+	/* An entry's own inode, or a new one at its name, is known by the
+	 * entry's path; a file below a tree only by the kernel's. */
+	if ((e->match == IG_MATCH_INODE || e->match == IG_MATCH_NAME) && e->entry &&
+	    strcmp(file, "?") == 0)
 		snprintf(file, sizeof(file), "%s", entry);
 	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
 	key__dev_str(&e->key, dev, sizeof(dev));

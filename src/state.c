@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
+#include "array.h"
 #include "state.h"
 #include "tree.h"
 
@@ -221,11 +222,6 @@ int state__add(const struct ig_maps *m, const struct ig_entry *t)
 	return err;
 }
 
-struct keyed_rule {
-	struct ig_key key;
-	struct ig_rule rule;
-};
-
 static int keyed_rule_cmp(const void *a, const void *b)
 {
 	return key__cmp(&((const struct keyed_rule *)a)->key,
@@ -297,6 +293,11 @@ cleanup:
 	free(keys);
 	free(rules);
 	return err;
+}
+
+int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_rule *r)
+{
+	return bpf_map_lookup_elem(m->protected_fd, k, r) ? -errno : 0;
 }
 
 int state__remove(const struct ig_maps *m, const struct ig_key *k)
@@ -398,6 +399,7 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	rule = rule_of(&f);
 	/* Like the keys the kernel adds: reclaimed once the file is gone. */
 	rule.flags |= IG_RULE_LEARNED;
+	rule.origin = IG_MATCH_TREE;
 	err = filter_set(w->maps->filter_fd, f.keys, f.nkeys);
 	for (k = 0; !err && k < f.nkeys; k++)
 		err = rule_put(w->maps->protected_fd, &f.keys[k], &rule);
@@ -440,11 +442,13 @@ int state__paths_append(const struct ig_entry *t, size_t n)
 	if (!f)
 		return -errno;
 	for (i = 0; i < n; i++) {
-		/* The entry itself, as the reserved key dev 0:0 (no device has
-		 * that number), gen 0, ino its id: events and list find the
-		 * entry's path by the id the rules carry. */
-		if (t[i].id)
+		/* An entry is recorded once, under the reserved key of its id
+		 * (see entry__key()): every rule it adds carries that id. A file
+		 * found below a tree is recorded by its own keys. */
+		if (t[i].id) {
 			fprintf(f, "0 0 %u\t%s\n", t[i].id, t[i].path);
+			continue;
+		}
 		for (k = 0; k < t[i].nkeys; k++)
 			fprintf(f, "%u %u %llu\t%s\n", t[i].keys[k].dev, t[i].keys[k].gen,
 				(unsigned long long)t[i].keys[k].ino, t[i].path);
@@ -655,56 +659,208 @@ static int for_each_one_by_one(int fd, batch_cb fn, void *ctx)
 	return 0;
 }
 
-struct named_ctx {
-	const struct paths_index *ix;
-	state__entry_fn fn;
-	void *ctx;
-	const char *paths[FOR_EACH_BATCH];
+/* The entry record among the keys registered under one path. */
+static int pick_entry_key(const struct ig_key *k, void *ctx)
+{
+	__u32 *id = ctx;
+
+	if (k->dev == 0 && k->gen == 0)
+		*id = (__u32)k->ino;
+	return 0;
+}
+
+/* Every (key, rule) of the protected map. */
+struct rule_list {
+	struct keyed_rule *v;
+	size_t n, cap;
 };
 
-/* The map's order is its hash's, random against the index: fetching a
- * whole batch's slots, then its paths, before using any overlaps the
- * cache misses that otherwise took most of a million-entry `list`. */
-static int call_named(const struct ig_key *keys, const struct ig_rule *rules,
-		      __u32 n, void *ctx)
+static int collect_rules(const struct ig_key *keys, const struct ig_rule *rules,
+			 __u32 n, void *ctx)
 {
-	struct named_ctx *c = ctx;
+	struct rule_list *l = ctx;
 	__u32 i;
-	int err;
 
-	for (i = 0; i < n; i++)
-		paths_index__prefetch(c->ix, &keys[i]);
 	for (i = 0; i < n; i++) {
-		c->paths[i] = paths_index__path_of(c->ix, &keys[i]);
-		if (c->paths[i])
-			__builtin_prefetch(c->paths[i]);
-	}
-	for (i = 0; i < n; i++) {
-		err = c->fn(&keys[i], &rules[i], c->paths[i] ? c->paths[i] : "", c->ctx);
-		if (err)
-			return err;
+		if (array__grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)))
+			return -ENOMEM;
+		l->v[l->n].key = keys[i];
+		l->v[l->n++].rule = rules[i];
 	}
 	return 0;
 }
 
-int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx)
+static int read_rules(int fd, struct rule_list *l)
 {
+	int err = for_each_batched(fd, collect_rules, l);
+
+	if (err == 1) {
+		l->n = 0;
+		err = for_each_one_by_one(fd, collect_rules, l);
+	}
+	return err;
+}
+
+/* Entry ids are dense from 1: a counting sort groups a million rules by
+ * entry in two passes, where qsort took a noticeable part of `list`. */
+static int group_by_entry(struct rule_list *l, __u32 max_id, size_t **start_out)
+{
+	struct keyed_rule *sorted;
+	size_t *start, i;
+	__u32 id;
+
+	start = calloc((size_t)max_id + 2, sizeof(*start));
+	sorted = malloc((l->n ? l->n : 1) * sizeof(*sorted));
+	if (!start || !sorted) {
+		free(start);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < l->n; i++) {
+		id = l->v[i].rule.entry <= max_id ? l->v[i].rule.entry : 0;
+		start[id + 1]++;
+	}
+	for (id = 0; id <= max_id; id++)
+		start[id + 1] += start[id];
+	for (i = 0; i < l->n; i++) {
+		id = l->v[i].rule.entry <= max_id ? l->v[i].rule.entry : 0;
+		sorted[start[id]++] = l->v[i];
+	}
+	/* start[id] is now where id + 1 begins: shift back by one. */
+	memmove(start + 1, start, ((size_t)max_id + 1) * sizeof(*start));
+	start[0] = 0;
+	free(l->v);
+	l->v = sorted;
+	*start_out = start;
+	return 0;
+}
+
+static __u32 entries_issued(const struct ig_maps *m)
+{
+	volatile struct ig_rule_kinds *k;
+	size_t len;
+	__u32 n;
+
+	k = kinds_map(m, &len);
+	if (!k)
+		return 0;
+	n = __atomic_load_n(&k->next_entry, __ATOMIC_ACQUIRE);
+	munmap((void *)k, len);
+	return n;
+}
+
+int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx)
+{
+	struct rule_list rules = {};
 	struct paths_index ix = {};
-	struct named_ctx *c = malloc(sizeof(*c));
+	struct ig_entry_view v;
+	struct ig_key ek;
+	size_t *start = NULL, i, k;
+	__u32 max_id = entries_issued(m), id;
 	int err;
 
-	if (!c)
-		return -ENOMEM;
-	c->ix = &ix;
-	c->fn = fn;
-	c->ctx = ctx;
-	/* Entries without a readable path still list, as "?". */
 	if (state__paths_load(&ix))
 		p_debug("cannot read %s; listing without paths", IG_PATHS_FILE);
-	err = for_each_batched(m->protected_fd, call_named, c);
-	if (err == 1)
-		err = for_each_one_by_one(m->protected_fd, call_named, c);
+	err = read_rules(m->protected_fd, &rules);
+	if (!err)
+		err = group_by_entry(&rules, max_id, &start);
+	for (id = 1; !err && id <= max_id; id++) {
+		if (start[id] == start[id + 1])
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.id = id;
+		ek = entry__key(id);
+		v.path = paths_index__path_of(&ix, &ek);
+		v.rules = &rules.v[start[id]];
+		v.n = start[id + 1] - start[id];
+		for (k = 0; k < v.n; k++) {
+			const struct ig_rule *r = &v.rules[k].rule;
+
+			if (r->level > v.level)
+				v.level = r->level;
+			if ((r->flags & IG_RULE_TREE) && !(r->flags & IG_RULE_LEARNED))
+				v.tree = true;
+		}
+		err = fn(&v, ctx);
+	}
+	/* Keys of no known entry (id 0, or one issued after we looked). */
+	for (i = start ? start[0] : 0; !err && start && i < start[1]; i++)
+		p_debug("a key of no entry: dev %u ino %llu", rules.v[i].key.dev,
+			(unsigned long long)rules.v[i].key.ino);
+	free(start);
+	free(rules.v);
 	paths_index__free(&ix);
-	free(c);
 	return err;
+}
+
+int state__entry_of_path(const char *canon, __u32 *id)
+{
+	struct paths_index ix = {};
+	struct { __u32 id; } found = { 0 };
+	int err;
+
+	err = state__paths_load(&ix);
+	if (!err)
+		err = paths_index__for_path(&ix, canon, pick_entry_key, &found);
+	paths_index__free(&ix);
+	if (err < 0)
+		return err;
+	if (!found.id)
+		return -ENOENT;
+	*id = found.id;
+	return 0;
+}
+
+/* Deletes from map fd every key whose rule belongs to entry id. */
+static int delete_entry_keys(int fd, size_t key_size, __u32 id, bool *tree, size_t *n)
+{
+	char key[sizeof(struct ig_name_key) > sizeof(struct ig_key) ?
+		 sizeof(struct ig_name_key) : sizeof(struct ig_key)];
+	char next[sizeof(key)];
+	struct ig_rule rule;
+	void *prev = NULL;
+	char *gone = NULL;
+	size_t ngone = 0, cap = 0, i;
+	int err = 0;
+
+	/* Collect first: deleting while walking get_next_key restarts it. */
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &rule) || rule.entry != id)
+			continue;
+		if ((rule.flags & IG_RULE_TREE) && !(rule.flags & IG_RULE_LEARNED))
+			*tree = true;
+		if (array__grow((void **)&gone, &cap, ngone, key_size)) {
+			err = -ENOMEM;
+			break;
+		}
+		memcpy(gone + ngone++ * key_size, key, key_size);
+	}
+	for (i = 0; !err && i < ngone; i++)
+		bpf_map_delete_elem(fd, gone + i * key_size);
+	*n = ngone;
+	free(gone);
+	return err;
+}
+
+int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed)
+{
+	struct ig_key ek = entry__key(id);
+	size_t keys = 0, names = 0;
+	bool tree = false, unused = false;
+	int err;
+
+	err = delete_entry_keys(m->protected_fd, sizeof(struct ig_key), id, &tree, &keys);
+	if (!err)
+		err = delete_entry_keys(m->names_fd, sizeof(struct ig_name_key), id, &unused, &names);
+	if (err)
+		return err;
+	/* The hooks stop looking once no rule of the kind is left. */
+	if (names)
+		count_kind(m, false, -1);
+	if (tree)
+		count_kind(m, true, -1);
+	*removed = keys;
+	return state__paths_forget(&ek, 1);
 }

@@ -45,6 +45,8 @@ int state__add(const struct ig_maps *m, const struct ig_entry *t);
  * to the strictest level. */
 int state__add_all(const struct ig_maps *m, const struct ig_policy *policy);
 int state__remove(const struct ig_maps *m, const struct ig_key *k);
+/* The rule the protected map holds for k: 0, or -ENOENT. */
+int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_rule *r);
 
 /* A new entry id, from the pinned rule_kinds map: ids stay unique for as
  * long as the maps live, whoever registers. */
@@ -69,8 +71,29 @@ int state__paths_forget(const struct ig_key *keys, size_t n);
  * since the last call, or all of it again after a forget rewrote it. */
 int state__paths_load(struct paths_index *ix);
 
-typedef int (*state__entry_fn)(const struct ig_key *k, const struct ig_rule *r,
-			       const char *path, void *ctx);
-int state__for_each(const struct ig_maps *m, state__entry_fn fn, void *ctx);
+/* One registered entry as the maps hold it now: every key whose rule
+ * carries its id, the rules' strictest level, and whether it is a tree. */
+struct keyed_rule {
+	struct ig_key key;
+	struct ig_rule rule;
+};
+
+struct ig_entry_view {
+	__u32 id;
+	const char *path;        /* as registered; NULL if the index lacks it */
+	bool tree;
+	unsigned int level;
+	size_t n;
+	const struct keyed_rule *rules;
+};
+
+typedef int (*state__entry_fn)(const struct ig_entry_view *v, void *ctx);
+int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx);
+/* The id of the entry registered under canonical path canon, or -ENOENT. */
+int state__entry_of_path(const char *canon, __u32 *id);
+/* Removes entry id whole: every key and name whose rule it owns (keys the
+ * kernel adopted for it included), its count in rule_kinds, its record in
+ * the paths index. *removed counts the inode keys dropped. */
+int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed);
 
 #endif

@@ -373,22 +373,22 @@ REPLACE=$SCRATCH_ROOT/bin/ig-replace
 # from before the rename. No byte of any version may arrive; the
 # unprotected neighbour, replaced the same way, must be read.
 t_replace_race() {
-	local d=$T_DIR/app out="" err="" skip_routes=""
+	local d=$T_DIR/app out="" err=""
 	mkdir -p "$d"; mk_secret "$d/secret.key"; mk_secret "$d/neighbour"
 	shared_daemon && protect --deny "$d/secret.key" || return 1
-	# The tracepoint backend sees no rename and no read: a version moved
-	# aside before anyone opened it at the name, and a descriptor opened
-	# before the rename, are its documented gaps.
-	can_deny || skip_routes="--skip aside,held"
-	# shellcheck disable=SC2086
-	"$REPLACE" $skip_routes "$d" secret.key neighbour 200 >"$T_DIR/race.out" 2>"$T_DIR/race.err" ||
+	# The tracepoint backend sees no rename and no read. It judges a name
+	# after the open, by the name the file has then: a version renamed
+	# away in between, one moved aside before anyone opened it at the
+	# name, and a descriptor opened before the rename are its documented
+	# gaps, so the race cannot hold there. The tools test below does.
+	can_deny || { skip "known gap on $ACTIVE_BACKEND: renames are not seen, so a version renamed while it is opened is not judged by its old name"; return 77; }
+	"$REPLACE" "$d" secret.key neighbour 200 >"$T_DIR/race.out" 2>"$T_DIR/race.err" ||
 		{ slurp "$T_DIR/race.err" err; fail "ig-replace: $err"; return 1; }
 	slurp "$T_DIR/race.out" out; slurp "$T_DIR/race.err" err
 	[[ $out != *IG-SECRET-secret.key* ]] || { fail "a version leaked: ${out:0:120}"; return 1; }
 	[[ $err =~ neighbour\ reads\ [1-9] ]] || { fail "positive control never read the neighbour: $err"; return 1; }
 	expect_blocked deny "$d/secret.key" nobody read "$d/secret.key" || return 1
-	can_deny && { expect_blocked deny "$d/secret.key~" nobody read "$d/secret.key~" || return 1; }
-	return 0
+	expect_blocked deny "$d/secret.key~" nobody read "$d/secret.key~"
 }
 t_register name-replaced-200-times-while-read t_replace_race
 
@@ -493,7 +493,7 @@ t_tree_bad_input() {
 	bad_input_case "/dev/pts: unsupported filesystem" --deny /dev/pts || return 1
 	bad_input_case "covers inodeguard's own" --deny "$own" || return 1
 	bad_input_case "covers inodeguard's state" --deny /run || return 1
-	bad_input_case "/etc: covers a system directory as a whole; give --force" --deny /etc || return 1
+	bad_input_case "/etc: covers a system directory as a whole (/etc); give --force" --deny /etc || return 1
 	bad_input_case "/usr: covers a system directory" --deny /usr || return 1
 }
 t_register tree-bad-input-refused t_tree_bad_input

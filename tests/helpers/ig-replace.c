@@ -5,9 +5,10 @@
  * every name the versions pass through. The same happens to an unprotected
  * neighbour, which the reader must be able to read: the positive control.
  *
- * usage: ig-replace [--skip ROUTE,...] DIR NAME NEIGHBOUR ROUNDS
- *   routes: name, aside (NAME~), tmp (.NAME.new), relative, held
- *   (a descriptor of the temporary opened before the rename)
+ * usage: ig-replace DIR NAME NEIGHBOUR ROUNDS
+ * The reader's routes: NAME, NAME~ (moved aside), .NAME.new (the
+ * temporary), NAME relative to DIR, and a descriptor of the temporary
+ * opened before the rename.
  * Bytes the reader got from the protected file's names go to stdout, so
  * the suite fails if a secret marker shows up there. The last line on
  * stderr counts the reader's attempts and its reads of the neighbour.
@@ -87,23 +88,9 @@ static ssize_t attempt(const char *path, int held, char *buf, size_t len)
 	return got;
 }
 
-static const char *skip_list = "";
-
-static bool route_on(const char *route)
-{
-	size_t n = strlen(route);
-	const char *s;
-
-	for (s = strstr(skip_list, route); s; s = strstr(s + 1, route))
-		if ((s == skip_list || s[-1] == ',') && (s[n] == ',' || !s[n]))
-			return false;
-	return true;
-}
-
 static void reader(struct board *b, const struct names *p, const struct names *nb,
-		   const char *dir, bool held_fd)
+		   const char *dir)
 {
-	static const char *const route_names[4] = { "name", "aside", "tmp", "relative" };
 	char buf[4096], rel[4096];
 	const char *routes[4];
 	int held = -1, held_round = -1;
@@ -118,14 +105,12 @@ static void reader(struct board *b, const struct names *p, const struct names *n
 	routes[2] = p->tmp;
 	routes[3] = rel;   /* relative to the directory */
 	while (!b->done) {
-		if (held_fd && held < 0 && b->tmp_ready) {
+		if (held < 0 && b->tmp_ready) {
 			held = open(p->tmp, O_RDONLY);
 			held_round = b->round;
 			b->tmp_held = 1;
 		}
 		for (i = 0; i < 4; i++) {
-			if (!route_on(route_names[i]))
-				continue;
 			n = attempt(routes[i], -1, buf, sizeof(buf));
 			if (n > 0 && write(STDOUT_FILENO, buf, n) != n)
 				return;
@@ -191,18 +176,11 @@ int main(int argc, char **argv)
 {
 	struct names p, nb;
 	struct board *b;
-	bool held_fd = true;
 	int rounds, i, status, err = 0;
 	pid_t pid;
 
-	if (argc > 2 && !strcmp(argv[1], "--skip")) {
-		skip_list = argv[2];
-		argc -= 2;
-		argv += 2;
-	}
-	held_fd = route_on("held");
 	if (argc != 5) {
-		fprintf(stderr, "usage: ig-replace [--skip ROUTE,...] DIR NAME NEIGHBOUR ROUNDS\n");
+		fprintf(stderr, "usage: ig-replace DIR NAME NEIGHBOUR ROUNDS\n");
 		return 2;
 	}
 	rounds = atoi(argv[4]);
@@ -219,11 +197,11 @@ int main(int argc, char **argv)
 		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 		    setresuid(NOBODY, NOBODY, NOBODY))
 			_exit(fail("drop to nobody"));
-		reader(b, &p, &nb, argv[1], held_fd);
+		reader(b, &p, &nb, argv[1]);
 		_exit(0);
 	}
 	for (i = 1; i <= rounds && !err; i++) {
-		err = replace_once(b, &p, argv[2], i, held_fd) ||
+		err = replace_once(b, &p, argv[2], i, true) ||
 		      replace_once(b, &nb, argv[3], i, false);
 		b->round = i;
 		/* Let the reader see each version. */

@@ -120,7 +120,15 @@ UNIT_TEST(test_resolve_rejects_what_cannot_be_keyed)
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	ASSERT_EQ_INT(resolve__path(path, &t, why, sizeof(why)), -ENOENT);
 	ASSERT_STREQ(why, "no such file");
-	ASSERT_EQ_INT(resolve__path(dir, &t, why, sizeof(why)), -EISDIR);
+	/* A directory is a tree entry; / and kernel filesystems never are. */
+	ASSERT_EQ_INT(resolve__path(dir, &t, why, sizeof(why)), 0);
+	ASSERT_TRUE(t.tree);
+	free(t.path);
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ_INT(resolve__path("/", &t, why, sizeof(why)), -EINVAL);
+	ASSERT_STREQ(why, "refusing to protect the whole filesystem");
+	ASSERT_EQ_INT(resolve__path("/proc", &t, why, sizeof(why)), -EINVAL);
+	ASSERT_TRUE(strstr(why, "kernel filesystem (proc)") != NULL);
 	snprintf(path, sizeof(path), "%s/loop", dir);
 	symlink("loop", path);
 	ASSERT_EQ_INT(resolve__path(path, &t, why, sizeof(why)), -ELOOP);
