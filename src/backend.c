@@ -31,7 +31,8 @@ static const char *const tracepoint_gaps[] = {
 	"32-bit (compat) syscalls are invisible to per-syscall tracepoints",
 	"O_CREAT and O_TRUNC have already happened when it acts",
 	"descriptors opened before protection, passed over sockets, taken with pidfd_getfd or shared through CLONE_FILES stay usable",
-	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen",
+	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen, so a protected tree's files can be created, removed and moved by anyone with write access",
+	"a protected name is judged after the open, by the name the file has then: a version renamed away meanwhile, or moved aside before any open at the name, is not keyed",
 	"files on overlayfs are refused: the backing file is not visible to it",
 	NULL,
 };

@@ -56,10 +56,11 @@ static void report_removed(struct json *j, const struct ig_entry *t, size_t inod
 /* Parses "[LEVEL flags] PATH..." into a policy relative to the cwd. */
 static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
 {
-	enum { OPT_LEVEL = CLI_OPT_OWN };
+	enum { OPT_LEVEL = CLI_OPT_OWN, OPT_FORCE };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(no_argument),
 		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -79,8 +80,12 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 		}
 		if (with_level && opt == OPT_LEVEL && level__parse(optarg, &level) == 0)
 			continue;
+		if (with_level && opt == OPT_FORCE) {
+			p->force = true;
+			continue;
+		}
 		p_err("usage: inodeguard %s%s PATH...", argv[0],
-		      with_level ? " [--audit|--deny|--kill|--level L]" : "");
+		      with_level ? " [--audit|--deny|--kill|--level L] [--force]" : "");
 		return -EINVAL;
 	}
 	if (optind >= argc) {

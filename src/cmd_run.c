@@ -41,7 +41,7 @@ static void on_signal(int sig)
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY };
+	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
@@ -49,6 +49,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -86,6 +87,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_ENFORCE_ROOT:
 			o->load.enforce_root = true;
 			break;
+		case OPT_FORCE:
+			o->policy.force = true;
+			break;
 		case OPT_STRICT:
 			o->strict = true;
 			break;
@@ -99,7 +103,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			o->load.capacity = cap;
 			break;
 		default:
-			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N]");
+			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
 			return -EINVAL;
 		}
 	}

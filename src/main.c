@@ -34,8 +34,8 @@ static const struct cmd {
 	enum log_doc doc;
 	const char *synopsis;
 } cmds[] = {
-	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N]" },
-	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] PATH...   add to the running instance" },
+	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]" },
+	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] PATH...   add to the running instance" },
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
@@ -62,7 +62,10 @@ static int cmd_help(int argc, char **argv)
 	       "Protects files by their inode, so no path alias reaches them.\n\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  inodeguard %s\n", cmds[i].synopsis);
-	printf("\nLevels: audit (0) logs, deny (1) fails with EACCES, kill (2+) denies and\n"
+	printf("\nPATH is a file (its inode, and whatever later appears at its name) or a\n"
+	       "directory (every file below it, now and later; --force to cover /usr,\n"
+	       "/lib, /bin, /sbin or /etc as a whole).\n"
+	       "Levels: audit (0) logs, deny (1) fails with EACCES, kill (2+) denies and\n"
 	       "sends SIGKILL. uid 0 is exempt unless --enforce-root.\n"
 	       "  -j  JSON output (errors included)\n  -v  verbose; -vv adds libbpf's debug log\n");
 	return IG_EXIT_OK;

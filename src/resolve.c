@@ -145,13 +145,7 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 	err = check_filesystem(fd, &overlay, why, len);
 	if (err)
 		goto cleanup;
-	/* A file below an overlay directory is opened through the layers'
-	 * own directories too, whose ancestry never reaches the overlay's. */
-	if (S_ISDIR(st.st_mode) && overlay) {
-		snprintf(why, len, "a directory on overlayfs cannot be a tree: protect the layers' directories instead");
-		err = -EOPNOTSUPP;
-		goto cleanup;
-	}
+
 	copy = strdup(canon);
 	if (!copy) {
 		snprintf(why, len, "%s", strerror(ENOMEM));
@@ -329,6 +323,16 @@ static void merge_same_files(struct ig_policy *p)
 	p->n = u + 1;
 }
 
+/* A file below an overlay directory is opened through the layers' own
+ * directories too, whose ancestry never reaches the overlay's. */
+static bool tree_on_overlay(const struct ig_entry *e, char *why, size_t len)
+{
+	if (!e->overlay)
+		return false;
+	snprintf(why, len, "a directory on overlayfs cannot be a tree: protect the layers' directories instead");
+	return true;
+}
+
 int resolve__policy(struct ig_policy *p)
 {
 	struct dir_cache dirs = { .fd = -1 };
@@ -349,7 +353,8 @@ int resolve__policy(struct ig_policy *p)
 			bad++;
 			continue;
 		}
-		if (e->tree && !p->force && tree__covers_system(e->path, why, sizeof(why))) {
+		if (e->tree && ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
+				tree_on_overlay(e, why, sizeof(why)))) {
 			p_err("%s: %s: %s", e->origin, given, why);
 			free(given);
 			entry__free(e);

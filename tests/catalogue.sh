@@ -424,33 +424,34 @@ t_tree_kill() {
 }
 t_register tree-kill-level-new-subdirectory t_tree_kill
 
-# tree_shape_vector OP PATH [ARG]: in a mode-1777 protected directory,
-# nobody must not change what is there. The listing must stay the same.
+# tree_shape_vector OP PATH [ARG]: in a mode-1777 protected directory
+# W/tree, nobody must not change what is there: the listings of W and of
+# the tree must stay the same. (W, not T_DIR, which the harness writes.)
 tree_shape_vector() {
-	local op=$1 path=$2 arg=${3:-} d=$T_DIR/tree before after
-	mkdir -p "$d/emptydir"; chmod 1777 "$d"; chmod 0777 "$T_DIR"
+	local op=$1 path=$2 arg=${3:-} w=$T_DIR/w d=$T_DIR/w/tree before after
+	mkdir -p "$d/emptydir"; chmod 1777 "$d"; chmod 0777 "$w"
 	mk_secret "$d/f"; chown $NOBODY:$NOBODY "$d/f" "$d/emptydir"
+	echo outside >"$w/outside"; chown $NOBODY "$w/outside"
 	[ -z "${TREE_OWNER:-}" ] || chown "$TREE_OWNER" "$d"
-	echo outside >"$T_DIR/outside"; chown $NOBODY "$T_DIR/outside"
 	shared_daemon && protect --deny "$d" || return 1
 	gap_on tracepoint "it sees opens only; $op in a protected tree is not seen"
-	before=$(ls -la --time-style=+ "$d" "$T_DIR")
+	before=$(ls -la --time-style=+ "$d" "$w")
 	attempt nobody "$VECTOR" tamper "$op" "$path" "$arg"
-	after=$(ls -la --time-style=+ "$d" "$T_DIR")
+	after=$(ls -la --time-style=+ "$d" "$w")
 	if [ "$before" != "$after" ]; then judge deny leaked "$op in the tree"; return $?; fi
 	judge deny blocked "$op in the tree"
 }
-t_tree_create() { tree_shape_vector creat "$T_DIR/tree/new"; }
-t_tree_mkdir() { tree_shape_vector mkdir "$T_DIR/tree/newdir"; }
-t_tree_symlink() { tree_shape_vector symlink "$T_DIR/tree/sl"; }
-t_tree_mknod() { tree_shape_vector mknod "$T_DIR/tree/node"; }
-t_tree_unlink() { tree_shape_vector unlink "$T_DIR/tree/f"; }
-t_tree_rmdir() { tree_shape_vector rmdir "$T_DIR/tree/emptydir"; }
-t_tree_rename_out() { tree_shape_vector rename "$T_DIR/tree/f" "$T_DIR/taken"; }
-t_tree_rename_in() { tree_shape_vector rename "$T_DIR/outside" "$T_DIR/tree/planted"; }
-t_tree_link_in() { tree_shape_vector link "$T_DIR/outside" "$T_DIR/tree/planted"; }
-t_tree_chmod_dir() { TREE_OWNER=$NOBODY tree_shape_vector chmod "$T_DIR/tree"; }
-t_tree_rename_dir() { tree_shape_vector rename "$T_DIR/tree" "$T_DIR/tree-moved"; }
+t_tree_create() { tree_shape_vector creat "$T_DIR/w/tree/new"; }
+t_tree_mkdir() { tree_shape_vector mkdir "$T_DIR/w/tree/newdir"; }
+t_tree_symlink() { tree_shape_vector symlink "$T_DIR/w/tree/sl"; }
+t_tree_mknod() { tree_shape_vector mknod "$T_DIR/w/tree/node"; }
+t_tree_unlink() { tree_shape_vector unlink "$T_DIR/w/tree/f"; }
+t_tree_rmdir() { tree_shape_vector rmdir "$T_DIR/w/tree/emptydir"; }
+t_tree_rename_out() { tree_shape_vector rename "$T_DIR/w/tree/f" "$T_DIR/w/taken"; }
+t_tree_rename_in() { tree_shape_vector rename "$T_DIR/w/outside" "$T_DIR/w/tree/planted"; }
+t_tree_link_in() { tree_shape_vector link "$T_DIR/w/outside" "$T_DIR/w/tree/planted"; }
+t_tree_chmod_dir() { TREE_OWNER=$NOBODY tree_shape_vector chmod "$T_DIR/w/tree"; }
+t_tree_rename_dir() { tree_shape_vector rename "$T_DIR/w/tree" "$T_DIR/w/tree-moved"; }
 t_register tree-shape-create t_tree_create
 t_register tree-shape-mkdir t_tree_mkdir
 t_register tree-shape-symlink t_tree_symlink
@@ -466,14 +467,14 @@ t_register tree-dir-renamed-away t_tree_rename_dir
 # Protecting a name: nobody may plant a file at it in a mode-1777
 # directory, and whatever root puts there is covered from its first open.
 t_name_plant() {
-	local s=$T_DIR/secret before after
-	chmod 1777 "$T_DIR"
+	local w=$T_DIR/w s=$T_DIR/w/secret before after
+	mkdir -p "$w"; chmod 1777 "$w"
 	setup deny "$s" || return 1
 	rm -f "$s"   # root is exempt; the name stays protected
 	gap_on tracepoint "it sees opens only; a create at a protected name is not seen"
-	before=$(ls -la --time-style=+ "$T_DIR")
+	before=$(ls -la --time-style=+ "$w")
 	attempt nobody "$VECTOR" tamper creat "$s"
-	after=$(ls -la --time-style=+ "$T_DIR")
+	after=$(ls -la --time-style=+ "$w")
 	if [ "$before" != "$after" ]; then judge deny leaked "creat at a protected name"; return $?; fi
 	judge deny blocked "creat at a protected name"
 }
