@@ -114,13 +114,31 @@ int BPF_PROG(fmr_##name, __VA_ARGS__, int ret)				\
 #define IG_HOOK_VARIANT(hook, variant, verdict, ...)			\
 	IG_HOOK_NAMED(hook, hook##_##variant, verdict, __VA_ARGS__)
 
-/* The verdict for an operation on the inode at dentry (BTF-typed). */
+/* The verdict for an operation on the inode at a positive dentry. */
 #define IG_AT(dentry, op) \
 	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true)
 
+/* The verdict for a name about to be created: there is no inode yet. */
+#define IG_AT_NEW(dentry, op) \
+	ig_decide_at(NULL, dentry, op, NULL, false, true)
+
+/* For dentries the hook guarantees positive (unlink, rmdir, setattr, a
+ * rename's or link's source). */
 static __always_inline struct inode *ig_dentry_inode(struct dentry *dentry)
 {
 	return dentry ? dentry->d_inode : NULL;
+}
+
+/*
+ * A rename's target may be negative (a new name). The verifier takes a
+ * typed dentry->d_inode for non-NULL ("no negative dentries where BPF can
+ * see them", 6.x) and drops the program's own NULL check, so a typed load
+ * from a negative dentry oopses. Read it as a plain value instead, and
+ * judge what it names with probe reads.
+ */
+static __always_inline struct inode *ig_maybe_inode(struct dentry *dentry)
+{
+	return dentry ? BPF_CORE_READ(dentry, d_inode) : NULL;
 }
 
 IG_HOOK(file_open,
@@ -145,16 +163,16 @@ IG_HOOK(inode_rmdir, IG_AT(dentry, IG_OP_RMDIR),
 	struct inode *dir, struct dentry *dentry)
 
 /* A new name at a protected name or inside a protected tree. */
-IG_HOOK(inode_create, IG_AT(dentry, IG_OP_CREATE),
+IG_HOOK(inode_create, IG_AT_NEW(dentry, IG_OP_CREATE),
 	struct inode *dir, struct dentry *dentry, umode_t mode)
 
-IG_HOOK(inode_mkdir, IG_AT(dentry, IG_OP_CREATE),
+IG_HOOK(inode_mkdir, IG_AT_NEW(dentry, IG_OP_CREATE),
 	struct inode *dir, struct dentry *dentry, umode_t mode)
 
-IG_HOOK(inode_mknod, IG_AT(dentry, IG_OP_CREATE),
+IG_HOOK(inode_mknod, IG_AT_NEW(dentry, IG_OP_CREATE),
 	struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev)
 
-IG_HOOK(inode_symlink, IG_AT(dentry, IG_OP_CREATE),
+IG_HOOK(inode_symlink, IG_AT_NEW(dentry, IG_OP_CREATE),
 	struct inode *dir, struct dentry *dentry, const char *old_name)
 
 /* A protected inode linked anywhere, or any inode linked into a tree or
@@ -210,7 +228,7 @@ static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true);
 
 	if (!ret)
-		ret = ig_decide_at(ig_dentry_inode(to), to, IG_OP_RENAME, NULL, false, true);
+		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false);
 	return ret ? ret : ig_adopt_moved(moving, from, to);
 }
 
