@@ -86,7 +86,7 @@ cpu=$(($(nproc) - 1))
 summarize() {
 	awk -F'\t' -v OFS='\t' '
 		/^#/ || $1 == "backend" {next}
-		($2 == "open_close" || $2 == "stat" || $2 == "read" || $2 == "tar") && $6 ~ /^[0-9]+$/ {
+		($2 == "open_close" || $2 == "open_deep" || $2 == "stat" || $2 == "read" || $2 == "tar") && $6 ~ /^[0-9]+$/ {
 			k = $1 SUBSEP $2 SUBSEP $6
 			if ($3 == "baseline") base[k] = $8; else {n++; row[n] = $0; key[n] = k}
 		}
@@ -168,6 +168,17 @@ head -c 4096 /dev/zero >"$scratch/f/unprot"
 head -c 4096 /dev/zero >"$scratch/f/audit"
 chmod 0644 "$scratch/f/unprot" "$scratch/f/audit"
 printf 'audit %s\n' "$scratch/f/audit" >"$scratch/conf.one"
+# Trees: 1,000 directory rules, and an unprotected file 40 levels deep that
+# none of them covers, so every open of it walks 40 ancestors in vain.
+deep=$scratch/deep
+for i in $(seq 40); do deep=$deep/l$i; done
+mkdir -p "$deep" "$scratch/trees"
+head -c 4096 /dev/zero >"$deep/f"
+chmod -R a+rX "$scratch/deep"
+{
+	cat "$scratch/conf.one"
+	for i in $(seq 1000); do mkdir "$scratch/trees/t$i"; printf 'audit %s\n' "$scratch/trees/t$i"; done
+} >"$scratch/conf.trees"
 
 have_tar=0
 if command -v tar >/dev/null && [ -d "$tree" ]; then
@@ -463,6 +474,13 @@ run_backend() {
 		stop_tool
 		record "$be" events ig "$prev" audit "$r" lines "$EVENTS" count
 		[ "$EVENTS" -gt 0 ] || log "warning: no audit events in round $r: was $scratch/f/audit protected?"
+		# The walk's cost: the deep file without the tool, then with 1,000 trees.
+		record "$be" open_deep baseline 0 deep "$r" ns_per_op \
+			"$("$BB/open_close" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" "$deep/f" | median)" ns
+		start_tool "$be" "$scratch/conf.trees" || die "backend $be failed to start with 1,000 trees"
+		record "$be" open_deep ig_trees 1000 deep "$r" ns_per_op \
+			"$("$BB/open_close" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" "$deep/f" | median)" ns
+		stop_tool
 		if [ "$have_tar" = 1 ]; then
 			start_tool "$be" "$scratch/conf.tree" || die "backend $be failed to start with the tree config"
 			macro "$be" ig_tree_audit "$(grep -c . "$scratch/conf.tree")" tree "$r"
