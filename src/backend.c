@@ -102,6 +102,7 @@ int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 	const struct ig_backend_info *info = backend__info(b);
 	struct ig_load_opts lo = *o;
 	struct ig_instance local, *inst = keep ? keep : &local;
+	struct ig_maps maps;
 	int err;
 
 	if (info->precheck) {
@@ -115,7 +116,8 @@ int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 	err = loader__load(&lo, inst, why, len);
 	if (err)
 		return err;
-	err = keys__prove_live(loader__learn_fd(inst), why, len);
+	loader__maps(inst, &maps);
+	err = keys__prove_live(maps.learn_fd, why, len);
 	if (err || !keep)
 		loader__unload(inst);
 	return err;

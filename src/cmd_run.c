@@ -186,17 +186,12 @@ static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 			   struct ig_policy *policy)
 {
-	struct ig_maps maps = {
-		.protected_fd = loader__protected_fd(inst),
-		.learn_fd = loader__learn_fd(inst),
-		.filter_fd = loader__filter_fd(inst),
-		.names_fd = loader__names_fd(inst),
-		.kinds_fd = loader__kinds_fd(inst),
-	};
+	struct ig_maps maps;
 	struct ig_learner learner = {};
 	int err, lock, bad = 0;
 	size_t i;
 
+	loader__maps(inst, &maps);
 	lock = state__learn_lock();
 	if (lock < 0) {
 		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));

@@ -259,29 +259,13 @@ cleanup:
 	return err;
 }
 
-int loader__protected_fd(const struct ig_instance *inst)
+void loader__maps(const struct ig_instance *inst, struct ig_maps *m)
 {
-	return bpf_map__fd(inst->skel->maps.protected);
-}
-
-int loader__learn_fd(const struct ig_instance *inst)
-{
-	return bpf_map__fd(inst->skel->maps.learn);
-}
-
-int loader__filter_fd(const struct ig_instance *inst)
-{
-	return bpf_map__fd(inst->skel->maps.filter);
-}
-
-int loader__names_fd(const struct ig_instance *inst)
-{
-	return bpf_map__fd(inst->skel->maps.names);
-}
-
-int loader__kinds_fd(const struct ig_instance *inst)
-{
-	return bpf_map__fd(inst->skel->maps.rule_kinds);
+	m->protected_fd = bpf_map__fd(inst->skel->maps.protected);
+	m->learn_fd = bpf_map__fd(inst->skel->maps.learn);
+	m->filter_fd = bpf_map__fd(inst->skel->maps.filter);
+	m->names_fd = bpf_map__fd(inst->skel->maps.names);
+	m->kinds_fd = bpf_map__fd(inst->skel->maps.rule_kinds);
 }
 
 int loader__events_fd(const struct ig_instance *inst)

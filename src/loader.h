@@ -42,11 +42,19 @@ struct ig_instance {
 
 int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 		 char *why, size_t len);
-int loader__protected_fd(const struct ig_instance *inst);
-int loader__learn_fd(const struct ig_instance *inst);
-int loader__filter_fd(const struct ig_instance *inst);
-int loader__names_fd(const struct ig_instance *inst);
-int loader__kinds_fd(const struct ig_instance *inst);
+/* The descriptors of the maps that live operations use: the loaded
+ * instance's (loader__maps), or the pinned ones (state__open_pinned). */
+struct ig_maps {
+	int protected_fd;
+	int learn_fd;
+	int filter_fd;
+	int names_fd;
+	int kinds_fd;
+};
+
+#define IG_MAPS_CLOSED { -1, -1, -1, -1, -1 }
+
+void loader__maps(const struct ig_instance *inst, struct ig_maps *m);
 int loader__events_fd(const struct ig_instance *inst);
 /* The lost-event counters in the object's mmapped .bss: readable after
  * privileges are dropped, without a bpf() call. */

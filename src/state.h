@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "index.h"
 #include "inodeguard.h"
+#include "loader.h"
 #include "resolve.h"
 
 #define IG_RUN_DIR "/run/inodeguard"
@@ -17,16 +18,6 @@
  * than a map: a million 256-byte map values would cost half a gigabyte of
  * kernel memory, and neither the BPF side nor the hot path needs them. */
 #define IG_PATHS_FILE IG_RUN_DIR "/paths"
-
-struct ig_maps {
-	int protected_fd;
-	int learn_fd;
-	int filter_fd;
-	int names_fd;
-	int kinds_fd;
-};
-
-#define IG_MAPS_CLOSED { -1, -1, -1, -1, -1 }
 
 /* Takes the single-instance lock; a lock left by a killed instance is
  * free again, since the kernel drops flocks with the process. */

@@ -119,9 +119,7 @@ Each VM cell boots a Debian kernel once under QEMU (virtme-ng) and runs
 the host kernel ($(meta host)), where only the tracepoint backend can load.
 The \`nobpf\` cells boot with an LSM list without \`bpf\`, as Ubuntu does: BPF
 LSM programs would attach there but never run, so the tool must pick fmodret.
-Debian 11's 5.10 leaves \`bpf\` out of its default list already, so its
-\`nobpf\` cell boots with the defaults and its \`lsm\` cell names \`bpf\` with
-\`lsm=\`. The 7.x cells take the newest kernel of trixie-backports.
+The 7.x cells take the newest kernel of trixie-backports.
 
 ## Results
 

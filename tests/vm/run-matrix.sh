@@ -10,7 +10,7 @@
 #               (harness self-test)
 # Environment: IG_VM_TIMEOUT (s per cell, default 900), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
-#   IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES, IG_K510_SUITES (regex of
+#   IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES (regex of
 #   the apt suites each kernel is taken from), CI=true (a missing VM is then
 #   a failure, not a skip).
 # Writes only under build/: build/vm-logs/CELL.log and build/vm-results.tsv,
@@ -31,9 +31,6 @@ VM_MEMORY=${IG_VM_MEMORY:-2G}
 # The Ubuntu-like default: bpf is not in the active LSM list.
 NOBPF_APPEND="lsm=landlock,lockdown,yama,apparmor"
 
-# Debian 11's default LSMs (its CONFIG_LSM leaves bpf out), plus bpf.
-# 5.10 has no landlock yet.
-K510_BPF_APPEND="lsm=lockdown,capability,yama,apparmor,tomoyo,bpf"
 
 # cell | kernel flavour | append | expected backend
 CELLS=(
@@ -43,22 +40,19 @@ CELLS=(
 	"6.12-nobpf|6.12|$NOBPF_APPEND|fmodret"
 	"7.x-lsm|7.x||lsm"
 	"7.x-nobpf|7.x|$NOBPF_APPEND|fmodret"
-	"5.10-lsm|5.10|$K510_BPF_APPEND|lsm"
-	"5.10-nobpf|5.10||fmodret"
 )
 # apt suites each flavour is taken from (newest linux-image-amd64 there).
 declare -A FLAVOUR_SUITES=(
 	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
 	[6.12]=${IG_K612_SUITES:-'^bookworm-backports$'}
 	[7.x]=${IG_K7_SUITES:-'^trixie-backports$'}
-	[5.10]=${IG_K510_SUITES:-'^bullseye(-updates)?$'}
 )
 # Version each flavour's kernel must start with (default: the flavour name).
 declare -A FLAVOUR_PREFIX=([7.x]=7.)
 # Suites this machine's apt does not carry. They are read through a private
 # apt state under build/kernels/apt, so the machine's sources stay as they are.
-PRIVATE_SUITES="bullseye bullseye-updates trixie-backports"
-declare -A FLAVOUR_PRIVATE=([7.x]=1 [5.10]=1)
+PRIVATE_SUITES="trixie-backports"
+declare -A FLAVOUR_PRIVATE=([7.x]=1)
 
 only_cells="" run_host=1 run_deps=1 guest_cmd=""
 in_ci=0
