@@ -426,7 +426,8 @@ t_register tree-kill-level-new-subdirectory t_tree_kill
 
 # tree_shape_vector OP PATH [ARG]: in a mode-1777 protected directory
 # W/tree, nobody must not change what is there: the listings of W and of
-# the tree must stay the same. (W, not T_DIR, which the harness writes.)
+# the tree must stay the same (W, not T_DIR, which the harness writes;
+# -A, since "." and ".." change size with their own entries).
 tree_shape_vector() {
 	local op=$1 path=$2 arg=${3:-} w=$T_DIR/w d=$T_DIR/w/tree before after
 	mkdir -p "$d/emptydir"; chmod 1777 "$d"; chmod 0777 "$w"
@@ -435,9 +436,9 @@ tree_shape_vector() {
 	[ -z "${TREE_OWNER:-}" ] || chown "$TREE_OWNER" "$d"
 	shared_daemon && protect --deny "$d" || return 1
 	gap_on tracepoint "it sees opens only; $op in a protected tree is not seen"
-	before=$(ls -la --time-style=+ "$d" "$w")
+	before=$(ls -lA --time-style=+ "$d" "$w")
 	attempt nobody "$VECTOR" tamper "$op" "$path" "$arg"
-	after=$(ls -la --time-style=+ "$d" "$w")
+	after=$(ls -lA --time-style=+ "$d" "$w")
 	if [ "$before" != "$after" ]; then judge deny leaked "$op in the tree"; return $?; fi
 	judge deny blocked "$op in the tree"
 }
@@ -472,9 +473,9 @@ t_name_plant() {
 	setup deny "$s" || return 1
 	rm -f "$s"   # root is exempt; the name stays protected
 	gap_on tracepoint "it sees opens only; a create at a protected name is not seen"
-	before=$(ls -la --time-style=+ "$w")
+	before=$(ls -lA --time-style=+ "$w")
 	attempt nobody "$VECTOR" tamper creat "$s"
-	after=$(ls -la --time-style=+ "$w")
+	after=$(ls -lA --time-style=+ "$w")
 	if [ "$before" != "$after" ]; then judge deny leaked "creat at a protected name"; return $?; fi
 	judge deny blocked "creat at a protected name"
 }
