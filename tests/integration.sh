@@ -470,6 +470,49 @@ t_tree_files() {
 }
 t_register tree-depth-40-later-moved-in-hardlink-bind t_tree_files
 
+# The walk is bounded: an open deeper than it below no tree is denied
+# while any tree exists, never allowed; one well inside the bound is not.
+t_tree_walk_bound() {
+	local d=$T_DIR/guarded far near
+	mkdir -p "$d"
+	near=$(deep_path "$T_DIR/near" 200)
+	far=$(deep_path "$T_DIR/far" 300)
+	mkdir -p "$near" "$far"
+	mk_secret "$near/f"; mk_secret "$far/f"
+	shared_daemon && protect --deny "$d" || return 1
+	expect_readable "$near/f" nobody read "$near/f" || return 1
+	expect_blocked deny "$far/f" nobody read "$far/f" || return 1
+	"$IG" unprotect "$d" >/dev/null || { fail "unprotect $d"; return 1; }
+	expect_readable "$far/f" nobody read "$far/f"
+}
+t_register tree-walk-bound-denies-deeper-opens t_tree_walk_bound
+
+# Keys the kernel adds for new versions are dropped when those versions
+# are deleted; when the map is full, the rename that needs one is refused.
+t_learned_keys_reclaimed_and_capacity() {
+	local d=$T_DIR/cap s=$T_DIR/cap/secret i out n err
+	mkdir -p "$d"; mk_secret "$s"
+	special_daemon --capacity 4 --deny "$s" || return 1
+	can_deny || { skip "backend $ACTIVE_BACKEND has no rename or inode-free hook: its learned keys are never reclaimed and a full map is only counted"; return 77; }
+	# Each new version is keyed at the rename; the one it replaces has no
+	# link left, and its key goes with it: one learned key, not three.
+	for i in 1 2 3; do printf 'IG-SECRET-v%s-%s\n' "$i" "$RANDOM" >"$d/new"; mv -f "$d/new" "$s"; done
+	out=$("$IG" -j list)
+	n=$(grep -o '"learned":true' <<<"$out" | grep -c .)
+	[ "$n" = 1 ] || { fail "want 1 learned key after 3 replacements (the others reclaimed), got $n: ${out:0:300}"; return 1; }
+	expect_blocked deny "$s" nobody read "$s" || return 1
+	# Fill the map (capacity 4: the original and the learned keys), then
+	# one more replacement must be refused, not left unprotected.
+	for i in 4 5 6 7; do
+		printf 'IG-SECRET-v%s-%s\n' "$i" "$RANDOM" >"$d/new$i"
+		ln "$d/new$i" "$d/keep$i"    # a second link keeps each version alive
+		err=$(mv -f "$d/new$i" "$s" 2>&1) || break
+	done
+	[[ $err == *"No space left on device"* ]] || { fail "a full map did not refuse the rename: ${err:-it succeeded}"; return 1; }
+	expect_blocked deny "$s" nobody read "$s"
+}
+t_register name-learned-keys-reclaimed-and-map-full t_learned_keys_reclaimed_and_capacity
+
 t_tree_config_and_unprotect() {
 	local d=$T_DIR/conf.d conf=$T_DIR/ig.conf out
 	mkdir -p "$d"; mk_secret "$d/f"
