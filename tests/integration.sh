@@ -479,7 +479,8 @@ t_tree_walk_bound() {
 	far=$(deep_path "$T_DIR/far" 300)
 	mkdir -p "$near" "$far"
 	mk_secret "$near/f"; mk_secret "$far/f"
-	shared_daemon && protect --deny "$d" || return 1
+	# A daemon of its own: the shared one holds other tests' trees.
+	special_daemon --deny "$d" || return 1
 	expect_readable "$near/f" nobody read "$near/f" || return 1
 	expect_blocked deny "$far/f" nobody read "$far/f" || return 1
 	"$IG" unprotect "$d" >/dev/null || { fail "unprotect $d"; return 1; }
