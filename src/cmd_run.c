@@ -140,8 +140,7 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 
 /* Learns every key an entry needs: its inode(s), and the directory's
  * for a file entry's name part. */
-static int learn_entry(struct ig_learner *l, const struct ig_maps *maps,
-		       struct ig_entry *e, enum ig_backend b)
+static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
 {
 	char why[256];
 	int err;
@@ -150,11 +149,6 @@ static int learn_entry(struct ig_learner *l, const struct ig_maps *maps,
 		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
 		      e->origin, e->path, backend__name(b));
 		return -EINVAL;
-	}
-	err = state__new_entry_id(maps, &e->id);
-	if (err) {
-		p_err("cannot map the rule_kinds map: %s", strerror(-err));
-		return err;
 	}
 	err = keys__learn(l, e, why, sizeof(why));
 	if (!err && !e->tree)
@@ -188,6 +182,7 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 {
 	struct ig_maps maps;
 	struct ig_learner learner = {};
+	__u32 first_id = 0;
 	int err, lock, bad = 0;
 	size_t i;
 
@@ -203,8 +198,18 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		close(lock);
 		return err;
 	}
-	for (i = 0; i < policy->n; i++)
-		bad += learn_entry(&learner, &maps, &policy->v[i], b) != 0;
+	/* Every entry's id at once: one mapping of rule_kinds, not a million. */
+	err = state__new_entry_ids(&maps, (__u32)policy->n, &first_id);
+	if (err) {
+		p_err("cannot map the rule_kinds map: %s", strerror(-err));
+		keys__learner_close(&learner);
+		close(lock);
+		return err;
+	}
+	for (i = 0; i < policy->n; i++) {
+		policy->v[i].id = first_id + (__u32)i;
+		bad += learn_entry(&learner, &policy->v[i], b) != 0;
+	}
 	if (!bad) {
 		err = state__add_all(&maps, policy);
 		if (!err)

@@ -315,7 +315,7 @@ static volatile struct ig_rule_kinds *kinds_map(const struct ig_maps *m, size_t 
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int state__new_entry_id(const struct ig_maps *m, __u32 *id)
+int state__new_entry_ids(const struct ig_maps *m, __u32 n, __u32 *first)
 {
 	volatile struct ig_rule_kinds *k;
 	size_t len;
@@ -323,9 +323,14 @@ int state__new_entry_id(const struct ig_maps *m, __u32 *id)
 	k = kinds_map(m, &len);
 	if (!k)
 		return -errno;
-	*id = __atomic_add_fetch(&k->next_entry, 1, __ATOMIC_RELAXED);
+	*first = __atomic_add_fetch(&k->next_entry, n, __ATOMIC_RELAXED) - n + 1;
 	munmap((void *)k, len);
 	return 0;
+}
+
+int state__new_entry_id(const struct ig_maps *m, __u32 *id)
+{
+	return state__new_entry_ids(m, 1, id);
 }
 
 static int count_kind(const struct ig_maps *m, bool tree, int n)
@@ -355,12 +360,19 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 	size_t i, added = 0;
 	int k, err = 0;
 
+	const struct ig_entry *last = NULL;
+
 	for (i = 0; i < n && !err; i++) {
 		if (e[i].tree || !e[i].ndir_keys)
 			continue;
 		base = strrchr(e[i].path, '/') + 1;
 		rule = rule_of(&e[i]);
-		err = filter_set(m->filter_fd, e[i].dir_keys, e[i].ndir_keys);
+		/* Setting filter bits maps the whole filter: once per directory,
+		 * not once per file, or a million entries take minutes. */
+		if (!last || last->ndir_keys != e[i].ndir_keys ||
+		    memcmp(last->dir_keys, e[i].dir_keys, e[i].ndir_keys * sizeof(e[i].dir_keys[0])))
+			err = filter_set(m->filter_fd, e[i].dir_keys, e[i].ndir_keys);
+		last = &e[i];
 		for (k = 0; !err && k < e[i].ndir_keys; k++) {
 			name__key(&e[i].dir_keys[k], base, &nk);
 			err = rule_put(m->names_fd, &nk, &rule);

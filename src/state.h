@@ -42,6 +42,8 @@ int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_ru
 /* A new entry id, from the pinned rule_kinds map: ids stay unique for as
  * long as the maps live, whoever registers. */
 int state__new_entry_id(const struct ig_maps *m, __u32 *id);
+/* n consecutive ids from *first, in one step. */
+int state__new_entry_ids(const struct ig_maps *m, __u32 n, __u32 *first);
 /* The name part of file entries (their dir_keys and base name), each
  * counted in rule_kinds so the hooks start looking at names. */
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n);
