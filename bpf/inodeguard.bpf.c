@@ -78,10 +78,63 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* ---- who may pass: allow sets and what they name ---- */
+
+/* (allow set, kind, value): present when the set grants that subject. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ig_grant_key);
+	__type(value, __u32);
+} grants SEC(".maps");
+
+/* Allowed executables by inode key, and by name (directory key, name
+ * hash) so an upgraded binary keeps its grant. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ig_key);
+	__type(value, struct ig_subject);
+} exes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ig_name_key);
+	__type(value, struct ig_subject);
+} exe_names SEC(".maps");
+
+/* Allowed cgroups: by path hash, and each live cgroup id at that path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ig_subject);
+} cgroup_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ig_subject);
+} cgroups SEC(".maps");
+
+/* Marked processes by tgid (subject.bpf.h). Full, no grant passes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct ig_mark_val);
+} marks SEC(".maps");
+
 struct ig_counters counters = {};
+/* CLOCK_BOOTTIME from which the watchers run, set by user space once they
+ * are attached: processes started earlier are unseen. */
+__u64 watch_since = 0;
 
 #include "key.bpf.h"
 #include "match.bpf.h"
+#include "subject.bpf.h"
 #include "verdict.bpf.h"
 
 /*
@@ -275,6 +328,63 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 	return ig_decide(file->f_inode, IG_OP_MMAP, true);
 }
 
+/* A tracer, or a reader or writer of another process's memory: the LSM
+ * hook sees every route (ptrace, /proc/PID/mem, process_vm_writev). */
+IG_HOOK(ptrace_access_check, ig_watch_ptrace(child, mode),
+	struct task_struct *child, unsigned int mode)
+
+IG_HOOK(ptrace_traceme, ig_watch_ptrace(bpf_get_current_task_btf(), IG_PTRACE_MODE_ATTACH),
+	struct task_struct *parent)
+
+/*
+ * ---- watchers: exec, fork, exit and cgroups, for allow rules ----
+ * BTF tracepoints on lsm and fmodret (no perf event, so no
+ * perf_event_paranoid); plain tracepoints on the tracepoint backend.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p)
+{
+	ig_watch_exec();
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	ig_watch_fork(child->tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit, struct task_struct *p)
+{
+	ig_watch_exit();
+	return 0;
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(btf_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	ig_watch_cgroup(cgrp->kn->id, path, cgrp->root->hierarchy_id);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rename")
+int BPF_PROG(btf_cgroup_rename, struct cgroup *cgrp, const char *path)
+{
+	ig_watch_cgroup(cgrp->kn->id, path, cgrp->root->hierarchy_id);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(btf_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	__u64 id = cgrp->kn->id;
+
+	bpf_map_delete_elem(&cgroups, &id);
+	return 0;
+}
+
 /* Inode destruction returns nothing, so fmodret takes it with fentry. */
 SEC("lsm/inode_free_security")
 int BPF_PROG(lsm_inode_free_security, struct inode *inode)
@@ -398,3 +508,91 @@ IG_TRACEPOINT(creat, ig_on_open_exit)
 IG_TRACEPOINT(open_by_handle_at, ig_on_open_exit)
 IG_TRACEPOINT(execve, ig_on_exec_exit)
 IG_TRACEPOINT(execveat, ig_on_exec_exit)
+
+/* The watchers as plain tracepoints. */
+SEC("tracepoint/sched/sched_process_exec")
+int tp_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	ig_watch_exec();
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int tp_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	ig_watch_fork(ctx->child_pid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp_exit(void *ctx)
+{
+	ig_watch_exit();
+	return 0;
+}
+
+static __always_inline const char *ig_cgroup_event_path(struct trace_event_raw_cgroup *ctx)
+{
+	return (const char *)ctx + (ctx->__data_loc_path & 0xffff);
+}
+
+SEC("tracepoint/cgroup/cgroup_mkdir")
+int tp_cgroup_mkdir(struct trace_event_raw_cgroup *ctx)
+{
+	ig_watch_cgroup(ctx->id, ig_cgroup_event_path(ctx), ctx->root);
+	return 0;
+}
+
+SEC("tracepoint/cgroup/cgroup_rename")
+int tp_cgroup_rename(struct trace_event_raw_cgroup *ctx)
+{
+	ig_watch_cgroup(ctx->id, ig_cgroup_event_path(ctx), ctx->root);
+	return 0;
+}
+
+SEC("tracepoint/cgroup/cgroup_rmdir")
+int tp_cgroup_rmdir(struct trace_event_raw_cgroup *ctx)
+{
+	__u64 id = ctx->id;
+
+	if (ctx->root == 0)
+		bpf_map_delete_elem(&cgroups, &id);
+	return 0;
+}
+
+/*
+ * Without the ptrace LSM hook, the syscalls that name a process to trace
+ * or whose memory to touch. Only a pid of the initial pid namespace names
+ * the process here, and only that thread is marked: the gaps the backend
+ * table lists.
+ */
+#define IG_PTRACE_TRACEME 0
+#define IG_PTRACE_ATTACH 16
+#define IG_PTRACE_SEIZE 0x4206
+
+static __always_inline void ig_watch_pid_syscall(long pid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (pid > 0 && task->thread_pid->level == 0)
+		ig_mark_tgid((__u32)pid, IG_MARK_TRACED);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int tp_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+{
+	long request = ctx->args[0];
+
+	if (request == IG_PTRACE_TRACEME)
+		ig_mark_tgid(ig_current_tgid(), IG_MARK_TRACED);
+	else if (request == IG_PTRACE_ATTACH || request == IG_PTRACE_SEIZE)
+		ig_watch_pid_syscall(ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int tp_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	ig_watch_pid_syscall(ctx->args[0]);
+	return 0;
+}

@@ -108,6 +108,57 @@ struct ig_rule {
 	__u32 flags; /* enum ig_rule_flags */
 	__u32 entry; /* the registered entry it came from (paths index id) */
 	__u32 origin; /* a learned key: the enum ig_match that brought it */
+	__u32 grants; /* the allow set that may pass it; 0: none */
+};
+
+/*
+ * Who may pass a rule: an allow set is a list of grants, and a subject
+ * that any one of them names passes. Sets are shared by content, so two
+ * entries with the same allow lines share one set; user space computes
+ * the intersection where entries meet on one inode.
+ */
+enum ig_allow_kind {
+	IG_ALLOW_UID = 1,    /* value: global euid */
+	IG_ALLOW_GID = 2,    /* value: global egid or a supplementary group */
+	IG_ALLOW_EXE = 3,    /* value: the id of an allowed executable (exes map) */
+	IG_ALLOW_CGROUP = 4, /* value: the id of an allowed cgroup path (cgroups map) */
+};
+
+struct ig_grant_key {
+	__u32 set;
+	__u32 kind; /* enum ig_allow_kind */
+	__u64 value;
+};
+
+/* What an executable's inode or name, or a cgroup, stands for in grants. */
+struct ig_subject {
+	__u32 id;
+	__u32 flags; /* IG_RULE_LEARNED: keyed by the kernel, reclaimed with the inode */
+};
+
+/* How many cgroup levels, and supplementary groups, a grant check looks
+ * at; beyond them it does not grant (fails closed). */
+#define IG_CGROUP_DEPTH 32
+#define IG_GROUPS_MAX 64
+
+/*
+ * A process whose code may not be its executable's: a grant means "this
+ * program", so such a process passes no grant for the rest of its life.
+ */
+enum ig_mark {
+	IG_MARK_NONE = 0,
+	IG_MARK_ENV = 1,    /* started with LD_PRELOAD, LD_AUDIT or LD_LIBRARY_PATH */
+	IG_MARK_TRACED = 2, /* traced, or its memory opened for writing, now or once */
+	IG_MARK_UNSEEN = 3, /* started, or forked from an image started, before the watch */
+	IG_MARK_CLEAN = 4,  /* started before the watch, but has run execve since */
+};
+
+/* marks map value, keyed by tgid. since_ns (CLOCK_BOOTTIME) is when the
+ * mark was made: a process started after it merely reuses the pid. */
+struct ig_mark_val {
+	__u64 since_ns;
+	__u32 mark; /* enum ig_mark */
+	__u32 reserved;
 };
 
 /*
@@ -137,7 +188,9 @@ struct ig_rule_kinds {
 	__u32 trees;
 	__u32 names;
 	__u32 next_entry; /* entry ids start at 1; 0 names no entry */
-	__u32 reserved;
+	__u32 next_id;    /* allow sets, executables and cgroup paths; from 1 */
+	__u32 exe_names;  /* executables allowed by name, not only by inode */
+	__u32 cgroup_paths;
 };
 
 /*
@@ -161,8 +214,11 @@ struct ig_event {
 	__u32 op;         /* enum ig_op */
 	__u32 match;      /* enum ig_match */
 	__u32 entry;      /* the rule's registered entry */
+	__u32 grants;     /* the rule's allow set, none of which matched */
+	__u32 mark;       /* enum ig_mark: why the subject passed no grant */
 	__u32 reserved;
 	struct ig_key key;
+	struct ig_key exe; /* the subject's executable; zero for kernel threads */
 	char comm[IG_COMM_LEN];
 	char path[IG_PATH_LEN]; /* kernel-side path, "" where it cannot be had */
 };
@@ -173,6 +229,7 @@ struct ig_counters {
 	__u64 keys_added;     /* keys the BPF side added (replacements, moves) */
 	__u64 keys_reclaimed; /* of those, removed when their inode died */
 	__u64 keys_full;      /* operations denied because the map was full */
+	__u64 marks_full;     /* processes that could not be marked: grants then fail */
 };
 
 #endif /* INODEGUARD_H */

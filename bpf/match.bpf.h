@@ -4,29 +4,41 @@
 #ifndef IG_MATCH_BPF_H
 #define IG_MATCH_BPF_H
 
-/* The rule of the name d has in the directory whose key is dir, or NULL. */
-static __always_inline struct ig_rule *ig_name_rule(const struct ig_key *dir,
-						    struct dentry *d, bool btf)
+/* The 64-bit FNV-1a hash of d's name, which user space computes alike
+ * (name__key); false when the name cannot be read. */
+static __always_inline bool ig_name_hash(struct dentry *d, bool btf, __u64 *hash)
 {
 	__u32 zero = 0;
 	struct ig_name_buf *buf = bpf_map_lookup_elem(&name_scratch, &zero);
-	struct ig_name_key nk = { .dir = *dir, .hash = IG_NAME_HASH_SEED };
 	const unsigned char *name;
+	__u64 h = IG_NAME_HASH_SEED;
 	unsigned char c;
 	int i;
 
 	if (!buf)
-		return NULL;
+		return false;
 	name = IG_LOAD(btf, d, d_name.name);
 	if (bpf_probe_read_kernel_str(buf->name, sizeof(buf->name), name) <= 0)
-		return NULL;
+		return false;
 #pragma clang loop unroll(disable)
 	for (i = 0; i < IG_NAME_LEN; i++) {
 		c = buf->name[i];
 		if (!c)
 			break;
-		nk.hash = ig_name_hash_step(nk.hash, c);
+		h = ig_name_hash_step(h, c);
 	}
+	*hash = h;
+	return true;
+}
+
+/* The rule of the name d has in the directory whose key is dir, or NULL. */
+static __always_inline struct ig_rule *ig_name_rule(const struct ig_key *dir,
+						    struct dentry *d, bool btf)
+{
+	struct ig_name_key nk = { .dir = *dir };
+
+	if (!ig_name_hash(d, btf, &nk.hash))
+		return NULL;
 	return bpf_map_lookup_elem(&names, &nk);
 }
 
@@ -107,6 +119,7 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 	r->level = IG_LEVEL_DENY;
 	r->flags = 0;
 	r->entry = 0;
+	r->grants = 0;
 	*match = IG_MATCH_DEPTH;
 	return true;
 }

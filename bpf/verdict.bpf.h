@@ -19,8 +19,17 @@ static __always_inline __u32 ig_subject_euid(void)
 	return bpf_get_current_task_btf()->real_cred->euid.val;
 }
 
+/* Who was refused: their euid, executable, and the allow set and mark
+ * that refused them. */
+struct ig_refused {
+	__u32 euid;
+	__u32 grants;
+	__u32 mark;
+	struct ig_key exe;
+};
+
 static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u32 op,
-				    __u32 match, __u32 entry, __u32 euid,
+				    __u32 match, __u32 entry, const struct ig_refused *who,
 				    const struct path *path, bool with_path)
 {
 	struct ig_event *e;
@@ -34,13 +43,16 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u3
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->uid = euid;
+	e->uid = who->euid;
 	e->action = action;
 	e->op = op;
 	e->match = match;
 	e->entry = entry;
+	e->grants = who->grants;
+	e->mark = who->mark;
 	e->reserved = 0;
 	e->key = *key;
+	e->exe = who->exe;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->path[0] = '\0';
 	/* Only hooks on the kernel's d_path allowlist may call it; the others
@@ -52,22 +64,30 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u3
 
 /*
  * A rule applies: 0 to allow, -EACCES to deny. Kill also denies, so the
- * operation fails even before the signal lands.
+ * operation fails even before the signal lands. The root exemption is an
+ * implicit grant to uid 0 that no mark takes away: root, when trusted, can
+ * end the policy anyway. Subjects are judged only here, after an inode
+ * matched, so unprotected operations never pay for them.
  */
 static __always_inline int ig_judge(const struct ig_key *k, const struct ig_rule *rule,
 				    __u32 match, __u32 op, const struct path *path,
 				    bool with_path)
 {
-	__u32 action, euid = ig_subject_euid();
+	struct ig_refused who = { .euid = ig_subject_euid(), .grants = rule->grants };
+	__u32 action;
 
-	if (euid == 0 && !enforce_root)
+	if (who.euid == 0 && !enforce_root)
 		return 0;
+	if (ig_subject_passes(rule->grants, &who.mark, &who.exe))
+		return 0;
+	if (!who.exe.ino)
+		ig_current_exe_key(&who.exe);
 	action = rule->level;
 	if (action > IG_ACTION_KILL)
 		action = IG_ACTION_KILL;
 	if (kill_only && action == IG_ACTION_DENY)
 		action = IG_ACTION_KILL;
-	ig_emit(k, action, op, match, rule->entry, euid, path, with_path);
+	ig_emit(k, action, op, match, rule->entry, &who, path, with_path);
 	if (action == IG_ACTION_KILL)
 		bpf_send_signal(SIGKILL);
 	return action == IG_ACTION_AUDIT ? 0 : -EACCES;
@@ -96,6 +116,10 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
 	if (old) {
 		if (old->level < from->level)
 			old->level = from->level;
+		/* Only what both sets grant may pass; user space computes
+		 * that set, here the stricter answer is none. */
+		if (old->grants != from->grants)
+			old->grants = 0;
 		/* Only renames set it, and the VFS serialises renames of
 		 * one inode (s_vfs_rename_mutex, the parents' locks). */
 		if (tree)
@@ -106,6 +130,7 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
 	r.flags = IG_RULE_LEARNED | (tree ? IG_RULE_TREE : 0);
 	r.entry = from->entry;
 	r.origin = match;
+	r.grants = from->grants;
 	ig_filter_set(k->ino);
 	if (bpf_map_update_elem(&protected, k, &r, BPF_NOEXIST) == 0) {
 		__sync_fetch_and_add(&counters.keys_added, 1);
@@ -180,7 +205,8 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
 {
 	struct ig_rule r = {};
 	struct ig_key key = {};
-	__u32 match = 0, euid;
+	struct ig_refused who = {};
+	__u32 match = 0;
 	int err = 0;
 
 	if (!inode)
@@ -195,8 +221,9 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
 	}
 	if (!err)
 		return 0;
-	euid = ig_subject_euid();
-	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, euid, NULL, false);
+	who.euid = ig_subject_euid();
+	ig_current_exe_key(&who.exe);
+	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, &who, NULL, false);
 	return -ENOSPC;
 }
 
@@ -205,6 +232,7 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
  * inode merely evicted from the cache still has links and keeps its key. */
 static __always_inline void ig_reclaim(struct inode *inode)
 {
+	struct ig_subject *exe;
 	struct ig_rule *rule;
 	struct ig_key key;
 
@@ -215,6 +243,9 @@ static __always_inline void ig_reclaim(struct inode *inode)
 	if (rule && (rule->flags & IG_RULE_LEARNED) &&
 	    bpf_map_delete_elem(&protected, &key) == 0)
 		__sync_fetch_and_add(&counters.keys_reclaimed, 1);
+	exe = bpf_map_lookup_elem(&exes, &key);
+	if (exe && (exe->flags & IG_RULE_LEARNED))
+		bpf_map_delete_elem(&exes, &key);
 }
 
 #endif /* IG_VERDICT_BPF_H */

@@ -40,12 +40,14 @@ static const char *const tracepoint_gaps[] = {
 /* Best first: AUTO tries them in this order. */
 static const struct ig_backend_info backends[IG_BACKEND_COUNT] = {
 	[IG_BACKEND_LSM] = {
-		.name = "lsm", .section_prefix = "lsm/", .precheck = lsm_precheck,
+		.name = "lsm", .section_prefix = "lsm/", .watch_section_prefix = "tp_btf/",
+		.precheck = lsm_precheck,
 		.can_deny = true, .sees_overlay = true,
 		.levels = "audit, deny, kill", .gaps = no_gaps,
 	},
 	[IG_BACKEND_FMODRET] = {
 		.name = "fmodret", .section_prefix = "fmod_ret/", .void_section_prefix = "fentry/",
+		.watch_section_prefix = "tp_btf/",
 		.can_deny = true, .sees_overlay = true,
 		.levels = "audit, deny, kill", .gaps = no_gaps,
 	},
@@ -112,6 +114,7 @@ int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 	}
 	lo.section_prefix = info->section_prefix;
 	lo.void_section_prefix = info->void_section_prefix;
+	lo.watch_section_prefix = info->watch_section_prefix;
 	lo.kill_only = !info->can_deny;
 	err = loader__load(&lo, inst, why, len);
 	if (err)

@@ -26,6 +26,9 @@ struct ig_backend_info {
 	 * to), the second one where it has one. */
 	const char *section_prefix;
 	const char *void_section_prefix;
+	/* The watchers that allow rules need (exec, fork, cgroups), where they
+	 * are not under section_prefix. */
+	const char *watch_section_prefix;
 	/* It fails the operation; otherwise it can only kill after it. */
 	bool can_deny;
 	/* Its hooks see the backing file of an overlayfs open too, so a file

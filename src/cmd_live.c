@@ -12,8 +12,10 @@
 #include "backend.h"
 #include "cli.h"
 #include "config.h"
+#include "grants.h"
 #include "json.h"
 #include "keys.h"
+#include "kinds.h"
 #include "log.h"
 #include "resolve.h"
 #include "state.h"
@@ -21,12 +23,14 @@
 static void report_change(struct json *j, const char *what, const struct ig_entry *t)
 {
 	const char *kind = t->tree ? "dir" : "file";
-	char dev[32];
+	char dev[32], allow[1024];
 
 	key__dev_str(&t->keys[0], dev, sizeof(dev));
+	grants__describe(t->grants, allow, sizeof(allow));
 	if (!j) {
-		printf("%s %s %s (%s, dev %s ino %llu)\n", what, kind, t->path,
-		       level__name(t->level), dev, (unsigned long long)t->keys[0].ino);
+		printf("%s %s %s (%s, dev %s ino %llu%s%s)\n", what, kind, t->path,
+		       level__name(t->level), dev, (unsigned long long)t->keys[0].ino,
+		       *allow ? ", allow " : "", allow);
 		return;
 	}
 	json__begin_object(j);
@@ -36,6 +40,7 @@ static void report_change(struct json *j, const char *what, const struct ig_entr
 	json__kv_str(j, "level", level__name(t->level));
 	json__kv_str(j, "dev", dev);
 	json__kv_uint(j, "ino", t->keys[0].ino);
+	json__kv_str(j, "allow", allow);
 	json__end_object(j);
 }
 
@@ -53,14 +58,17 @@ static void report_removed(struct json *j, const struct ig_entry *t, size_t inod
 	json__end_object(j);
 }
 
-/* Parses "[LEVEL flags] PATH..." into a policy relative to the cwd. */
-static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
+/* Parses "[LEVEL flags] [--allow KIND=VALUE]... PATH..." into a policy
+ * relative to the cwd; allow may be NULL where no allow rules apply. */
+static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p,
+		       struct ig_allows *allow)
 {
-	enum { OPT_LEVEL = CLI_OPT_OWN, OPT_FORCE };
+	enum { OPT_LEVEL = CLI_OPT_OWN, OPT_FORCE, OPT_ALLOW };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(no_argument),
 		{ "level", required_argument, NULL, OPT_LEVEL },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -84,8 +92,13 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 			p->force = true;
 			continue;
 		}
+		if (allow && opt == OPT_ALLOW) {
+			if (allow__parse_arg(allow, optarg, "--allow"))
+				return -EINVAL;
+			continue;
+		}
 		p_err("usage: inodeguard %s%s PATH...", argv[0],
-		      with_level ? " [--audit|--deny|--kill|--level L] [--force]" : "");
+		      with_level ? " [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]..." : "");
 		return -EINVAL;
 	}
 	if (optind >= argc) {
@@ -140,13 +153,13 @@ static void live__close(struct live *l)
  * that leaves no window: its keys and name first, then for a tree the
  * rule that the hooks walk to, then the files already below it.
  */
-static int protect_one(struct live *l, struct ig_entry *t)
+static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allows *allow)
 {
 	char why[256];
 	int err, bad = 0;
 
 	if (state__entry_of_path(t->path, &t->id) &&
-	    (err = state__new_entry_id(&l->maps, &t->id))) {
+	    (err = kinds__new_entry_ids(&l->maps, 1, &t->id))) {
 		p_err("%s: cannot take an entry id: %s", t->path, strerror(-err));
 		return err;
 	}
@@ -157,13 +170,16 @@ static int protect_one(struct live *l, struct ig_entry *t)
 		p_err("%s: %s", t->path, why);
 		return err;
 	}
+	err = grants__register(&l->maps, &l->learner, allow, &t->grants);
+	if (err)
+		return err;
 	err = state__add(&l->maps, t);
 	if (!err)
 		err = state__add_names(&l->maps, t, 1);
 	if (!err)
 		err = state__paths_append(t, 1);
 	if (!err && t->tree) {
-		err = state__count_trees(&l->maps, 1);
+		err = kinds__count(&l->maps, KIND_TREES, 1);
 		if (!err)
 			err = state__add_tree_files(&l->maps, &l->learner, t, &bad);
 	}
@@ -175,6 +191,7 @@ static int protect_one(struct live *l, struct ig_entry *t)
 int cmd_protect(int argc, char **argv)
 {
 	struct ig_policy p = {};
+	struct ig_allows allow = {};
 	struct live live = LIVE_INIT;
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct json *j = log__json();
@@ -183,7 +200,8 @@ int cmd_protect(int argc, char **argv)
 	pid_t pid;
 	size_t i;
 
-	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p))
+	if (parse_paths(argc, argv, true, &p, &allow) || resolve__policy(&p) ||
+	    allow__resolve(&allow))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))
@@ -198,7 +216,7 @@ int cmd_protect(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (protect_one(&live, t)) {
+		if (protect_one(&live, t, &allow)) {
 			bad++;
 			continue;
 		}
@@ -210,6 +228,7 @@ int cmd_protect(int argc, char **argv)
 cleanup:
 	live__close(&live);
 	policy__free(&p);
+	allow__free(&allow);
 	return status;
 }
 
@@ -258,7 +277,7 @@ int cmd_unprotect(int argc, char **argv)
 	int status = IG_EXIT_USAGE, bad = 0, unknown = 0, err;
 	size_t i, removed;
 
-	if (parse_paths(argc, argv, false, &p))
+	if (parse_paths(argc, argv, false, &p, NULL))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))
@@ -316,18 +335,32 @@ static bool entry_replaced(const struct ig_entry_view *v, bool *present)
 	return !first || st.st_ino != first->ino;
 }
 
+/* The allow set of entry v: its own key's (a learned key may hold the
+ * narrower set of two entries meeting on one inode). */
+static __u32 entry_grants(const struct ig_entry_view *v)
+{
+	size_t k;
+
+	for (k = 0; k < v->n; k++)
+		if (!(v->rules[k].rule.flags & IG_RULE_LEARNED))
+			return v->rules[k].rule.grants;
+	return v->n ? v->rules[0].rule.grants : 0;
+}
+
 static int list_one(const struct ig_entry_view *v, void *ctx)
 {
 	struct json *j = ctx;
 	bool present, replaced = entry_replaced(v, &present);
 	const char *path = v->path ? v->path : "?";
-	char dev[32];
+	char dev[32], allow[1024];
 	size_t k;
 
+	grants__describe(entry_grants(v), allow, sizeof(allow));
 	if (!j) {
-		printf("%-5s %-4s %s (%zu inode%s%s)\n", level__name(v->level),
+		printf("%-5s %-4s %s (%zu inode%s%s%s%s)\n", level__name(v->level),
 		       v->tree ? "dir" : "file", path, v->n, v->n == 1 ? "" : "s",
-		       !present ? "; the name is gone" : replaced ? "; the name now holds a new inode" : "");
+		       !present ? "; the name is gone" : replaced ? "; the name now holds a new inode" : "",
+		       *allow ? "; allow " : "", allow);
 		return 0;
 	}
 	json__begin_object(j);
@@ -336,6 +369,7 @@ static int list_one(const struct ig_entry_view *v, void *ctx)
 	json__kv_str(j, "kind", v->tree ? "dir" : "file");
 	json__kv_bool(j, "replaced", replaced);
 	json__kv_bool(j, "present", present);
+	json__kv_str(j, "allow", allow);
 	json__key(j, "inodes");
 	json__begin_array(j);
 	for (k = 0; k < v->n; k++) {

@@ -17,7 +17,9 @@
 #include "cli.h"
 #include "config.h"
 #include "events.h"
+#include "grants.h"
 #include "keys.h"
+#include "kinds.h"
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
@@ -26,6 +28,8 @@
 
 struct run_opts {
 	struct ig_policy policy;
+	/* --allow: rules for every entry, config entries included. */
+	struct ig_allows allow;
 	enum ig_backend backend;
 	struct ig_load_opts load;
 	bool strict;
@@ -41,7 +45,8 @@ static void on_signal(int sig)
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE };
+	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE,
+	       OPT_ALLOW };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
@@ -50,6 +55,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -90,6 +96,10 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_FORCE:
 			o->policy.force = true;
 			break;
+		case OPT_ALLOW:
+			if (allow__parse_arg(&o->allow, optarg, "--allow"))
+				bad++;
+			break;
 		case OPT_STRICT:
 			o->strict = true;
 			break;
@@ -103,7 +113,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			o->load.capacity = cap;
 			break;
 		default:
-			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
+			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
 			return -EINVAL;
 		}
 	}
@@ -138,6 +148,28 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 	return 0;
 }
 
+static bool has_allow_rules(const struct run_opts *o)
+{
+	size_t i;
+
+	for (i = 0; !o->allow.n && i < o->policy.n; i++)
+		if (o->policy.v[i].allow.n)
+			return true;
+	return o->allow.n > 0;
+}
+
+/* Allow rules trust only processes the watchers saw start; without them
+ * every grant would silently fail, so refuse instead. */
+static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
+		       enum ig_backend b)
+{
+	if (!has_allow_rules(o) || loader__watching(inst))
+		return 0;
+	p_err("allow rules need exec, fork and ptrace watched, and the %s backend cannot watch them on this kernel (-v says which is missing)",
+	      backend__name(b));
+	return -EOPNOTSUPP;
+}
+
 /* Learns every key an entry needs: its inode(s), and the directory's
  * for a file entry's name part. */
 static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
@@ -170,15 +202,57 @@ static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
 		trees += policy->v[i].tree;
 	if (!trees)
 		return 0;
-	err = state__count_trees(maps, (int)trees);
+	err = kinds__count(maps, KIND_TREES, (int)trees);
 	for (i = 0; !err && i < policy->n; i++)
 		if (policy->v[i].tree)
 			err = state__add_tree_files(maps, l, &policy->v[i], &bad);
 	return err ? err : bad ? -EINVAL : 0;
 }
 
+/* Resolves the global allow rules and every entry's own. */
+static int resolve_allows(struct run_opts *o)
+{
+	size_t i;
+	int bad = 0;
+
+	bad += allow__resolve(&o->allow) != 0;
+	for (i = 0; i < o->policy.n; i++)
+		bad += allow__resolve(&o->policy.v[i].allow) != 0;
+	return bad ? -EINVAL : 0;
+}
+
+/*
+ * Every entry's allow set: its own lines and the global --allow rules.
+ * Entries with no lines of their own share the global set, so a million
+ * of them register one set, not a million.
+ */
+static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
+			   struct ig_policy *policy, const struct ig_allows *global)
+{
+	struct ig_allows both = {};
+	__u32 global_set;
+	size_t i;
+	int err;
+
+	err = grants__register(maps, l, global, &global_set);
+	for (i = 0; !err && i < policy->n; i++) {
+		struct ig_entry *e = &policy->v[i];
+
+		e->grants = global_set;
+		if (!e->allow.n)
+			continue;
+		err = allow__append(&both, &e->allow);
+		if (!err)
+			err = allow__append(&both, global);
+		if (!err)
+			err = grants__register(maps, l, &both, &e->grants);
+		allow__free(&both);
+	}
+	return err;
+}
+
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
-			   struct ig_policy *policy)
+			   struct ig_policy *policy, const struct ig_allows *global)
 {
 	struct ig_maps maps;
 	struct ig_learner learner = {};
@@ -199,7 +273,7 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		return err;
 	}
 	/* Every entry's id at once: one mapping of rule_kinds, not a million. */
-	err = state__new_entry_ids(&maps, (__u32)policy->n, &first_id);
+	err = kinds__new_entry_ids(&maps, (__u32)policy->n, &first_id);
 	if (err) {
 		p_err("cannot map the rule_kinds map: %s", strerror(-err));
 		keys__learner_close(&learner);
@@ -210,6 +284,8 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		policy->v[i].id = first_id + (__u32)i;
 		bad += learn_entry(&learner, &policy->v[i], b) != 0;
 	}
+	if (!bad)
+		bad = register_grants(&maps, &learner, policy, global) != 0;
 	if (!bad) {
 		err = state__add_all(&maps, policy);
 		if (!err)
@@ -285,7 +361,7 @@ int cmd_run(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
-	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy)) {
+	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy) || resolve_allows(&o)) {
 		status = IG_EXIT_USAGE;
 		goto cleanup;
 	}
@@ -298,11 +374,11 @@ int cmd_run(int argc, char **argv)
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
-	if (warn_kill_only(&o, &o.policy, backend))
+	if (warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
 		goto cleanup;
 	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(backend)))
 		goto cleanup;
-	err = learn_and_store(&inst, backend, &o.policy);
+	err = learn_and_store(&inst, backend, &o.policy, &o.allow);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -323,11 +399,14 @@ int cmd_run(int argc, char **argv)
 	if (serve(&inst) == 0)
 		status = IG_EXIT_OK;
 cleanup:
-	if (inst.pinned)
+	if (inst.pinned) {
 		unlink(IG_PATHS_FILE);
+		unlink(IG_GRANTS_FILE);
+	}
 	loader__unload(&inst);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	policy__free(&o.policy);
+	allow__free(&o.allow);
 	return status;
 }

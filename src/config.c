@@ -122,6 +122,36 @@ static int config_dir(const char *file, char *dir, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * "allow KIND VALUE", indented under the entry it belongs to; the value is
+ * the rest of the line. first is this file's first entry in p, so an
+ * allow line never attaches to an entry of another file.
+ */
+static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool indented,
+			    const char *origin)
+{
+	char *kind = line + strlen("allow"), *value;
+
+	if (!indented) {
+		p_err("%s: an allow line must be indented under the entry it belongs to", origin);
+		return -EINVAL;
+	}
+	if (p->n <= first) {
+		p_err("%s: allow with no entry before it", origin);
+		return -EINVAL;
+	}
+	kind = trim(kind);
+	value = kind + strcspn(kind, " \t");
+	if (*value)
+		*value++ = '\0';
+	return allow__parse(&p->v[p->n - 1].allow, kind, trim(value), origin);
+}
+
+static bool is_allow_line(const char *s)
+{
+	return strncmp(s, "allow", 5) == 0 && (s[5] == ' ' || s[5] == '\t' || !s[5]);
+}
+
 /* "LEVEL PATH": the path is the rest of the line, so it may hold spaces. */
 static int parse_line(struct ig_policy *p, char *line, const char *dir,
 		      const char *origin)
@@ -152,8 +182,9 @@ int policy__load_file(struct ig_policy *p, const char *file)
 {
 	char dir[PATH_MAX], origin[PATH_MAX + 32];
 	char *line = NULL, *s;
-	size_t cap = 0;
+	size_t cap = 0, first = p->n;
 	int err = 0, lineno = 0, bad = 0;
+	bool indented;
 	FILE *f;
 
 	f = fopen(file, "re");
@@ -170,11 +201,13 @@ int policy__load_file(struct ig_policy *p, const char *file)
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		strip_comment(line);
+		indented = line[0] == ' ' || line[0] == '\t';
 		s = trim(line);
 		if (!*s)
 			continue;
 		snprintf(origin, sizeof(origin), "%s:%d", file, lineno);
-		if (parse_line(p, s, dir, origin))
+		if (is_allow_line(s) ? parse_allow_line(p, first, s, indented, origin) :
+		    parse_line(p, s, dir, origin))
 			bad++;
 	}
 	err = bad ? -EINVAL : 0;
@@ -186,6 +219,7 @@ cleanup:
 
 void entry__free(struct ig_entry *e)
 {
+	allow__free(&e->allow);
 	free(e->path);
 	free(e->origin);
 	e->path = e->origin = NULL;

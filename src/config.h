@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "allow.h"
 #include "inodeguard.h"
 
 /* One entry from parse to keys: config fills path, origin and level;
@@ -27,6 +28,10 @@ struct ig_entry {
 	 * (two on overlayfs, like the file's own). */
 	int ndir_keys;
 	struct ig_key dir_keys[IG_TARGET_KEYS];
+	/* Who may pass it: its own allow lines, then the global --allow
+	 * rules; grants is the registered set (grants.c), 0 for none. */
+	struct ig_allows allow;
+	__u32 grants;
 };
 
 struct ig_policy {
@@ -44,7 +49,8 @@ const char *level__name(unsigned int level);
 /* A relative path is taken relative to base_dir. */
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin);
-/* Prints "FILE:LINE: reason" for every bad line; -EINVAL if any. */
+/* Prints "FILE:LINE: reason" for every bad line; -EINVAL if any. An
+ * indented "allow KIND VALUE" line belongs to the entry above it. */
 int policy__load_file(struct ig_policy *p, const char *file);
 /* Frees what an entry owns (path, origin). */
 void entry__free(struct ig_entry *e);

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 #include "events.h"
+#include "grants.h"
 #include "json.h"
 #include "keys.h"
 #include "log.h"
@@ -101,11 +103,45 @@ static void event_entry(struct ig_events *ev, const struct ig_event *e,
 	event_file(ev, &by_id, entry, len);
 }
 
+/* Why a subject passed no grant (enum ig_mark). */
+const char *mark__name(unsigned int mark)
+{
+	static const char *const names[] = {
+		[IG_MARK_NONE] = "none", [IG_MARK_ENV] = "loader-env",
+		[IG_MARK_TRACED] = "traced", [IG_MARK_UNSEEN] = "started-before-watch",
+		[IG_MARK_CLEAN] = "none",
+	};
+
+	return mark <= IG_MARK_CLEAN ? names[mark] : "?";
+}
+
+/* The subject's executable: its path while the process is there to ask
+ * (a killed one may be gone), else its key. */
+static void event_exe(const struct ig_event *e, char *buf, size_t len)
+{
+	char link[64], dev[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", e->pid);
+	n = readlink(link, buf, len - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		return;
+	}
+	if (!e->exe.ino) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	key__dev_str(&e->exe, dev, sizeof(dev));
+	snprintf(buf, len, "dev=%s,ino=%llu", dev, (unsigned long long)e->exe.ino);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ig_events *ev = ctx;
 	const struct ig_event *e = data;
 	char when[64], file[4096], entry[4096], comm[IG_COMM_LEN + 1], dev[32];
+	char exe[4096], allow[1024];
 	struct json *j = log__json();
 
 	if (size < sizeof(*e))
@@ -120,11 +156,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 		snprintf(file, sizeof(file), "%s", entry);
 	snprintf(comm, sizeof(comm), "%.*s", IG_COMM_LEN, e->comm);
 	key__dev_str(&e->key, dev, sizeof(dev));
+	event_exe(e, exe, sizeof(exe));
+	grants__describe(e->grants, allow, sizeof(allow));
 	if (!j) {
-		printf("%s %s %s pid=%u uid=%u comm=%s file=%s dev=%s ino=%llu rule=%s entry=%s\n",
+		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
-		       comm, file, dev, (unsigned long long)e->key.ino,
-		       match__name(e->match), entry);
+		       comm, exe, file, dev, (unsigned long long)e->key.ino,
+		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
+		       e->mark ? " mark=" : "", e->mark ? mark__name(e->mark) : "");
 		return 0;
 	}
 	/* One line per event, in the command's one writer. */
@@ -142,6 +181,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_uint(j, "gen", e->key.gen);
 	json__kv_str(j, "rule", match__name(e->match));
 	json__kv_str(j, "entry", entry);
+	json__kv_str(j, "exe", exe);
+	json__kv_str(j, "unmatched", allow);
+	json__kv_str(j, "mark", e->mark ? mark__name(e->mark) : "");
 	json__end_object(j);
 	json__newline(j);
 	return 0;

@@ -22,5 +22,6 @@ const char *op__name(unsigned int op);
 const char *action__name(unsigned int action);
 /* What made a rule apply: inode, name, tree or depth (enum ig_match). */
 const char *match__name(unsigned int match);
+const char *mark__name(unsigned int mark);
 
 #endif

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Load stage: one backend's programs loaded, attached, and the maps pinned. */
 #include <errno.h>
+#include <stddef.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@ static bool prog_in_sections(const struct bpf_program *prog, const struct ig_loa
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix);
+	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix) ||
+	       has_prefix(sec, o->watch_section_prefix);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -84,6 +87,14 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 			return false;
 		snprintf(file, sizeof(file), "%s/events/%s", tracefs, target);
 		return access(file, F_OK) == 0;
+	case BPF_PROG_TYPE_TRACING:
+		/* A BTF tracepoint's target is its btf_trace_ typedef. */
+		if (has_prefix(sec, "tp_btf/")) {
+			snprintf(func, sizeof(func), "btf_trace_%s", target);
+			return btf__find_by_name_kind(btf, func, BTF_KIND_TYPEDEF) >= 0;
+		}
+		snprintf(func, sizeof(func), "%s", target);
+		break;
 	case BPF_PROG_TYPE_LSM:
 		/* LSM programs attach to the hook's bpf_lsm_ stub. */
 		snprintf(func, sizeof(func), "bpf_lsm_%s", target);
@@ -176,6 +187,44 @@ static int attach_programs(struct ig_instance *inst, char *why, size_t len)
 	return 0;
 }
 
+static bool any_attached(struct bpf_object *obj, const char *const *names)
+{
+	const struct bpf_program *prog;
+
+	for (; *names; names++) {
+		prog = bpf_object__find_program_by_name(obj, *names);
+		if (prog && bpf_program__autoload(prog))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Allow rules trust a process only if the watchers saw it start: until
+ * watch_since is set, every process is "unseen" and passes no grant. So
+ * it is set only when exec, fork and ptrace are all watched, and only
+ * once they are attached; a process started before is unseen until it
+ * runs execve.
+ */
+static void start_watch(struct ig_instance *inst)
+{
+	static const char *const exec[] = { "btf_exec", "tp_exec", NULL };
+	static const char *const fork[] = { "btf_fork", "tp_fork", NULL };
+	static const char *const ptrace[] = { "lsm_ptrace_access_check", "fmr_ptrace_access_check",
+					      "tp_enter_ptrace", NULL };
+	struct bpf_object *obj = inst->skel->obj;
+	struct timespec now;
+
+	if (!any_attached(obj, exec) || !any_attached(obj, fork) || !any_attached(obj, ptrace)) {
+		p_debug("exec%s, fork%s or ptrace%s is not watched here: allow rules would grant nothing",
+			any_attached(obj, exec) ? "" : " (missing)", any_attached(obj, fork) ? "" : " (missing)",
+			any_attached(obj, ptrace) ? "" : " (missing)");
+		return;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	inst->skel->bss->watch_since = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+}
+
 /*
  * The skeleton for this kernel: the default build's bytes, or, where
  * bpf_rdonly_cast is missing (before 6.2), the IG_PROBE_READS build's. Both
@@ -252,6 +301,7 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 	err = attach_programs(inst, why, len);
 	if (err)
 		goto cleanup;
+	start_watch(inst);
 	return 0;
 cleanup:
 	btf__free(btf);
@@ -259,13 +309,80 @@ cleanup:
 	return err;
 }
 
+/* The maps live operations reach, by their name in the object; each is
+ * pinned as IG_PIN_DIR/NAME. */
+static const struct {
+	const char *name;
+	size_t fd_offset;
+} live_maps[] = {
+	{ "protected", offsetof(struct ig_maps, protected_fd) },
+	{ "learn", offsetof(struct ig_maps, learn_fd) },
+	{ "filter", offsetof(struct ig_maps, filter_fd) },
+	{ "names", offsetof(struct ig_maps, names_fd) },
+	{ "rule_kinds", offsetof(struct ig_maps, kinds_fd) },
+	{ "grants", offsetof(struct ig_maps, grants_fd) },
+	{ "exes", offsetof(struct ig_maps, exes_fd) },
+	{ "exe_names", offsetof(struct ig_maps, exe_names_fd) },
+	{ "cgroups", offsetof(struct ig_maps, cgroups_fd) },
+	{ "cgroup_paths", offsetof(struct ig_maps, cgroup_paths_fd) },
+};
+
+#define LIVE_MAPS (sizeof(live_maps) / sizeof(live_maps[0]))
+
+static int *live_map_fd(struct ig_maps *m, size_t i)
+{
+	return (int *)((char *)m + live_maps[i].fd_offset);
+}
+
+static void live_map_pin_path(size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", IG_PIN_DIR, live_maps[i].name);
+}
+
+bool loader__watching(const struct ig_instance *inst)
+{
+	return inst->skel && inst->skel->bss->watch_since != 0;
+}
+
 void loader__maps(const struct ig_instance *inst, struct ig_maps *m)
 {
-	m->protected_fd = bpf_map__fd(inst->skel->maps.protected);
-	m->learn_fd = bpf_map__fd(inst->skel->maps.learn);
-	m->filter_fd = bpf_map__fd(inst->skel->maps.filter);
-	m->names_fd = bpf_map__fd(inst->skel->maps.names);
-	m->kinds_fd = bpf_map__fd(inst->skel->maps.rule_kinds);
+	size_t i;
+
+	for (i = 0; i < LIVE_MAPS; i++)
+		*live_map_fd(m, i) = bpf_object__find_map_fd_by_name(inst->skel->obj,
+								     live_maps[i].name);
+}
+
+int loader__open_pinned(struct ig_maps *m)
+{
+	char path[256];
+	size_t i;
+	int err;
+
+	for (i = 0; i < LIVE_MAPS; i++)
+		*live_map_fd(m, i) = -1;
+	for (i = 0; i < LIVE_MAPS; i++) {
+		live_map_pin_path(i, path, sizeof(path));
+		*live_map_fd(m, i) = bpf_obj_get(path);
+		if (*live_map_fd(m, i) < 0) {
+			err = -errno;
+			p_err("cannot open the running instance's map %s: %s", path, strerror(-err));
+			loader__close_maps(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void loader__close_maps(struct ig_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_MAPS; i++) {
+		if (*live_map_fd(m, i) >= 0)
+			close(*live_map_fd(m, i));
+		*live_map_fd(m, i) = -1;
+	}
 }
 
 int loader__events_fd(const struct ig_instance *inst)
@@ -296,22 +413,20 @@ int loader__ensure_bpffs(void)
 
 int loader__pin(struct ig_instance *inst)
 {
-	int err;
+	char path[256];
+	size_t i;
+	int err = 0;
 
 	if (mkdir(IG_PIN_DIR, 0700) && errno != EEXIST) {
 		err = -errno;
 		p_err("cannot create %s: %s", IG_PIN_DIR, strerror(-err));
 		return err;
 	}
-	err = bpf_map__pin(inst->skel->maps.protected, IG_PIN_PROTECTED);
-	if (!err)
-		err = bpf_map__pin(inst->skel->maps.learn, IG_PIN_LEARN);
-	if (!err)
-		err = bpf_map__pin(inst->skel->maps.filter, IG_PIN_FILTER);
-	if (!err)
-		err = bpf_map__pin(inst->skel->maps.names, IG_PIN_NAMES);
-	if (!err)
-		err = bpf_map__pin(inst->skel->maps.rule_kinds, IG_PIN_KINDS);
+	for (i = 0; !err && i < LIVE_MAPS; i++) {
+		live_map_pin_path(i, path, sizeof(path));
+		err = bpf_map__pin(bpf_object__find_map_by_name(inst->skel->obj, live_maps[i].name),
+				   path);
+	}
 	if (err) {
 		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
 		loader__unpin();
@@ -320,17 +435,17 @@ int loader__pin(struct ig_instance *inst)
 	inst->pinned = true;
 	return 0;
 }
-
 void loader__unpin(void)
 {
-	unlink(IG_PIN_PROTECTED);
-	unlink(IG_PIN_LEARN);
-	unlink(IG_PIN_FILTER);
-	unlink(IG_PIN_NAMES);
-	unlink(IG_PIN_KINDS);
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < LIVE_MAPS; i++) {
+		live_map_pin_path(i, path, sizeof(path));
+		unlink(path);
+	}
 	rmdir(IG_PIN_DIR);
 }
-
 void loader__unload(struct ig_instance *inst)
 {
 	size_t i;

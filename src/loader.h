@@ -9,11 +9,6 @@
 #include <linux/types.h>
 
 #define IG_PIN_DIR "/sys/fs/bpf/inodeguard"
-#define IG_PIN_PROTECTED IG_PIN_DIR "/protected"
-#define IG_PIN_LEARN IG_PIN_DIR "/learn"
-#define IG_PIN_FILTER IG_PIN_DIR "/filter"
-#define IG_PIN_NAMES IG_PIN_DIR "/names"
-#define IG_PIN_KINDS IG_PIN_DIR "/rule_kinds"
 #define IG_DEFAULT_CAPACITY 65536
 
 struct inodeguard_bpf;
@@ -27,6 +22,8 @@ struct ig_load_opts {
 	const char *section_prefix;
 	/* And those with this one, if not NULL (fentry for void hooks). */
 	const char *void_section_prefix;
+	/* And those with this one, if not NULL (the allow-rule watchers). */
+	const char *watch_section_prefix;
 	/* The programs cannot fail the operation, so a deny verdict kills. */
 	bool kill_only;
 	bool enforce_root;
@@ -50,9 +47,15 @@ struct ig_maps {
 	int filter_fd;
 	int names_fd;
 	int kinds_fd;
+	/* allow rules */
+	int grants_fd;
+	int exes_fd;
+	int exe_names_fd;
+	int cgroups_fd;
+	int cgroup_paths_fd;
 };
 
-#define IG_MAPS_CLOSED { -1, -1, -1, -1, -1 }
+#define IG_MAPS_CLOSED { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 void loader__maps(const struct ig_instance *inst, struct ig_maps *m);
 int loader__events_fd(const struct ig_instance *inst);
@@ -60,6 +63,12 @@ int loader__events_fd(const struct ig_instance *inst);
  * privileges are dropped, without a bpf() call. */
 const volatile struct ig_counters *loader__counters(const struct ig_instance *inst);
 int loader__pin(struct ig_instance *inst);
+/* Whether exec, fork and ptrace are watched, which allow rules need. */
+bool loader__watching(const struct ig_instance *inst);
+/* The pinned maps of a running instance (IG_PIN_DIR/NAME): 0, or -errno
+ * with every descriptor closed again. */
+int loader__open_pinned(struct ig_maps *m);
+void loader__close_maps(struct ig_maps *m);
 /* Removes the pins; also used to clear what a killed instance left. */
 void loader__unpin(void);
 void loader__unload(struct ig_instance *inst);

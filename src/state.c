@@ -15,6 +15,8 @@
 #include "loader.h"
 #include "log.h"
 #include "array.h"
+#include "grants.h"
+#include "kinds.h"
 #include "state.h"
 #include "tree.h"
 
@@ -54,6 +56,7 @@ int state__lock_instance(int *lock_fd)
 	/* We own the lock: any pins are leftovers of a killed instance. */
 	loader__unpin();
 	state__paths_reset();
+	grants__reset();
 	*lock_fd = fd;
 	return 0;
 }
@@ -100,41 +103,16 @@ int state__open_pinned(struct ig_maps *m)
 	pid_t pid;
 	char backend[32];
 
-	m->protected_fd = m->learn_fd = m->filter_fd = m->names_fd = m->kinds_fd = -1;
 	if (state__running(&pid, backend, sizeof(backend))) {
 		p_err("no running inodeguard instance (start one with 'inodeguard run')");
 		return -ESRCH;
 	}
-	m->protected_fd = bpf_obj_get(IG_PIN_PROTECTED);
-	m->learn_fd = bpf_obj_get(IG_PIN_LEARN);
-	m->filter_fd = bpf_obj_get(IG_PIN_FILTER);
-	m->names_fd = bpf_obj_get(IG_PIN_NAMES);
-	m->kinds_fd = bpf_obj_get(IG_PIN_KINDS);
-	if (m->protected_fd < 0 || m->learn_fd < 0 || m->filter_fd < 0 ||
-	    m->names_fd < 0 || m->kinds_fd < 0) {
-		int err = -errno;
-
-		p_err("cannot open the running instance's maps under %s: %s",
-		      IG_PIN_DIR, strerror(-err));
-		state__close(m);
-		return err;
-	}
-	return 0;
+	return loader__open_pinned(m);
 }
 
 void state__close(struct ig_maps *m)
 {
-	if (m->protected_fd >= 0)
-		close(m->protected_fd);
-	if (m->learn_fd >= 0)
-		close(m->learn_fd);
-	if (m->filter_fd >= 0)
-		close(m->filter_fd);
-	if (m->names_fd >= 0)
-		close(m->names_fd);
-	if (m->kinds_fd >= 0)
-		close(m->kinds_fd);
-	m->protected_fd = m->learn_fd = m->filter_fd = m->names_fd = m->kinds_fd = -1;
+	loader__close_maps(m);
 }
 
 int state__learn_lock(void)
@@ -180,30 +158,37 @@ static struct ig_rule rule_of(const struct ig_entry *e)
 		.level = e->level,
 		.flags = e->tree ? IG_RULE_TREE : 0,
 		.entry = e->id,
+		.grants = e->grants,
 	};
 
 	return r;
 }
 
 /* Two rules on one inode: the stricter level wins and keeps its entry;
- * a tree stays a tree. */
-static void rule_merge(struct ig_rule *into, const struct ig_rule *r)
+ * a tree stays a tree; only what both allow sets grant may pass. */
+static int rule_merge(const struct ig_maps *m, struct ig_rule *into, const struct ig_rule *r)
 {
+	int err = grants__intersect(m, into->grants, r->grants, &into->grants);
+
 	into->flags |= r->flags & IG_RULE_TREE;
 	if (r->level > into->level) {
 		into->level = r->level;
 		into->entry = r->entry;
 	}
+	return err;
 }
 
 /* Adds or merges rule r under key k of the map fd. */
-static int rule_put(int fd, const void *k, const struct ig_rule *r)
+static int rule_put(const struct ig_maps *m, int fd, const void *k, const struct ig_rule *r)
 {
 	struct ig_rule rule = *r, old;
+	int err;
 
 	if (bpf_map_lookup_elem(fd, k, &old) == 0) {
 		rule = old;
-		rule_merge(&rule, r);
+		err = rule_merge(m, &rule, r);
+		if (err)
+			return err;
 		/* A user's entry is no longer one the kernel may reclaim. */
 		if (!(r->flags & IG_RULE_LEARNED))
 			rule.flags &= ~IG_RULE_LEARNED;
@@ -218,7 +203,7 @@ int state__add(const struct ig_maps *m, const struct ig_entry *t)
 
 	err = filter_set(m->filter_fd, t->keys, t->nkeys);
 	for (i = 0; !err && i < t->nkeys; i++)
-		err = rule_put(m->protected_fd, &t->keys[i], &rule);
+		err = rule_put(m, m->protected_fd, &t->keys[i], &rule);
 	return err;
 }
 
@@ -279,7 +264,9 @@ int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 	qsort(all, n, sizeof(*all), keyed_rule_cmp);
 	for (i = 0; i < n; i++) {
 		if (u && key__cmp(&keys[u - 1], &all[i].key) == 0) {
-			rule_merge(&rules[u - 1], &all[i].rule);
+			err = rule_merge(m, &rules[u - 1], &all[i].rule);
+			if (err)
+				goto cleanup;
 			continue;
 		}
 		keys[u] = all[i].key;
@@ -305,53 +292,6 @@ int state__remove(const struct ig_maps *m, const struct ig_key *k)
 	return bpf_map_delete_elem(m->protected_fd, k) ? -errno : 0;
 }
 
-/* The rule_kinds map through its mmap, for atomic counters. */
-static volatile struct ig_rule_kinds *kinds_map(const struct ig_maps *m, size_t *len)
-{
-	void *p;
-
-	*len = (size_t)sysconf(_SC_PAGESIZE);
-	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, m->kinds_fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-int state__new_entry_ids(const struct ig_maps *m, __u32 n, __u32 *first)
-{
-	volatile struct ig_rule_kinds *k;
-	size_t len;
-
-	k = kinds_map(m, &len);
-	if (!k)
-		return -errno;
-	*first = __atomic_add_fetch(&k->next_entry, n, __ATOMIC_RELAXED) - n + 1;
-	munmap((void *)k, len);
-	return 0;
-}
-
-int state__new_entry_id(const struct ig_maps *m, __u32 *id)
-{
-	return state__new_entry_ids(m, 1, id);
-}
-
-static int count_kind(const struct ig_maps *m, bool tree, int n)
-{
-	volatile struct ig_rule_kinds *k;
-	size_t len;
-
-	k = kinds_map(m, &len);
-	if (!k)
-		return -errno;
-	/* Published after the rules they count are in their maps. */
-	__atomic_add_fetch(tree ? &k->trees : &k->names, (__u32)n, __ATOMIC_RELEASE);
-	munmap((void *)k, len);
-	return 0;
-}
-
-int state__count_trees(const struct ig_maps *m, int n)
-{
-	return n ? count_kind(m, true, n) : 0;
-}
-
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n)
 {
 	struct ig_name_key nk;
@@ -375,12 +315,12 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 		last = &e[i];
 		for (k = 0; !err && k < e[i].ndir_keys; k++) {
 			name__key(&e[i].dir_keys[k], base, &nk);
-			err = rule_put(m->names_fd, &nk, &rule);
+			err = rule_put(m, m->names_fd, &nk, &rule);
 		}
 		added++;
 	}
 	if (!err && added)
-		err = count_kind(m, false, (int)added);
+		err = kinds__count(m, KIND_NAMES, (int)added);
 	return err;
 }
 
@@ -396,7 +336,7 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	struct tree_walk *w = ctx;
 	struct ig_entry f = {
 		.path = (char *)path, .level = w->tree->level, .id = w->tree->id,
-		.st_dev = st->st_dev, .st_ino = st->st_ino,
+		.grants = w->tree->grants, .st_dev = st->st_dev, .st_ino = st->st_ino,
 	};
 	struct ig_rule rule;
 	char why[256];
@@ -414,7 +354,7 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	rule.origin = IG_MATCH_TREE;
 	err = filter_set(w->maps->filter_fd, f.keys, f.nkeys);
 	for (k = 0; !err && k < f.nkeys; k++)
-		err = rule_put(w->maps->protected_fd, &f.keys[k], &rule);
+		err = rule_put(w->maps, w->maps->protected_fd, &f.keys[k], &rule);
 	/* Registered under its own path; the tree is its entry. */
 	f.id = 0;
 	if (!err)
@@ -747,20 +687,6 @@ static int group_by_entry(struct rule_list *l, __u32 max_id, size_t **start_out)
 	return 0;
 }
 
-static __u32 entries_issued(const struct ig_maps *m)
-{
-	volatile struct ig_rule_kinds *k;
-	size_t len;
-	__u32 n;
-
-	k = kinds_map(m, &len);
-	if (!k)
-		return 0;
-	n = __atomic_load_n(&k->next_entry, __ATOMIC_ACQUIRE);
-	munmap((void *)k, len);
-	return n;
-}
-
 int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx)
 {
 	struct rule_list rules = {};
@@ -768,7 +694,7 @@ int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx
 	struct ig_entry_view v;
 	struct ig_key ek;
 	size_t *start = NULL, i, k;
-	__u32 max_id = entries_issued(m), id;
+	__u32 max_id = kinds__entries_issued(m), id;
 	int err;
 
 	if (state__paths_load(&ix))
@@ -870,9 +796,9 @@ int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed)
 		return err;
 	/* The hooks stop looking once no rule of the kind is left. */
 	if (names)
-		count_kind(m, false, -1);
+		kinds__count(m, KIND_NAMES, -1);
 	if (tree)
-		count_kind(m, true, -1);
+		kinds__count(m, KIND_TREES, -1);
 	*removed = keys;
 	return state__paths_forget(&ek, 1);
 }

@@ -39,16 +39,9 @@ int state__remove(const struct ig_maps *m, const struct ig_key *k);
 /* The rule the protected map holds for k: 0, or -ENOENT. */
 int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_rule *r);
 
-/* A new entry id, from the pinned rule_kinds map: ids stay unique for as
- * long as the maps live, whoever registers. */
-int state__new_entry_id(const struct ig_maps *m, __u32 *id);
-/* n consecutive ids from *first, in one step. */
-int state__new_entry_ids(const struct ig_maps *m, __u32 n, __u32 *first);
 /* The name part of file entries (their dir_keys and base name), each
  * counted in rule_kinds so the hooks start looking at names. */
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n);
-/* Counts n more (or, negative, fewer) tree entries for the hooks. */
-int state__count_trees(const struct ig_maps *m, int n);
 /* Keys every regular file already below tree entry e, so hard links made
  * elsewhere and descriptors opened before are judged by key too. Prints
  * one line per file it cannot learn and counts them in *bad. */
