@@ -596,3 +596,11 @@ int tp_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	ig_watch_pid_syscall(ctx->args[0]);
 	return 0;
 }
+
+/* A reader of another process's memory is where an injector starts. */
+SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
+int tp_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	ig_watch_pid_syscall(ctx->args[0]);
+	return 0;
+}
