@@ -152,10 +152,12 @@ static bool has_allow_rules(const struct run_opts *o)
 {
 	size_t i;
 
-	for (i = 0; !o->allow.n && i < o->policy.n; i++)
+	if (o->allow.n)
+		return true;
+	for (i = 0; i < o->policy.n; i++)
 		if (o->policy.v[i].allow.n)
 			return true;
-	return o->allow.n > 0;
+	return false;
 }
 
 /* Allow rules trust only processes the watchers saw start; without them

@@ -34,8 +34,8 @@ static const struct cmd {
 	enum log_doc doc;
 	const char *synopsis;
 } cmds[] = {
-	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]" },
-	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] PATH...   add to the running instance" },
+	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]" },
+	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
@@ -67,6 +67,9 @@ static int cmd_help(int argc, char **argv)
 	       "/lib, /bin, /sbin or /etc as a whole).\n"
 	       "Levels: audit (0) logs, deny (1) fails with EACCES, kill (2+) denies and\n"
 	       "sends SIGKILL. uid 0 is exempt unless --enforce-root.\n"
+	       "--allow KIND=VALUE lets a subject pass: exe=PATH, uid=N|NAME, gid=N|NAME,\n"
+	       "cgroup=PATH (cgroup v2); a process started with LD_PRELOAD, LD_AUDIT or\n"
+	       "LD_LIBRARY_PATH, or ever traced, passes none.\n"
 	       "  -j  JSON output (errors included)\n  -v  verbose; -vv adds libbpf's debug log\n");
 	return IG_EXIT_OK;
 }
