@@ -17,6 +17,7 @@
 
 struct backend_probe {
 	bool works;
+	bool watches; /* exec, fork and ptrace, which allow rules need */
 	char why[512];
 	int missing_config; /* -1: no kernel config to compare with */
 };
@@ -25,10 +26,15 @@ static void probe_backend(enum ig_backend b, struct backend_probe *p)
 {
 	/* Only whether it works: a tiny map, unloaded again. */
 	struct ig_load_opts o = { .capacity = 16 };
+	struct ig_instance inst = {};
 
-	p->works = backend__probe(b, &o, NULL, p->why, sizeof(p->why)) == 0;
-	if (p->works)
-		snprintf(p->why, sizeof(p->why), "loads, attaches and runs");
+	p->works = backend__probe(b, &o, &inst, p->why, sizeof(p->why)) == 0;
+	if (!p->works)
+		return;
+	p->watches = loader__watching(&inst);
+	loader__unload(&inst);
+	snprintf(p->why, sizeof(p->why), "loads, attaches and runs; allow rules: %s",
+		 p->watches ? "yes" : "no (exec, fork or ptrace cannot be watched)");
 }
 
 static void count_missing(const char *name, const char *want, const char *why, void *ctx)
@@ -124,6 +130,7 @@ static void print_json(const struct utsname *u, const struct features *f,
 		json__key(j, backend__name(b));
 		json__begin_object(j);
 		json__kv_bool(j, "works", bp[b].works);
+		json__kv_bool(j, "allow_rules", bp[b].watches);
 		json__kv_str(j, "detail", bp[b].why);
 		json__kv_str(j, "levels", backend__info(b)->levels);
 		json__kv_bool(j, "can_deny", backend__info(b)->can_deny);

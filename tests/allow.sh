@@ -258,20 +258,6 @@ t_process_vm() {
 }
 t_register exe-process-vm-readv-refused t_process_vm
 
-# A process already running when inodeguard started: the watchers never
-# saw how it began, so it gets no grant.
-t_started_before() {
-	local s=$T_DIR/secret app=$T_DIR/app out
-	mk_secret "$s"; mk_app "$app" || return 1
-	daemon_down
-	start_waiting_app "$app" "$s" || return 1
-	special_daemon --deny "$s" --allow "exe=$app" || return 1
-	expect_waiting_refused "$s" || return 1
-	expect_app_reads "$s" nobody "$app" || return 1
-	slurp "$DAEMON_OUT" out
-	[[ $out == *mark=started-before-watch* ]] || { fail "no event names the mark: ${out:0:300}"; return 1; }
-}
-t_register exe-started-before-watch-refused t_started_before
 
 # ---- uid, gid, cgroup ----
 
@@ -361,35 +347,7 @@ t_register cgroup-child-restart-and-later t_cgroup
 
 # ---- the root exemption, the config file, bad input, reports ----
 
-t_enforce_root_exe() {
-	local s=$T_DIR/secret app=$T_DIR/app
-	mk_secret "$s"; mk_app "$app" || return 1
-	mk_secret "$T_DIR/neighbour"
-	KNOWN_MARKER=$(marker_of "$s")
-	special_daemon --enforce-root --deny "$s" --allow "exe=$app" || return 1
-	expect_app_refused "$s" root /bin/bash || return 1
-	expect_app_reads "$s" root "$app" || return 1
-	KNOWN_MARKER=""
-	expect_neighbour root /bin/bash
-}
-t_register enforce-root-allows-only-the-exe t_enforce_root_exe
 
-t_config_allow() {
-	local conf=$T_DIR/ig.conf err rc
-	mk_secret "$T_DIR/a"; mk_secret "$T_DIR/b"
-	printf 'deny a\n  allow uid nobody\n\tallow gid 4243\ndeny b\n' >"$conf"
-	special_daemon -c "$conf" || return 1
-	expect_readable "$T_DIR/a" nobody read "$T_DIR/a" || return 1
-	expect_blocked deny "$T_DIR/b" nobody read "$T_DIR/b" || return 1
-	daemon_down
-	printf '  allow uid nobody\ndeny a\nallow uid nobody\n  allow colour blue\n' >"$conf"
-	err=$("$IG" run -c "$conf" 2>&1 >/dev/null); rc=$?
-	[ $rc = 2 ] || { fail "bad allow lines exited $rc"; return 1; }
-	[[ $err == *"$conf:1: allow with no entry before it"* &&
-	   $err == *"$conf:3: an allow line must be indented"* &&
-	   $err == *"$conf:4: unknown allow kind 'colour'"* ]] || { fail "not FILE:LINE errors: $err"; return 1; }
-}
-t_register config-allow-lines t_config_allow
 
 bad_allow_case() { # WANT ALLOW
 	local err rc
@@ -434,6 +392,53 @@ t_list_and_events() {
 	[[ $out == *" exe="* ]] || { fail "the event does not name the executable"; return 1; }
 }
 t_register list-and-events-show-allow-rules t_list_and_events
+
+# ---- tests with a daemon of their own: last, so the shared one starts once ----
+
+t_config_allow() {
+	local conf=$T_DIR/ig.conf err rc
+	mk_secret "$T_DIR/a"; mk_secret "$T_DIR/b"
+	printf 'deny a\n  allow uid nobody\n\tallow gid 4243\ndeny b\n' >"$conf"
+	special_daemon -c "$conf" || return 1
+	expect_readable "$T_DIR/a" nobody read "$T_DIR/a" || return 1
+	expect_blocked deny "$T_DIR/b" nobody read "$T_DIR/b" || return 1
+	daemon_down
+	printf '  allow uid nobody\ndeny a\nallow uid nobody\n  allow colour blue\n' >"$conf"
+	err=$("$IG" run -c "$conf" 2>&1 >/dev/null); rc=$?
+	[ $rc = 2 ] || { fail "bad allow lines exited $rc"; return 1; }
+	[[ $err == *"$conf:1: allow with no entry before it"* &&
+	   $err == *"$conf:3: an allow line must be indented"* &&
+	   $err == *"$conf:4: unknown allow kind 'colour'"* ]] || { fail "not FILE:LINE errors: $err"; return 1; }
+}
+t_register config-allow-lines t_config_allow
+
+t_enforce_root_exe() {
+	local s=$T_DIR/secret app=$T_DIR/app
+	mk_secret "$s"; mk_app "$app" || return 1
+	mk_secret "$T_DIR/neighbour"
+	KNOWN_MARKER=$(marker_of "$s")
+	special_daemon --enforce-root --deny "$s" --allow "exe=$app" || return 1
+	expect_app_refused "$s" root /bin/bash || return 1
+	expect_app_reads "$s" root "$app" || return 1
+	KNOWN_MARKER=""
+	expect_neighbour root /bin/bash
+}
+t_register enforce-root-allows-only-the-exe t_enforce_root_exe
+
+# A process already running when inodeguard started: the watchers never
+# saw how it began, so it gets no grant.
+t_started_before() {
+	local s=$T_DIR/secret app=$T_DIR/app out
+	mk_secret "$s"; mk_app "$app" || return 1
+	daemon_down
+	start_waiting_app "$app" "$s" || return 1
+	special_daemon --deny "$s" --allow "exe=$app" || return 1
+	expect_waiting_refused "$s" || return 1
+	expect_app_reads "$s" nobody "$app" || return 1
+	slurp "$DAEMON_OUT" out
+	[[ $out == *mark=started-before-watch* ]] || { fail "no event names the mark: ${out:0:300}"; return 1; }
+}
+t_register exe-started-before-watch-refused t_started_before
 
 parse_suite_args "$@"
 run_suite
