@@ -12,7 +12,8 @@ set -u
 STORM_SECONDS=${IG_STRESS_SECONDS:-10}
 FLOOD_OPENS=${IG_FLOOD_OPENS:-1000000}
 RACE_ROUNDS=${IG_RACE_ROUNDS:-10}
-# The storm and the flood may take long; the watchdog must not cut them.
+# The storm and the flood may take long; lib.sh's watchdog must not cut them.
+# shellcheck disable=SC2034
 T_TIMEOUT=$((STORM_SECONDS + 300))
 STORM=$SCRATCH_ROOT/bin/ig-storm
 
