@@ -202,15 +202,16 @@ t_race_run_learning() {
 		else
 			kill "$racer"; wait "$racer" 2>/dev/null
 			refused=$((refused + 1))
-			# Warnings (the tracepoint backend's kill-only one) aside.
-			err=$(grep -v '^inodeguard: warning: ' "$DAEMON_ERR")
+			# Warnings (the tracepoint backend's kill-only one) and
+			# auto-selection's tries aside.
+			err=$(grep -v -e '^inodeguard: warning: ' -e '^inodeguard: backend [a-z]* unavailable: ' "$DAEMON_ERR")
 			[[ $(wc -l <<<"$err") == 1 && $err == *"$s"* ]] ||
 				{ fail "round $i: run failed without one line naming $s: ${err:0:300}"; return 1; }
 			: >"$T_WHY"
 		fi
 		daemon_down
 	done
-	figure "race-run-learning backend=$ACTIVE_BACKEND rounds $RACE_ROUNDS: run started $ready, refused with one line $refused"
+	figure "race-run-learning backend=${ACTIVE_BACKEND:-$BACKEND} rounds $RACE_ROUNDS: run started $ready, refused with one line $refused"
 }
 t_register race-run-learning-while-swapped-and-replaced t_race_run_learning
 
