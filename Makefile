@@ -34,7 +34,7 @@ BPF_OBJ_PROBE := $(OUTPUT)/inodeguard_probe.bpf.o
 SKEL_PROBE := $(OUTPUT)/inodeguard_probe.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps tests-helpers demo test test-unit test-host test-vm bench bench-smoke docs install clean
+.PHONY: all deps tests-helpers demo test test-unit test-host test-stress test-vm bench bench-smoke docs install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -112,7 +112,7 @@ $(OUTPUT)/inodeguard: $(OBJS)
 # Test helpers: small C programs the integration suites drive.
 $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector,$*),-luring)
+	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector ig-storm,$*),-luring)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
 UNIT_LIB := src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c
@@ -134,6 +134,13 @@ test-unit: $(OUTPUT)/unit_tests
 test-host: all $(TEST_HELPERS)
 	$(Q)bash tests/integration.sh --backend tracepoint
 	$(Q)bash tests/allow.sh --backend tracepoint
+
+# The storm for a minute, the million-open flood and the races, on the
+# backend this machine selects (CI runs a 10-second storm in the matrix).
+STRESS_SECONDS ?= 60
+STRESS_BACKEND ?= auto
+test-stress: all $(TEST_HELPERS)
+	$(Q)IG_STRESS_SECONDS=$(STRESS_SECONDS) bash tests/stress.sh --backend $(STRESS_BACKEND)
 
 test-vm: all $(TEST_HELPERS)
 	$(Q)bash tests/vm/run-matrix.sh

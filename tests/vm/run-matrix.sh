@@ -41,6 +41,12 @@ CELLS=(
 	"7.x-lsm|7.x||lsm"
 	"7.x-nobpf|7.x|$NOBPF_APPEND|fmodret"
 )
+# Suites beyond guest.sh's own, by cell: the stress suite (10 s storm)
+# on the host and in one lsm guest.
+declare -A CELL_EXTRA_SUITES=(
+	[host]=tests/stress.sh
+	[6.12-lsm]=tests/stress.sh
+)
 # apt suites each flavour is taken from (newest linux-image-amd64 there).
 declare -A FLAVOUR_SUITES=(
 	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
@@ -383,7 +389,8 @@ start_vm_cell() { # cell flavour append expect
 	# sentinel still come back: leave BOOT_MARGIN for boot and shutdown.
 	# IG_KCONFIG: the kernel's config, which the guest lays over /boot.
 	args+=(--exec "IG_GUEST_BUDGET=$((CELL_TIMEOUT - BOOT_MARGIN)) IG_KCONFIG=$(printf %q \
-		"${K_VMLINUZ[$fl]%/vmlinuz-*}/config-${K_KVER[$fl]}") $(guest_command "$exp")")
+		"${K_VMLINUZ[$fl]%/vmlinuz-*}/config-${K_KVER[$fl]}") \
+		IG_EXTRA_SUITES=$(printf %q "${CELL_EXTRA_SUITES[$cell]:-}") $(guest_command "$exp")")
 	rm -f "$log" "$log.rc" "$log.wall"
 	say "$cell: booting ${K_KVER[$fl]}${app:+ ($app)}, expect $exp"
 	(
@@ -412,7 +419,7 @@ run_host_cell() {
 	kdesc="host $(uname -r)"
 	say "host: $(uname -r), expect tracepoint"
 	t0=$(date +%s)
-	(cd "$ROOT" && timeout -k 15 "$CELL_TIMEOUT" \
+	(cd "$ROOT" && IG_EXTRA_SUITES=${CELL_EXTRA_SUITES[host]:-} timeout -k 15 "$CELL_TIMEOUT" \
 		bash -c "$(guest_command tracepoint --host)" </dev/null) 2>&1 | cat >"$log" || vrc=$?
 	collect host "$kdesc" "" tracepoint "$log" "$vrc" "$(($(date +%s) - t0))"
 }
