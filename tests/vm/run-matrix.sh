@@ -8,7 +8,7 @@
 #   --no-deps   do not call scripts/install-deps.sh vm
 #   --guest-cmd run CMD EXPECTED_BACKEND instead of tests/vm/guest.sh
 #               (harness self-test)
-# Environment: IG_VM_TIMEOUT (s per cell, default 900), IG_VM_KVM (auto|0|1),
+# Environment: IG_VM_TIMEOUT (s per cell, default 1500), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
 #   IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES (regex of
 #   the apt suites each kernel is taken from), CI=true (a missing VM is then
@@ -23,7 +23,7 @@ KDIR=$ROOT/build/kernels
 LOGDIR=$ROOT/build/vm-logs
 RESULTS=$ROOT/build/vm-results.tsv
 
-CELL_TIMEOUT=${IG_VM_TIMEOUT:-900}
+CELL_TIMEOUT=${IG_VM_TIMEOUT:-1500}
 BOOT_MARGIN=110   # boot takes ~60 s under TCG with two guests at once
 VM_JOBS=${IG_VM_JOBS:-2}
 VNG=${IG_VNG:-vng}
