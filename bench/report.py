@@ -370,15 +370,15 @@ def allow_summary(res, backend):
     d = (r1 - r0) * 100
     noise = allow_noise(res, backend)
     text = (f"An unprotected open+close costs {fmt_pct(r1)} with allow rules in the policy and "
-            f"{fmt_pct(r0)} without them, {d:+.1f} points apart")
+            f"{fmt_pct(r0)} without them, {d:+.2f} points apart")
     if noise is None:
         text += "."
     elif abs(d) <= noise * 100:
         text += (f", within this run's noise (stat(), which no program here hooks, moves by up to "
-                 f"{noise * 100:.0f} %): no cost of the rules is resolved, as expected when subject "
+                 f"{noise * 100:.2f} %): no cost of the rules is resolved, as expected when subject "
                  "rules are judged only once an inode has matched.")
     else:
-        text += (f", more than this run's noise ({noise * 100:.0f} %, from stat()), which judging "
+        text += (f", more than this run's noise ({noise * 100:.2f} %, from stat()), which judging "
                  "subject rules only once an inode has matched does not explain.")
     ga = res.get(backend, "open_close", "ig_allow", 2, "granted", "ratio")
     au = res.get(backend, "open_close", "ig", 1, "audit", "ratio")
