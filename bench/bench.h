@@ -90,4 +90,28 @@ static inline int bench_parse_loop(int argc, char **argv, struct bench_loop *l,
 	return optind;
 }
 
+/*
+ * Pins, drops to the measuring uid, warms up, then prints the ns per
+ * operation of each rep, one per line. run_n does n operations on arg and
+ * returns nonzero once one fails, which ends the run: a failing operation
+ * would time the error path. Returns main()'s exit status.
+ */
+static inline int bench_time_reps(const struct bench_loop *l,
+				  int (*run_n)(const char *arg, long n), const char *arg)
+{
+	bench_pin_cpu(l->cpu);
+	bench_drop_to(l->uid);
+	if (run_n(arg, l->warmup))
+		return 1;
+	for (long r = 0; r < l->reps; r++) {
+		uint64_t t0 = bench_now_ns(), t1;
+
+		if (run_n(arg, l->iters))
+			return 1;
+		t1 = bench_now_ns();
+		printf("%.1f\n", (double)(t1 - t0) / (double)l->iters);
+	}
+	return 0;
+}
+
 #endif /* IG_BENCH_H */

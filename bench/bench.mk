@@ -3,7 +3,7 @@
 # mapfill and nullprog need libbpf.
 
 BENCH_DIR := $(OUTPUT)/bench
-BENCH_BINS := $(addprefix $(BENCH_DIR)/,open_close syscalls mkfiles runas mapfill nullprog)
+BENCH_BINS := $(addprefix $(BENCH_DIR)/,open_close syscalls mkfiles runas spawn exit0 mapfill nullprog)
 # The includer's CFLAGS win; the default is the project's warning set.
 BENCH_CFLAGS := $(if $(CFLAGS),$(CFLAGS),-O2 -std=gnu11 -Wall -Wextra -Werror)
 BENCH_LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
@@ -15,8 +15,12 @@ bench-bins: $(BENCH_BINS)
 $(BENCH_DIR):
 	mkdir -p $@
 
-$(BENCH_DIR)/open_close $(BENCH_DIR)/syscalls $(BENCH_DIR)/mkfiles $(BENCH_DIR)/runas: $(BENCH_DIR)/%: bench/%.c bench/bench.h | $(BENCH_DIR)
+$(BENCH_DIR)/open_close $(BENCH_DIR)/syscalls $(BENCH_DIR)/mkfiles $(BENCH_DIR)/runas $(BENCH_DIR)/spawn: $(BENCH_DIR)/%: bench/%.c bench/bench.h | $(BENCH_DIR)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS)
+
+# Static: its exec maps no shared library, so spawn times the kernel's work.
+$(BENCH_DIR)/exit0: bench/exit0.c | $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) -static -o $@ $< $(LDFLAGS)
 
 $(BENCH_DIR)/mapfill: bench/mapfill.c bench/bench.h bpf/inodeguard.h | $(BENCH_DIR)
 	$(CC) $(BENCH_CFLAGS) $(BENCH_LIBBPF_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_LIBBPF_LIBS)

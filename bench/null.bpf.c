@@ -40,4 +40,46 @@ int null_fmr_perm(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * The process watchers allow rules need (exec, fork, exit). They run on
+ * every spawn whatever the policy, so the spawn benchmark's floor is these
+ * hooks doing nothing: plain tracepoints on the tracepoint backend, BTF
+ * tracepoints (as inodeguard uses there) on lsm and fmodret.
+ */
+SEC("tracepoint/sched/sched_process_exec")
+int null_tp_exec(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int null_tp_fork(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int null_tp_exit(void *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int null_btf_exec(__u64 *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int null_btf_fork(__u64 *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int null_btf_exit(__u64 *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

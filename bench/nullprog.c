@@ -1,6 +1,7 @@
 /* Attaches the empty BPF programs of one backend (bench/null.bpf.c) until SIGTERM. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,7 @@
 
 #include "null.skel.h"
 
-#define MAX_LINKS 4
+#define MAX_LINKS 8
 
 static volatile sig_atomic_t stop;
 
@@ -33,6 +34,19 @@ static const char *backend_prefix(const char *backend)
 	if (strcmp(backend, "fmodret") == 0)
 		return "fmod_ret/";
 	return NULL;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Whether a program belongs to the backend: its own hooks, and on lsm and
+ * fmodret the BTF tracepoints their process watchers use. */
+static bool backend_wants(const char *backend, const char *prefix, const char *sec)
+{
+	return has_prefix(sec, prefix) ||
+	       (strcmp(backend, "tracepoint") != 0 && has_prefix(sec, "tp_btf/"));
 }
 
 int main(int argc, char **argv)
@@ -63,8 +77,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, strncmp(bpf_program__section_name(p), prefix,
-						     strlen(prefix)) == 0);
+		bpf_program__set_autoload(p, backend_wants(argv[1], prefix,
+							   bpf_program__section_name(p)));
 	err = null_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "nullprog: load: %s\n", strerror(-err));

@@ -39,19 +39,6 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	path = argv[optind];
-	bench_pin_cpu(l.cpu);
-	bench_drop_to(l.uid);
-
-	/* Warm the dentry cache and the branch predictors before timing anything. */
-	if (open_close_n(path, l.warmup))
-		return 1;
-	for (long r = 0; r < l.reps; r++) {
-		uint64_t t0 = bench_now_ns(), t1;
-
-		if (open_close_n(path, l.iters))
-			return 1;
-		t1 = bench_now_ns();
-		printf("%.1f\n", (double)(t1 - t0) / (double)l.iters);
-	}
-	return 0;
+	/* The warm-up fills the dentry cache and trains the branch predictors. */
+	return bench_time_reps(&l, open_close_n, path);
 }

@@ -62,6 +62,7 @@ done
 if [ "$smoke" = 1 ]; then
 	: "${rounds:=1}" "${sizes:=1,10,100}" "${scale:=1000}" "${out:=$BB/smoke/results.tsv}"
 	iters=2000 reps=3 warm=200 prog_ops=2000 scale_reps=1 fill_reps=1
+	spawn_iters=20 spawn_warm=2
 	# A small subtree keeps the macro workload at a few milliseconds.
 	[ -d "$tree/asm-generic" ] && tree=$tree/asm-generic
 else
@@ -70,9 +71,11 @@ else
 	: "${scale:=1000000}"
 	# ~0.15 s per rep on the host: long enough to average timer and IRQ noise.
 	iters=50000 reps=5 warm=5000 prog_ops=200000 scale_reps=3 fill_reps=3
+	# A spawn costs some hundred µs on an idle host: 300 of them make a rep.
+	spawn_iters=300 spawn_warm=20
 	# Emulated guests run ~20x slower: a tenth of the work keeps a rep near
 	# the host's length, and one fill rep is enough for counts and bytes.
-	[ "$within" = 1 ] && iters=5000 reps=3 warm=500 prog_ops=20000 fill_reps=1
+	[ "$within" = 1 ] && iters=5000 reps=3 warm=500 prog_ops=20000 fill_reps=1 spawn_iters=30 spawn_warm=2
 fi
 IFS=, read -r -a levels <<<"$sizes"
 max_level=0
@@ -86,7 +89,7 @@ cpu=$(($(nproc) - 1))
 summarize() {
 	awk -F'\t' -v OFS='\t' '
 		/^#/ || $1 == "backend" {next}
-		($2 == "open_close" || $2 == "open_deep" || $2 == "stat" || $2 == "read" || $2 == "tar") && $6 ~ /^[0-9]+$/ {
+		($2 == "open_close" || $2 == "open_deep" || $2 == "stat" || $2 == "read" || $2 == "spawn" || $2 == "tar") && $6 ~ /^[0-9]+$/ {
 			k = $1 SUBSEP $2 SUBSEP $6
 			if ($3 == "baseline") base[k] = $8; else {n++; row[n] = $0; key[n] = k}
 		}
@@ -135,7 +138,7 @@ if [ -n "$summarize_only" ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || die "needs root (it mounts a tmpfs and loads BPF through the tool)"
-for b in open_close syscalls mkfiles runas mapfill nullprog; do
+for b in open_close syscalls mkfiles runas spawn exit0 mapfill nullprog; do
 	[ -x "$BB/$b" ] || die "$BB/$b missing: run 'make bench-bins' first"
 done
 if [ "$baseline_only" = 0 ] && [ ! -x "$IG" ]; then
@@ -166,8 +169,19 @@ mount -t tmpfs -o "size=1g,nr_inodes=$((scale + 200000)),mode=0755" inodeguard-b
 mkdir -p "$scratch/f"
 head -c 4096 /dev/zero >"$scratch/f/unprot"
 head -c 4096 /dev/zero >"$scratch/f/audit"
-chmod 0644 "$scratch/f/unprot" "$scratch/f/audit"
+head -c 4096 /dev/zero >"$scratch/f/audit2"
+chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit2"
 printf 'audit %s\n' "$scratch/f/audit" >"$scratch/conf.one"
+# Allow rules: the measuring uid passes the first entry (the grant lookup,
+# no event); another uid is named on the second, so the measuring process
+# takes the event path with subject rules in the policy. The unprotected
+# file shows what the rules cost an open that matches no entry.
+other_uid=$((uid == 4242 ? 4243 : 4242))
+printf 'audit %s\n  allow uid %s\naudit %s\n  allow uid %s\n' \
+	"$scratch/f/audit" "$uid" "$scratch/f/audit2" "$other_uid" >"$scratch/conf.allow"
+# The program the spawn benchmark runs, on the tmpfs: in a guest the
+# host's files come over 9p, whose round trips are no part of a spawn.
+cp "$BB/exit0" "$scratch/exit0"
 # Trees: 1,000 directory rules, and an unprotected file 40 levels deep that
 # none of them covers, so every open of it walks 40 ancestors in vain.
 deep=$scratch/deep
@@ -287,6 +301,13 @@ micro() {
 	*) v=$("$BB/syscalls" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" "$1" "$2") ;;
 	esac
 	median <<<"$v"
+}
+
+# spawn_cost BACKEND CONFIG ENTRIES ROUND: fork+execve+wait of the static
+# program that exits at once, where the process watchers run whatever the policy.
+spawn_cost() {
+	record "$1" spawn "$2" "$3" exit0 "$4" ns_per_op \
+		"$("$BB/spawn" -n "$spawn_iters" -r "$reps" -w "$spawn_warm" -u "$uid" -C "$cpu" "$scratch/exit0" | median)" ns
 }
 
 # measure_file BACKEND CONFIG ENTRIES TARGET PATH ROUND
@@ -451,17 +472,20 @@ run_backend() {
 	for r in $(seq "$rounds"); do
 		# Baseline and tool runs alternate so that drift hits both alike.
 		measure_file "$be" baseline 0 file "$scratch/f/unprot" "$r"
+		spawn_cost "$be" baseline 0 "$r"
 		macro "$be" baseline 0 tree "$r"
 		[ "$baseline_only" = 1 ] && continue
 		# The floor: an empty program on the same hook, no map, no tool.
 		if start_null "$be"; then
 			measure_file "$be" null 0 file "$scratch/f/unprot" "$r"
+			spawn_cost "$be" null 0 "$r"
 			stop_null
 		else
 			log "null program on $be did not attach: $(tail -1 "$scratch/null.err" 2>/dev/null)"
 		fi
 		start_tool "$be" "$scratch/conf.one" || die "backend $be failed to start"
 		record "$be" start conf 1 ready "$r" time "$READY_S" s
+		spawn_cost "$be" ig 1 "$r"
 		prev=1
 		for n in "${levels[@]}"; do
 			fill_to "$be" "$prev" "$n" "$r"
@@ -477,6 +501,19 @@ run_backend() {
 		stop_tool
 		record "$be" events ig "$prev" audit "$r" lines "$EVENTS" count
 		[ "$EVENTS" -gt 0 ] || log "warning: no audit events in round $r: was $scratch/f/audit protected?"
+		# Subject rules are judged only once an inode matched: the
+		# unprotected file must cost what it costs without them.
+		start_tool "$be" "$scratch/conf.allow" || die "backend $be failed to start with allow rules"
+		# Spawns first, as with the one-entry policy: after the audit
+		# file's opens the daemon still formats their events, and on one
+		# CPU that backlog would be timed as spawn cost.
+		spawn_cost "$be" ig_allow 2 "$r"
+		measure_file "$be" ig_allow 2 unprot "$scratch/f/unprot" "$r"
+		measure_file "$be" ig_allow 2 granted "$scratch/f/audit" "$r"
+		measure_file "$be" ig_allow 2 audit "$scratch/f/audit2" "$r"
+		stop_tool
+		record "$be" events ig_allow 2 audit "$r" lines "$EVENTS" count
+		[ "$EVENTS" -gt 0 ] || log "warning: no audit events with allow rules in round $r: was $scratch/f/audit2 protected?"
 		# The walk's cost: the deep file without the tool, then with 1,000 trees.
 		record "$be" open_deep baseline 0 deep "$r" ns_per_op \
 			"$("$BB/open_close" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" "$deep/f" | median)" ns
@@ -570,6 +607,8 @@ if [ "${#backends[@]}" = 0 ]; then
 fi
 record env env kernel 0 - 1 uname "$(uname -r)" text
 record env env cpus 0 - 1 nproc "$(nproc)" count
+# The exec watcher scans the new image's environment, which spawn passes on.
+record env env environ 0 - 1 bytes "$(env | wc -c)" bytes
 record env env lsm 0 - 1 list "$(cat /sys/kernel/security/lsm 2>/dev/null || echo unknown)" text
 [ -r /sys/kernel/btf/vmlinux ] && record env env btf 0 - 1 bytes "$(wc -c </sys/kernel/btf/vmlinux)" bytes
 record env env host 0 - 1 cpu_model "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" text
