@@ -16,6 +16,7 @@ struct ig_events {
 	struct ring_buffer *rb;
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
+	__u64 unwritten; /* events stdout no longer took */
 	long long boot_to_real_ns;
 	struct paths_index paths; /* loaded at the first event without a kernel path */
 };
@@ -101,6 +102,24 @@ static void event_entry(struct ig_events *ev, const struct ig_event *e,
 	event_file(ev, &by_id, entry, len);
 }
 
+/*
+ * SIGPIPE is ignored (cmd_run.c), so a reader of stdout that went away
+ * shows as a failed write. Protection goes on; the event is counted as
+ * lost, and that is said once, on stderr: in JSON mode the logger's
+ * document is stdout itself, which is what failed.
+ */
+static void count_unwritten(struct ig_events *ev)
+{
+	int err = errno;
+
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	clearerr(stdout);
+	if (!ev->unwritten++)
+		fprintf(stderr, "inodeguard: warning: cannot write events to stdout (%s); protection goes on, and events are counted as lost\n",
+			strerror(err));
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ig_events *ev = ctx;
@@ -125,6 +144,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
 		       comm, file, dev, (unsigned long long)e->key.ino,
 		       match__name(e->match), entry);
+		count_unwritten(ev);
 		return 0;
 	}
 	/* One line per event, in the command's one writer. */
@@ -144,6 +164,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_str(j, "entry", entry);
 	json__end_object(j);
 	json__newline(j);
+	count_unwritten(ev);
 	return 0;
 }
 
@@ -193,6 +214,9 @@ void events__close(struct ig_events *ev)
 {
 	if (!ev)
 		return;
+	if (ev->unwritten)
+		fprintf(stderr, "inodeguard: %llu events lost: stdout was gone\n",
+			(unsigned long long)ev->unwritten);
 	ring_buffer__free(ev->rb);
 	paths_index__free(&ev->paths);
 	free(ev);
