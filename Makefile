@@ -133,6 +133,7 @@ test-unit: $(OUTPUT)/unit_tests
 
 test-host: all $(TEST_HELPERS)
 	$(Q)bash tests/integration.sh --backend tracepoint
+	$(Q)bash tests/failclosed.sh --backend tracepoint
 
 test-vm: all $(TEST_HELPERS)
 	$(Q)bash tests/vm/run-matrix.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every suite, with one closing count: unit tests, then the kernel matrix
 # (the host's tracepoint cell and the QEMU cells, each running the
-# integration suite and the bypass catalogue), then the benchmark smoke run.
+# integration suite, the bypass catalogue and the fail-closed suite), then the
+# benchmark smoke run.
 set -u
 cd "$(dirname "$0")/.."
 

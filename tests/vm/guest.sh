@@ -28,6 +28,7 @@ TOOL=$ROOT/build/inodeguard
 SUITES=(
 	tests/integration.sh
 	tests/catalogue.sh
+	tests/failclosed.sh
 )
 
 # Seconds this script may take in all; run-matrix.sh sets it so the guest
