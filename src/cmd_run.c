@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
+#include "pins.h"
 #include "privs.h"
 #include "resolve.h"
 #include "state.h"
@@ -349,10 +350,11 @@ static bool pinned_instance(void)
  */
 static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct ig_policy *policy)
 {
+	struct ig_learner old = {};
 	struct adopt_plan plan;
 	struct ig_maps maps;
 	size_t released = 0;
-	int err, retired;
+	int err, retired, old_learn = -1;
 
 	err = loader__carry_over(inst);
 	if (err)
@@ -361,6 +363,14 @@ static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct i
 	if (err) {
 		p_err("cannot read the pinned instance's entries: %s", strerror(-err));
 		return err;
+	}
+	/* The old programs judge our learning opens too. Sharing maps, they
+	 * see our slot; otherwise arm theirs, or under --enforce-root a kill
+	 * entry would kill us while we learn it. */
+	if (!inst->reused) {
+		old_learn = pins__open_map("learn", sizeof(struct ig_learn));
+		if (old_learn < 0 || keys__learner_open(&old, old_learn))
+			p_warn("cannot arm the pinned learn map: the old programs judge this daemon's learning opens");
 	}
 	loader__maps(inst, &maps);
 	err = learn_and_store(inst, b, policy);
@@ -378,6 +388,9 @@ static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct i
 	       inst->reused ? "shared" : "copied", retired, retired == 1 ? "" : "s",
 	       plan.kept, plan.added, plan.nrelease, released, released == 1 ? "" : "s");
 cleanup:
+	keys__learner_close(&old);
+	if (old_learn >= 0)
+		close(old_learn);
 	adopt__free(&plan);
 	return err;
 }

@@ -256,6 +256,27 @@ int pins__copy_maps(struct bpf_object *obj, char *why, size_t len)
 	return 0;
 }
 
+int pins__open_map(const char *name, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	char path[256];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", IG_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len) ? -errno : 0;
+	if (!err && info.value_size != value_size)
+		err = -EMEDIUMTYPE;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Replaces the pin at path with fd's object. */
 static int repin(int fd, const char *path)
 {
@@ -332,6 +353,23 @@ static bool is_links_dir(const char *name)
 	return strncmp(name, IG_PIN_LINKS_PREFIX, strlen(IG_PIN_LINKS_PREFIX)) == 0;
 }
 
+/*
+ * Removes one pin. The kernel frees an object whose last reference was a
+ * pin from a work queue, so a link could go on judging for a while after
+ * the unlink (seconds in a slow guest). Holding a descriptor across the
+ * unlink makes our close the last reference, which detaches at once.
+ */
+static int unpin(const char *path, bool link)
+{
+	int fd = link ? bpf_obj_get(path) : -1, err = 0;
+
+	if (unlink(path))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /* Unlinks everything in dir, then dir; calls fn for each file. */
 static int remove_dir(const char *dir, pins__removed_fn fn, bool link, void *ctx)
 {
@@ -352,7 +390,7 @@ static int remove_dir(const char *dir, pins__removed_fn fn, bool link, void *ctx
 			n += sub > 0 ? sub : 0;
 			continue;
 		}
-		if (unlink(path) == 0) {
+		if (unpin(path, link) == 0) {
 			n++;
 			if (fn)
 				fn(path, link, ctx);

@@ -35,6 +35,9 @@ int pins__reuse_maps(struct bpf_object *obj, char *why, size_t len);
 /* After load, for a layout that differs: copies what the pinned maps hold
  * into ours wherever the key and value sizes still agree. */
 int pins__copy_maps(struct bpf_object *obj, char *why, size_t len);
+/* The pinned map of that name, if its value has the size we expect: an
+ * fd, or -errno (-EMEDIUMTYPE for another size). */
+int pins__open_map(const char *name, __u32 value_size);
 /* Pins every state map (replacing pins of maps not shared), the layout,
  * and the links in links_PID. */
 int pins__pin(struct bpf_object *obj, bool reused, __u64 layout,
