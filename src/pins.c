@@ -170,7 +170,8 @@ int pins__reuse_maps(struct bpf_object *obj, char *why, size_t len)
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			err = -errno;
-			snprintf(why, len, "cannot open the pinned map %s: %s", path, strerror(-err));
+			snprintf(why, len, "cannot open the pinned map %s: %s ('inodeguard stop' removes what is left)",
+				 path, strerror(-err));
 			return err;
 		}
 		err = bpf_map__reuse_fd(map, fd);
