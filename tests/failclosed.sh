@@ -136,6 +136,58 @@ t_layout_change_copies() {
 }
 t_register layout-change-and-enforce-root-adoption t_layout_change_copies
 
+# le_hex N BYTES: N as BYTES little-endian hex pairs for bpftool.
+le_hex() {
+	local v=$1 i out=""
+	for ((i = 0; i < $2; i++)); do out+=$(printf '%02x ' $((v & 255))); v=$((v >> 8)); done
+	printf '%s' "$out"
+}
+
+# arm_learn_slot TGID START_TICKS: what a learner writes (struct ig_learn).
+arm_learn_slot() {
+	local tick_ns=$((1000000000 / $(getconf CLK_TCK))) zeros="" i
+	for ((i = 0; i < 256; i++)); do zeros+="00 "; done
+	# shellcheck disable=SC2046
+	bpftool map update pinned "$PINS/learn" key hex 00 00 00 00 value hex \
+		$(le_hex "$1" 4) $(le_hex 0 4) $(le_hex "$2" 8) $(le_hex "$tick_ns" 8) $zeros
+}
+
+# slot_reader SECRET FIFO: a nobody shell that opens SECRET itself (no
+# exec, so the open is by this pid) once FIFO says go; prints its pid.
+slot_reader() {
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- \
+		bash -c 'read -r _ <"$2"; if read -r l <"$1"; then echo "$l"; fi' _ "$1" "$2" \
+		>"$T_DIR/slot.out" 2>/dev/null &
+}
+
+t_learn_slot_pid_reuse() {
+	local s=$T_DIR/secret fifo=$T_DIR/go pid stat start marker out
+	command -v bpftool >/dev/null || { skip "bpftool is not installed"; return 77; }
+	mk_secret "$s"; marker=$(marker_of "$s")
+	mkfifo -m 0666 "$fifo"
+	daemon_up --deny "$s" || return 1
+	crash
+	# A slot left armed by a learner that died, and a process that now has
+	# its pid: the start time differs, so the hooks judge it.
+	slot_reader "$s" "$fifo"; pid=$!
+	arm_learn_slot "$pid" 1 || { kill "$pid"; fail "bpftool could not write the learn slot"; return 1; }
+	echo go >"$fifo"; wait "$pid" 2>/dev/null
+	out=""; slurp "$T_DIR/slot.out" out
+	[[ $out == *"$marker"* ]] && { fail "a process reusing the learner's pid was exempt"; return 1; }
+	# Control: with the right start time the same slot does exempt, so the
+	# test above would have seen an exemption by pid alone.
+	slot_reader "$s" "$fifo"; pid=$!
+	slurp "/proc/$pid/stat" stat
+	read -ra stat <<<"${stat##*) }"
+	start=${stat[19]}
+	arm_learn_slot "$pid" "$start" || { kill "$pid"; fail "bpftool could not write the learn slot"; return 1; }
+	echo go >"$fifo"; wait "$pid" 2>/dev/null
+	arm_learn_slot 0 0
+	out=""; slurp "$T_DIR/slot.out" out
+	[[ $out == *"$marker"* ]] || { fail "control: the learner itself was not exempt (start $start)"; return 1; }
+}
+t_register learn-slot-not-inherited-by-pid-reuse t_learn_slot_pid_reuse
+
 t_sigterm_releases() {
 	local s=$T_DIR/secret rc
 	mk_secret "$s"
