@@ -419,7 +419,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (privs__require_load())
 		goto cleanup;
-	if (state__lock_instance(&lock_fd) || loader__ensure_bpffs())
+	/* Published at once: until then the file names the last instance's
+	 * pid, which `stop` must not signal. */
+	if (state__lock_instance(&lock_fd) || state__publish_instance(lock_fd, "starting") ||
+	    loader__ensure_bpffs())
 		goto cleanup;
 	install_signals();
 	protect_from_oom();

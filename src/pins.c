@@ -313,7 +313,7 @@ int pins__pin(struct bpf_object *obj, bool reused, __u64 layout,
 	struct bpf_map *map;
 	char path[512], dir[256];
 	size_t i = 0;
-	int err = 0;
+	int err = 0, unpinnable = 0;
 
 	if (mkdir(IG_PIN_DIR, 0700) && errno != EEXIST)
 		return -errno;
@@ -343,6 +343,14 @@ int pins__pin(struct bpf_object *obj, bool reused, __u64 layout,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_program__name(prog));
 		err = repin(bpf_link__fd(links[i++]), path);
+		/* Before 5.15 libbpf attaches a tracepoint by ioctl: the "link"
+		 * is a perf event, which bpffs cannot hold. */
+		if (err == -EINVAL && bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT) {
+			if (!unpinnable++)
+				p_warn("this kernel cannot pin tracepoint links (BPF_LINK_CREATE on perf events came in 5.15): protection by %s and its like ends with the daemon",
+				       bpf_program__name(prog));
+			continue;
+		}
 		if (err)
 			return err;
 	}

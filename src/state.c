@@ -64,8 +64,12 @@ int state__publish_instance(int lock_fd, const char *backend)
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%d %s\n", (int)getpid(), backend);
-	if (ftruncate(lock_fd, 0) || pwrite(lock_fd, buf, n, 0) != n)
-		return -errno;
+	if (ftruncate(lock_fd, 0) || pwrite(lock_fd, buf, n, 0) != n) {
+		int err = -errno;
+
+		p_err("cannot write %s: %s", IG_INSTANCE_FILE, strerror(-err));
+		return err;
+	}
 	return 0;
 }
 
