@@ -134,6 +134,7 @@ test-unit: $(OUTPUT)/unit_tests
 test-host: all $(TEST_HELPERS)
 	$(Q)bash tests/integration.sh --backend tracepoint
 	$(Q)bash tests/allow.sh --backend tracepoint
+	$(Q)bash tests/failclosed.sh --backend tracepoint
 
 # The storm for a minute, the million-open flood and the races, on the
 # backend this machine selects (CI runs a 10-second storm in the matrix).

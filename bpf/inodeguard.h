@@ -198,10 +198,20 @@ struct ig_rule_kinds {
  * the key(s) the hooks computed for that open from the ring: the entries
  * between the count before and after the open. The one-entry array map is
  * mmapped, so learning costs no bpf() syscall per file.
+ *
+ * The slot is pinned and outlives a learner that crashes, so the tgid alone
+ * would exempt whatever process reuses that pid. The learner also writes its
+ * start time in clock ticks since boot (/proc/PID/stat field 22) and the
+ * tick's length; the hooks compare them with the thread group leader's
+ * start_boottime. A process that reuses the pid starts after the learner
+ * died, and the learner writes the slot only once a tick has passed since
+ * its own start, so the reuser's tick is always a later one.
  */
 struct ig_learn {
 	__u32 tgid;
 	__u32 count;
+	__u64 start_ticks;
+	__u64 tick_ns;
 	struct ig_key keys[IG_LEARN_SLOTS];
 };
 

@@ -56,6 +56,16 @@ static __always_inline void ig_filter_set(__u64 ino)
 		__sync_fetch_and_or(w, mask);
 }
 
+/* The current process is the one that armed the slot, not a later one
+ * with its pid (see struct ig_learn). Probe reads: every backend can. */
+static __always_inline bool ig_learner_is_current(const struct ig_learn *l)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 tick = l->tick_ns;
+
+	return tick && BPF_CORE_READ(task, group_leader, start_boottime) / tick == l->start_ticks;
+}
+
 /* The learn slot when the current process is learning keys, else NULL.
  * The tgid test comes first: nearly always nobody is learning. */
 static __always_inline struct ig_learn *ig_learner(void)
@@ -65,7 +75,7 @@ static __always_inline struct ig_learn *ig_learner(void)
 
 	if (!l || !l->tgid || l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return NULL;
-	return l;
+	return ig_learner_is_current(l) ? l : NULL;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
+#include "state.h"
 
 struct backend_probe {
 	bool works;
@@ -61,6 +62,39 @@ static void print_feature_json(struct json *j, const char *key, const struct fea
 	json__end_object(j);
 }
 
+/* Whether protection is in force now, and who serves it. */
+static void print_instance_text(void)
+{
+	struct ig_instance_status st;
+
+	state__status(&st);
+	if (st.state == IG_INSTANCE_SERVED)
+		printf("instance: served by pid %d (backend %s, %d links pinned)\n",
+		       (int)st.pid, st.backend, st.links);
+	else if (st.state == IG_INSTANCE_UNSERVED)
+		printf("instance: %d links pinned; %s\n", st.links, IG_UNSERVED_NOTE);
+	else
+		printf("instance: none\n");
+}
+
+static void print_instance_json(struct json *j)
+{
+	struct ig_instance_status st;
+
+	state__status(&st);
+	json__key(j, "instance");
+	json__begin_object(j);
+	json__kv_str(j, "state", instance_state__str(st.state));
+	json__kv_int(j, "links", st.links);
+	if (st.state == IG_INSTANCE_SERVED) {
+		json__kv_int(j, "pid", st.pid);
+		json__kv_str(j, "backend", st.backend);
+	}
+	if (st.state == IG_INSTANCE_UNSERVED)
+		json__kv_str(j, "detail", IG_UNSERVED_NOTE);
+	json__end_object(j);
+}
+
 static void print_text(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
@@ -87,6 +121,7 @@ static void print_text(const struct utsname *u, const struct features *f,
 			       "", bp[b].missing_config, backend__name(b));
 	}
 	printf("kernel config: %s\n", config_src ? config_src : "not found (/proc/config.gz, /boot/config-*)");
+	print_instance_text();
 	if (pick < 0) {
 		printf("auto picks: none; nothing can be enforced on this kernel\n");
 		return;
@@ -143,6 +178,7 @@ static void print_json(const struct utsname *u, const struct features *f,
 		json__str(j, config_src);
 	else
 		json__null(j);
+	print_instance_json(j);
 	json__key(j, "auto");
 	if (pick >= 0)
 		json__str(j, backend__name(pick));

@@ -125,14 +125,17 @@ static int live__open(struct live *l)
 {
 	int err;
 
-	err = state__open_pinned(&l->maps);
-	if (err)
-		return err;
+	/* The lock first: a run adopting with another layout replaces the
+	 * pinned maps while it holds the lock, and maps opened before that
+	 * would be the abandoned ones. */
 	l->lock = state__learn_lock();
 	if (l->lock < 0) {
 		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-l->lock));
 		return l->lock;
 	}
+	err = state__open_pinned(&l->maps);
+	if (err)
+		return err;
 	err = keys__learner_open(&l->learner, l->maps.learn_fd);
 	if (err)
 		p_err("cannot map the running instance's learn map: %s", strerror(-err));

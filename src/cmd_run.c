@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* `run`: parse, resolve, choose a backend and load, learn keys, pin,
- * drop privileges, then serve events until SIGINT or SIGTERM. */
+/* `run`: parse, resolve, choose a backend and load (taking over what an
+ * earlier instance left pinned), learn keys, pin, drop privileges, then
+ * serve events until SIGINT or SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "adopt.h"
 #include "backend.h"
 #include "cli.h"
 #include "config.h"
@@ -22,6 +25,7 @@
 #include "kinds.h"
 #include "loader.h"
 #include "log.h"
+#include "pins.h"
 #include "privs.h"
 #include "resolve.h"
 #include "state.h"
@@ -33,20 +37,24 @@ struct run_opts {
 	enum ig_backend backend;
 	struct ig_load_opts load;
 	bool strict;
+	/* A clean exit leaves protection pinned (the service's mode). */
+	bool persist;
 };
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, hangups;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		hangups++;
+	else
+		exiting = 1;
 }
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE,
-	       OPT_ALLOW };
+	       OPT_ALLOW, OPT_PERSIST };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
@@ -56,6 +64,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "persist", no_argument, NULL, OPT_PERSIST },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -103,6 +112,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_STRICT:
 			o->strict = true;
 			break;
+		case OPT_PERSIST:
+			o->persist = true;
+			break;
 		case OPT_CAPACITY:
 			errno = 0;
 			cap = strtoul(optarg, &end, 10);
@@ -113,7 +125,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			o->load.capacity = cap;
 			break;
 		default:
-			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
+			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]");
 			return -EINVAL;
 		}
 	}
@@ -253,54 +265,65 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 	return err;
 }
 
+/* Learns and stores the entries of policy that have no id yet: all of
+ * them on a fresh start, the new ones when adopting. The learn lock is
+ * the caller's. */
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 			   struct ig_policy *policy, const struct ig_allows *global)
 {
+	struct ig_policy fresh = {};
 	struct ig_maps maps;
 	struct ig_learner learner = {};
 	__u32 first_id = 0;
-	int err, lock, bad = 0;
-	size_t i;
+	int err, bad = 0;
+	size_t i, k;
 
+	for (i = 0; i < policy->n; i++)
+		fresh.n += !policy->v[i].id;
+	if (!fresh.n)
+		return 0;
+	/* Shallow copies: the paths stay the policy's. */
+	fresh.v = calloc(fresh.n, sizeof(*fresh.v));
+	if (!fresh.v)
+		return -ENOMEM;
+	for (i = 0, k = 0; i < policy->n; i++)
+		if (!policy->v[i].id)
+			fresh.v[k++] = policy->v[i];
 	loader__maps(inst, &maps);
-	lock = state__learn_lock();
-	if (lock < 0) {
-		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-lock));
-		return lock;
-	}
 	err = keys__learner_open(&learner, maps.learn_fd);
 	if (err) {
-		p_err("cannot map the learn map: %s", strerror(-err));
-		close(lock);
-		return err;
+		p_err("cannot arm the learn map: %s", strerror(-err));
+		goto cleanup;
 	}
 	/* Every entry's id at once: one mapping of rule_kinds, not a million. */
-	err = kinds__new_entry_ids(&maps, (__u32)policy->n, &first_id);
+	err = kinds__new_entry_ids(&maps, (__u32)fresh.n, &first_id);
 	if (err) {
 		p_err("cannot map the rule_kinds map: %s", strerror(-err));
-		keys__learner_close(&learner);
-		close(lock);
-		return err;
+		goto cleanup;
 	}
-	for (i = 0; i < policy->n; i++) {
-		policy->v[i].id = first_id + (__u32)i;
-		bad += learn_entry(&learner, &policy->v[i], b) != 0;
+	for (i = 0; i < fresh.n; i++) {
+		fresh.v[i].id = first_id + (__u32)i;
+		bad += learn_entry(&learner, &fresh.v[i], b) != 0;
 	}
 	if (!bad)
-		bad = register_grants(&maps, &learner, policy, global) != 0;
+		bad = register_grants(&maps, &learner, &fresh, global) != 0;
 	if (!bad) {
-		err = state__add_all(&maps, policy);
+		err = state__add_all(&maps, &fresh);
 		if (!err)
-			err = state__add_names(&maps, policy->v, policy->n);
+			err = state__add_names(&maps, fresh.v, fresh.n);
 		if (err)
 			p_err("cannot fill the protected maps: %s", strerror(-err));
 		else
-			err = state__paths_append(policy->v, policy->n);
+			err = state__paths_append(fresh.v, fresh.n);
 		if (!err)
-			err = store_trees(&maps, &learner, policy);
+			err = store_trees(&maps, &learner, &fresh);
 	}
+	for (i = 0, k = 0; i < policy->n; i++)
+		if (!policy->v[i].id)
+			policy->v[i].id = fresh.v[k++].id;
+cleanup:
 	keys__learner_close(&learner);
-	close(lock);
+	free(fresh.v);
 	return bad ? -EINVAL : err;
 }
 
@@ -331,6 +354,7 @@ static void notify_ready(enum ig_backend b, size_t n)
 static int serve(struct ig_instance *inst)
 {
 	struct ig_events *ev = NULL;
+	sig_atomic_t hups_seen = 0;
 	int err;
 
 	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
@@ -338,6 +362,10 @@ static int serve(struct ig_instance *inst)
 		return err;
 	while (!exiting) {
 		err = events__poll(ev, 250);
+		if (hangups != hups_seen) {
+			hups_seen = hangups;
+			p_info("inodeguard: SIGHUP: reload is not implemented yet; still running");
+		}
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -352,13 +380,115 @@ static int serve(struct ig_instance *inst)
 	return err;
 }
 
+/* The kernel's OOM killer must not be what ends protection. Lowering the
+ * score needs CAP_SYS_RESOURCE; without it the pins still hold. */
+static void protect_from_oom(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		p_warn("cannot set oom_score_adj to -1000: %s (the pinned protection outlives an OOM kill anyway)",
+		       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, ign = { .sa_handler = SIG_IGN };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A reader of stdout going away must not end protection: a failed
+	 * write is counted instead (events.c). */
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+/* Whether pins of an earlier instance are there to take over; clears
+ * what is left when they are not (pins of an older release, or none). */
+static bool pinned_instance(void)
+{
+	__u64 layout;
+
+	if (pins__pinned_layout(&layout) == 0)
+		return true;
+	loader__unpin();
+	state__paths_reset();
+	grants__reset();
+	return false;
+}
+
+/*
+ * Takes over the instance an earlier run left pinned. Our programs are
+ * attached already and share its maps (or hold a copy of their entries,
+ * when the layout differs); now the new entries are learned and added,
+ * changed levels set, our links pinned, the old links retired, and only
+ * then are the entries the new policy dropped released.
+ */
+static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct ig_policy *policy,
+			   const struct ig_allows *global)
+{
+	struct ig_learner old = {};
+	struct adopt_plan plan;
+	struct ig_maps maps;
+	size_t released = 0;
+	int err, retired, old_learn = -1;
+
+	err = loader__carry_over(inst);
+	if (err)
+		return err;
+	err = adopt__plan(policy, &plan);
+	if (err) {
+		p_err("cannot read the pinned instance's entries: %s", strerror(-err));
+		return err;
+	}
+	/* The old programs judge our learning opens too. Sharing maps, they
+	 * see our slot; otherwise arm theirs, or under --enforce-root a kill
+	 * entry would kill us while we learn it. */
+	if (!inst->reused) {
+		old_learn = pins__open_map("learn", sizeof(struct ig_learn));
+		if (old_learn < 0 || keys__learner_open(&old, old_learn))
+			p_warn("cannot arm the pinned learn map: the old programs judge this daemon's learning opens");
+	}
+	loader__maps(inst, &maps);
+	err = learn_and_store(inst, b, policy, global);
+	if (!err && (err = state__set_levels(&maps, plan.relevel, plan.nrelevel)))
+		p_err("cannot change the levels of kept entries: %s", strerror(-err));
+	if (!err)
+		err = loader__pin(inst);
+	if (err)
+		goto cleanup;
+	retired = pins__retire_other_links();
+	err = adopt__release(&maps, &plan, &released);
+	if (err)
+		p_err("cannot release the entries the new policy dropped: %s", strerror(-err));
+	p_info("inodeguard: adopted the pinned instance (%s maps; %d old link%s retired): %zu entries kept, %zu added, %zu released (%zu inode%s)",
+	       inst->reused ? "shared" : "copied", retired, retired == 1 ? "" : "s",
+	       plan.kept, plan.added, plan.nrelease, released, released == 1 ? "" : "s");
+cleanup:
+	keys__learner_close(&old);
+	if (old_learn >= 0)
+		close(old_learn);
+	adopt__free(&plan);
+	return err;
+}
+
+static int fresh_store(struct ig_instance *inst, enum ig_backend b, struct ig_policy *policy,
+		       const struct ig_allows *global)
+{
+	int err = loader__pin(inst);
+
+	return err ? err : learn_and_store(inst, b, policy, global);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
 	struct ig_instance inst = {};
 	enum ig_backend backend;
-	struct sigaction sa = { .sa_handler = on_signal };
-	int err, lock_fd = -1, status = IG_EXIT_FAIL;
+	int err, lock_fd = -1, learn_lock = -1, status = IG_EXIT_FAIL;
+	bool adopting = false, serving = false;
 	size_t nfiles;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -369,22 +499,38 @@ int cmd_run(int argc, char **argv)
 	}
 	if (privs__require_load())
 		goto cleanup;
-	if (state__lock_instance(&lock_fd) || loader__ensure_bpffs())
+	/* Published at once: until then the file names the last instance's
+	 * pid, which `stop` must not signal. */
+	if (state__lock_instance(&lock_fd) || state__publish_instance(lock_fd, "starting") ||
+	    loader__ensure_bpffs())
 		goto cleanup;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	install_signals();
+	protect_from_oom();
+	adopting = pinned_instance();
+	o.load.adopt = adopting;
+	/* The pinned learn map is shared with `protect` from other shells. */
+	learn_lock = state__learn_lock();
+	if (learn_lock < 0) {
+		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-learn_lock));
+		goto cleanup;
+	}
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
 	if (warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
 		goto cleanup;
-	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(backend)))
-		goto cleanup;
-	err = learn_and_store(&inst, backend, &o.policy, &o.allow);
+	err = adopting ? adopt_and_store(&inst, backend, &o.policy, &o.allow)
+		       : fresh_store(&inst, backend, &o.policy, &o.allow);
+	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
+		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
 	}
+	close(learn_lock);
+	learn_lock = -1;
+	if (state__publish_instance(lock_fd, backend__name(backend)))
+		goto cleanup;
 	/* Stage 5: nothing below needs a capability, only the fds we hold. */
 	if (privs__drop())
 		goto cleanup;
@@ -397,15 +543,24 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
 		backend__name(backend), nfiles);
 	notify_ready(backend, nfiles);
-	/* Stage 6: serve until told to stop; protection ends with the links. */
+	/* Stage 6: serve until told to stop. */
+	serving = true;
 	if (serve(&inst) == 0)
 		status = IG_EXIT_OK;
 cleanup:
-	if (inst.pinned) {
-		unlink(IG_PATHS_FILE);
-		unlink(IG_GRANTS_FILE);
+	if (learn_lock >= 0)
+		close(learn_lock);
+	/* Only a deliberate stop without --persist releases a served instance;
+	 * a failed adoption leaves the instance it meant to take over. */
+	if (inst.pinned && (serving ? !exiting || o.persist : adopting)) {
+		p_info("inodeguard: protection stays in force (pinned under %s; 'inodeguard stop' releases it)",
+		       IG_PIN_DIR);
+		loader__leave(&inst);
+	} else {
+		if (inst.pinned)
+			state__files_remove();
+		loader__unload(&inst);
 	}
-	loader__unload(&inst);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	policy__free(&o.policy);

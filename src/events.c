@@ -18,6 +18,7 @@ struct ig_events {
 	struct ring_buffer *rb;
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
+	__u64 unwritten; /* events stdout no longer took */
 	long long boot_to_real_ns;
 	struct paths_index paths; /* loaded at the first event without a kernel path */
 };
@@ -136,6 +137,24 @@ static void event_exe(const struct ig_event *e, char *buf, size_t len)
 	snprintf(buf, len, "dev=%s,ino=%llu", dev, (unsigned long long)e->exe.ino);
 }
 
+/*
+ * SIGPIPE is ignored (cmd_run.c), so a reader of stdout that went away
+ * shows as a failed write. Protection goes on; the event is counted as
+ * lost, and that is said once, on stderr: in JSON mode the logger's
+ * document is stdout itself, which is what failed.
+ */
+static void count_unwritten(struct ig_events *ev)
+{
+	int err = errno;
+
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	clearerr(stdout);
+	if (!ev->unwritten++)
+		fprintf(stderr, "inodeguard: warning: cannot write events to stdout (%s); protection goes on, and events are counted as lost\n",
+			strerror(err));
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ig_events *ev = ctx;
@@ -164,6 +183,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		       comm, exe, file, dev, (unsigned long long)e->key.ino,
 		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
 		       e->mark ? " mark=" : "", e->mark ? mark__name(e->mark) : "");
+		count_unwritten(ev);
 		return 0;
 	}
 	/* One line per event, in the command's one writer. */
@@ -186,6 +206,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_str(j, "mark", e->mark ? mark__name(e->mark) : "");
 	json__end_object(j);
 	json__newline(j);
+	count_unwritten(ev);
 	return 0;
 }
 
@@ -235,6 +256,9 @@ void events__close(struct ig_events *ev)
 {
 	if (!ev)
 		return;
+	if (ev->unwritten)
+		fprintf(stderr, "inodeguard: %llu events lost: stdout was gone\n",
+			(unsigned long long)ev->unwritten);
 	ring_buffer__free(ev->rb);
 	paths_index__free(&ev->paths);
 	free(ev);

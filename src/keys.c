@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,10 +39,69 @@ void key__dev_str(const struct ig_key *k, char *buf, size_t len)
 	snprintf(buf, len, "%u:%u", k->dev >> 20, k->dev & 0xfffff);
 }
 
+/* Our start in clock ticks since boot: /proc/self/stat field 22. */
+static int start_ticks(__u64 *ticks)
+{
+	char buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*ticks = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+/*
+ * Arms the slot for this process (struct ig_learn says why the start time
+ * is there). Waits until the clock has left our start tick, so a process
+ * that reuses our pid after we die can never match.
+ */
+static int learner_arm(volatile struct ig_learn *slot)
+{
+	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK), start, now;
+	struct timespec ts;
+	int err;
+
+	err = start_ticks(&start);
+	if (err)
+		return err;
+	for (;;) {
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		now = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) / tick_ns;
+		if (now > start)
+			break;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)tick_ns;
+		nanosleep(&ts, NULL);
+	}
+	slot->tgid = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	slot->start_ticks = start;
+	slot->tick_ns = tick_ns;
+	/* The tgid last: the hooks test it first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	slot->tgid = getpid();
+	return 0;
+}
+
 int keys__learner_open(struct ig_learner *l, int learn_fd)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
+	int err;
 
 	l->len = (sizeof(struct ig_learn) + page - 1) / page * page;
 	p = mmap(NULL, l->len, PROT_READ | PROT_WRITE, MAP_SHARED, learn_fd, 0);
@@ -50,8 +111,12 @@ int keys__learner_open(struct ig_learner *l, int learn_fd)
 	}
 	l->view = p;
 	memset(&l->last_dir, 0, sizeof(l->last_dir));
-	l->view->tgid = getpid();
-	return 0;
+	err = learner_arm(l->view);
+	if (err) {
+		munmap(p, l->len);
+		l->view = NULL;
+	}
+	return err;
 }
 
 void keys__learner_close(struct ig_learner *l)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Load stage: one backend's programs loaded, attached, and the maps pinned. */
+/* Load stage: one backend's programs loaded and attached, sharing the
+ * pinned maps of an earlier instance where the layout allows. */
 #include <errno.h>
 #include <stddef.h>
 #include <time.h>
@@ -254,6 +255,20 @@ static struct inodeguard_bpf *open_skeleton(const struct btf *btf)
 	return skel;
 }
 
+/* Old and new programs then share every state map: no entry is missing
+ * from either for a moment, and what the kernel learned stays. */
+static int reuse_if_same_layout(struct ig_instance *inst, char *why, size_t len)
+{
+	__u64 pinned;
+	int err;
+
+	if (pins__pinned_layout(&pinned) || pinned != inst->layout)
+		return 0;
+	err = pins__reuse_maps(inst->skel->obj, why, len);
+	inst->reused = !err;
+	return err;
+}
+
 int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 		 char *why, size_t len)
 {
@@ -290,6 +305,10 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 	err = select_programs(skel, o, btf, why, len);
 	btf__free(btf);
 	btf = NULL;
+	if (!err)
+		err = pins__layout(skel->obj, &inst->layout);
+	if (!err && o->adopt)
+		err = reuse_if_same_layout(inst, why, len);
 	if (err)
 		goto cleanup;
 	err = inodeguard_bpf__load(skel);
@@ -413,38 +432,33 @@ int loader__ensure_bpffs(void)
 
 int loader__pin(struct ig_instance *inst)
 {
-	char path[256];
-	size_t i;
-	int err = 0;
+	int err = pins__pin(inst->skel->obj, inst->reused, inst->layout,
+			    inst->links, inst->nlinks);
 
-	if (mkdir(IG_PIN_DIR, 0700) && errno != EEXIST) {
-		err = -errno;
-		p_err("cannot create %s: %s", IG_PIN_DIR, strerror(-err));
-		return err;
-	}
-	for (i = 0; !err && i < LIVE_MAPS; i++) {
-		live_map_pin_path(i, path, sizeof(path));
-		err = bpf_map__pin(bpf_object__find_map_by_name(inst->skel->obj, live_maps[i].name),
-				   path);
-	}
 	if (err) {
-		p_err("cannot pin maps under %s: %s", IG_PIN_DIR, strerror(-err));
-		loader__unpin();
+		p_err("cannot pin under %s: %s", IG_PIN_DIR, strerror(-err));
 		return err;
 	}
 	inst->pinned = true;
 	return 0;
 }
+
+int loader__carry_over(struct ig_instance *inst)
+{
+	char why[512];
+	int err;
+
+	if (inst->reused)
+		return 0;
+	err = pins__copy_maps(inst->skel->obj, why, sizeof(why));
+	if (err)
+		p_err("%s", why);
+	return err;
+}
+
 void loader__unpin(void)
 {
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < LIVE_MAPS; i++) {
-		live_map_pin_path(i, path, sizeof(path));
-		unlink(path);
-	}
-	rmdir(IG_PIN_DIR);
+	pins__remove_all(NULL, NULL);
 }
 void loader__unload(struct ig_instance *inst)
 {
@@ -457,4 +471,20 @@ void loader__unload(struct ig_instance *inst)
 	free(inst->links);
 	inodeguard_bpf__destroy(inst->skel);
 	memset(inst, 0, sizeof(*inst));
+}
+
+void loader__leave(struct ig_instance *inst)
+{
+	size_t i;
+
+	/* libbpf's detach of a tracepoint link also disables its perf event,
+	 * which would stop the pinned link from running: let go of the links
+	 * without detaching, and the kernel keeps them by their pins. */
+	for (i = 0; i < inst->nlinks; i++) {
+		bpf_link__disconnect(inst->links[i]);
+		bpf_link__destroy(inst->links[i]);
+	}
+	inst->nlinks = 0;
+	inst->pinned = false;
+	loader__unload(inst);
 }

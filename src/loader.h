@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define IG_PIN_DIR "/sys/fs/bpf/inodeguard"
+#include "pins.h"
 #define IG_DEFAULT_CAPACITY 65536
 
 struct inodeguard_bpf;
@@ -28,12 +28,16 @@ struct ig_load_opts {
 	bool kill_only;
 	bool enforce_root;
 	__u32 capacity;
+	/* Take over the pinned maps when their layout is ours. */
+	bool adopt;
 };
 
 struct ig_instance {
 	struct inodeguard_bpf *skel;
 	struct bpf_link **links;
 	size_t nlinks;
+	__u64 layout;   /* pins__layout() of this object */
+	bool reused;    /* the maps are the pinned ones of an earlier instance */
 	bool pinned;
 };
 
@@ -62,6 +66,7 @@ int loader__events_fd(const struct ig_instance *inst);
 /* The lost-event counters in the object's mmapped .bss: readable after
  * privileges are dropped, without a bpf() call. */
 const volatile struct ig_counters *loader__counters(const struct ig_instance *inst);
+/* Pins every map and link; protection now outlives the process. */
 int loader__pin(struct ig_instance *inst);
 /* Whether exec, fork and ptrace are watched, which allow rules need. */
 bool loader__watching(const struct ig_instance *inst);
@@ -69,9 +74,15 @@ bool loader__watching(const struct ig_instance *inst);
  * with every descriptor closed again. */
 int loader__open_pinned(struct ig_maps *m);
 void loader__close_maps(struct ig_maps *m);
-/* Removes the pins; also used to clear what a killed instance left. */
+/* For an adopted instance whose maps could not be shared (the layout
+ * differs): copies the pinned maps' entries into ours. */
+int loader__carry_over(struct ig_instance *inst);
+/* Removes every pin; also used to clear what a killed instance left. */
 void loader__unpin(void);
+/* Detaches and releases: the pins go, then the links with our fds. */
 void loader__unload(struct ig_instance *inst);
+/* Closes our handles and leaves the pinned links and maps in force. */
+void loader__leave(struct ig_instance *inst);
 /* Mounts bpffs at /sys/fs/bpf when it is not there yet. */
 int loader__ensure_bpffs(void);
 

@@ -34,9 +34,10 @@ static const struct cmd {
 	enum log_doc doc;
 	const char *synopsis;
 } cmds[] = {
-	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]" },
+	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]" },
 	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
+	{ "stop", cmd_stop, LOG_DOC_ARRAY, "stop                                       stop the daemon and release what it pinned" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
 	{ "version", cmd_version, LOG_DOC_OBJECT, "version" },
@@ -70,6 +71,8 @@ static int cmd_help(int argc, char **argv)
 	       "--allow KIND=VALUE lets a subject pass: exe=PATH, uid=N|NAME, gid=N|NAME,\n"
 	       "cgroup=PATH (cgroup v2); a process started with LD_PRELOAD, LD_AUDIT or\n"
 	       "LD_LIBRARY_PATH, or ever traced, passes none.\n"
+	       "Protection is pinned: it outlives the daemon, and the next run adopts it.\n"
+	       "SIGINT or SIGTERM releases it, unless run --persist; 'stop' always does.\n"
 	       "  -j  JSON output (errors included)\n  -v  verbose; -vv adds libbpf's debug log\n");
 	return IG_EXIT_OK;
 }

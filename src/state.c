@@ -13,6 +13,7 @@
 #include "index.h"
 #include "keys.h"
 #include "loader.h"
+#include "pins.h"
 #include "log.h"
 #include "array.h"
 #include "grants.h"
@@ -53,10 +54,8 @@ int state__lock_instance(int *lock_fd)
 			p_err("another inodeguard run is active");
 		return -EBUSY;
 	}
-	/* We own the lock: any pins are leftovers of a killed instance. */
-	loader__unpin();
-	state__paths_reset();
-	grants__reset();
+	/* We own the lock: any pins are an instance nobody serves, which the
+	 * caller adopts or clears. */
 	*lock_fd = fd;
 	return 0;
 }
@@ -67,8 +66,12 @@ int state__publish_instance(int lock_fd, const char *backend)
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%d %s\n", (int)getpid(), backend);
-	if (ftruncate(lock_fd, 0) || pwrite(lock_fd, buf, n, 0) != n)
-		return -errno;
+	if (ftruncate(lock_fd, 0) || pwrite(lock_fd, buf, n, 0) != n) {
+		int err = -errno;
+
+		p_err("cannot write %s: %s", IG_INSTANCE_FILE, strerror(-err));
+		return err;
+	}
 	return 0;
 }
 
@@ -98,14 +101,37 @@ cleanup:
 	return err;
 }
 
+void state__status(struct ig_instance_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->links = pins__count_links();
+	if (st->links < 0)
+		st->links = 0;
+	if (state__running(&st->pid, st->backend, sizeof(st->backend)) == 0)
+		st->state = IG_INSTANCE_SERVED;
+	else
+		st->state = st->links ? IG_INSTANCE_UNSERVED : IG_INSTANCE_NONE;
+}
+
+const char *instance_state__str(enum ig_instance_state s)
+{
+	static const char *const names[] = { "none", "served", "unserved" };
+
+	return s <= IG_INSTANCE_UNSERVED ? names[s] : "?";
+}
+
 int state__open_pinned(struct ig_maps *m)
 {
 	pid_t pid;
 	char backend[32];
 
 	if (state__running(&pid, backend, sizeof(backend))) {
-		p_err("no running inodeguard instance (start one with 'inodeguard run')");
-		return -ESRCH;
+		if (pins__count_links() <= 0) {
+			p_err("no running inodeguard instance (start one with 'inodeguard run')");
+			return -ESRCH;
+		}
+		/* The kernel enforces what the pins hold; only events wait. */
+		p_warn("%s", IG_UNSERVED_NOTE);
 	}
 	return loader__open_pinned(m);
 }
@@ -801,4 +827,137 @@ int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed)
 		kinds__count(m, KIND_TREES, -1);
 	*removed = keys;
 	return state__paths_forget(&ek, 1);
+}
+
+int state__find_entries(struct ig_entry *v, size_t n)
+{
+	struct paths_index ix = {};
+	size_t i;
+	int err;
+
+	err = state__paths_load(&ix);
+	for (i = 0; !err && i < n; i++) {
+		__u32 id = 0;
+
+		err = paths_index__for_path(&ix, v[i].path, pick_entry_key, &id);
+		if (err > 0)
+			err = 0;
+		v[i].id = id;
+	}
+	paths_index__free(&ix);
+	return err < 0 ? err : 0;
+}
+
+static int level_cmp(const void *a, const void *b)
+{
+	__u32 x = ((const struct ig_entry_level *)a)->id, y = ((const struct ig_entry_level *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sets the level of every rule of map fd whose entry is in set[n]. */
+static int relevel_map(int fd, size_t key_size, const struct ig_entry_level *set, size_t n)
+{
+	char key[sizeof(struct ig_name_key)], next[sizeof(key)];
+	struct ig_entry_level probe;
+	const struct ig_entry_level *hit;
+	struct ig_rule rule;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &rule))
+			continue;
+		probe.id = rule.entry;
+		hit = bsearch(&probe, set, n, sizeof(*set), level_cmp);
+		if (!hit || rule.level == hit->level)
+			continue;
+		rule.level = hit->level;
+		if (bpf_map_update_elem(fd, key, &rule, BPF_EXIST) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+int state__set_levels(const struct ig_maps *m, struct ig_entry_level *set, size_t n)
+{
+	int err;
+
+	if (!n)
+		return 0;
+	qsort(set, n, sizeof(*set), level_cmp);
+	err = relevel_map(m->protected_fd, sizeof(struct ig_key), set, n);
+	if (!err)
+		err = relevel_map(m->names_fd, sizeof(struct ig_name_key), set, n);
+	return err;
+}
+
+int state__policy_write(const struct ig_entry *v, size_t n)
+{
+	char tmp[] = IG_POLICY_FILE ".XXXXXX";
+	size_t i;
+	FILE *f;
+	int fd, err = 0;
+
+	fd = mkstemp(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return -errno;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%u %u\t%s\n", v[i].id, v[i].level, v[i].path);
+	if (fclose(f) || rename(tmp, IG_POLICY_FILE))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int state__policy_read(struct ig_policy_record **out, size_t *n)
+{
+	struct ig_policy_record *v = NULL;
+	char *line = NULL, *tab;
+	size_t cap = 0, lcap = 0;
+	unsigned int id, level;
+	FILE *f;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	f = fopen(IG_POLICY_FILE, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &lcap, f) > 0) {
+		tab = strchr(line, '\t');
+		if (!tab || sscanf(line, "%u %u", &id, &level) != 2)
+			continue;
+		tab[strcspn(tab, "\n")] = '\0';
+		if (array__grow((void **)&v, &cap, *n, sizeof(*v)) ||
+		    !(v[*n].path = strdup(tab + 1))) {
+			err = -ENOMEM;
+			break;
+		}
+		v[*n].id = id;
+		v[(*n)++].level = level;
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return err;
+}
+
+void state__policy_free(struct ig_policy_record *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+void state__files_remove(void)
+{
+	unlink(IG_PATHS_FILE);
+	unlink(IG_POLICY_FILE);
+	unlink(IG_GRANTS_FILE);
 }

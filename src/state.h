@@ -18,13 +18,35 @@
  * than a map: a million 256-byte map values would cost half a gigabyte of
  * kernel memory, and neither the BPF side nor the hot path needs them. */
 #define IG_PATHS_FILE IG_RUN_DIR "/paths"
+/* The entries `run` registered from its policy, "ID LEVEL<TAB>PATH": an
+ * adopter tells them from entries `protect` added, which it keeps. */
+#define IG_POLICY_FILE IG_RUN_DIR "/policy"
+/* What list, check, protect and unprotect say of pins nobody serves. */
+#define IG_UNSERVED_NOTE \
+	"protection is in force with no daemon serving it (pinned under " IG_PIN_DIR \
+	"; events wait until 'inodeguard run' adopts it, 'inodeguard stop' removes it)"
 
 /* Takes the single-instance lock; a lock left by a killed instance is
- * free again, since the kernel drops flocks with the process. */
+ * free again, since the kernel drops flocks with the process. What that
+ * instance pinned stays, for the caller to adopt or clear. */
 int state__lock_instance(int *lock_fd);
 int state__publish_instance(int lock_fd, const char *backend);
 /* 0 and the pid and backend of the live instance, or -ESRCH. */
 int state__running(pid_t *pid, char *backend, size_t len);
+/* Whether protection is in force, and whether a daemon serves it. */
+enum ig_instance_state {
+	IG_INSTANCE_NONE,     /* nothing pinned, no daemon */
+	IG_INSTANCE_SERVED,   /* a daemon runs */
+	IG_INSTANCE_UNSERVED, /* links are pinned and no daemon serves them */
+};
+struct ig_instance_status {
+	enum ig_instance_state state;
+	pid_t pid;
+	char backend[32];
+	int links;
+};
+void state__status(struct ig_instance_status *st);
+const char *instance_state__str(enum ig_instance_state s);
 int state__open_pinned(struct ig_maps *m);
 void state__close(struct ig_maps *m);
 /* Serialises key learning between `run` and concurrent `protect`s. */
@@ -81,5 +103,27 @@ int state__entry_of_path(const char *canon, __u32 *id);
  * kernel adopted for it included), its count in rule_kinds, its record in
  * the paths index. *removed counts the inode keys dropped. */
 int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed);
+
+/* Sets v[i].id to the entry registered under v[i].path, or 0; one read of
+ * the paths index for all of them. */
+int state__find_entries(struct ig_entry *v, size_t n);
+/* Gives every rule of each listed entry its new level, in one walk. */
+struct ig_entry_level {
+	__u32 id;
+	unsigned int level;
+};
+int state__set_levels(const struct ig_maps *m, struct ig_entry_level *set, size_t n);
+
+/* The policy record (IG_POLICY_FILE). */
+struct ig_policy_record {
+	__u32 id;
+	unsigned int level;
+	char *path;
+};
+int state__policy_write(const struct ig_entry *v, size_t n);
+int state__policy_read(struct ig_policy_record **out, size_t *n);
+void state__policy_free(struct ig_policy_record *v, size_t n);
+/* Removes the paths index and the policy record. */
+void state__files_remove(void);
 
 #endif

@@ -138,7 +138,7 @@ ACTIVE_BACKEND=""
 
 # daemon_up [run args...]: starts `inodeguard run`, waits for readiness.
 daemon_up() {
-	local args=("$@") i
+	local args=("$@")
 	daemon_down
 	[[ " ${args[*]} " == *" --backend "* ]] || args=(--backend "$BACKEND" "${args[@]}")
 	DAEMON_N=$((${DAEMON_N:-0} + 1))
@@ -155,7 +155,12 @@ daemon_up() {
 		${IG_WRAP:-} "$IG" run "${args[@]}" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
 	fi
 	DAEMON_PID=$!
-	local err
+	daemon_wait_ready
+}
+
+# daemon_wait_ready: waits for DAEMON_PID's readiness line in DAEMON_ERR.
+daemon_wait_ready() {
+	local err i
 	for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
 		err=""; slurp "$DAEMON_ERR" err
 		if [[ $err =~ inodeguard:\ ready\ \(backend\ ([a-z]+), ]]; then

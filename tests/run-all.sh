@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every suite, with one closing count: unit tests, then the kernel matrix
 # (the host's tracepoint cell and the QEMU cells, each running the
-# integration suite and the bypass catalogue, and the host and the 6.12 lsm
-# cell the stress suite too), then the benchmark smoke run.
+# integration suite, the bypass catalogue, the allow-rule and fail-closed
+# suites, and in the host and the 6.12 lsm cell the stress suite too), then
+# the benchmark smoke run.
 set -u
 cd "$(dirname "$0")/.."
 
