@@ -222,6 +222,11 @@ static void start_watch(struct ig_instance *inst)
 			any_attached(obj, ptrace) ? "" : " (missing)");
 		return;
 	}
+	/* An adopted instance's watchers never stopped: what they saw start
+	 * is still seen, so a service started before the restart keeps its
+	 * grant. */
+	if (inst->skel->bss->watch_since)
+		return;
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	inst->skel->bss->watch_since = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
 }
