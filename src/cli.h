@@ -4,6 +4,9 @@
 #define IG_CLI_H
 
 #include <stdbool.h>
+#include "backend.h"
+#include "config.h"
+#include "loader.h"
 
 /* Exit statuses: bad input is told apart from runtime failure. */
 #define IG_EXIT_OK 0
@@ -37,5 +40,19 @@ enum { CLI_OPT_AUDIT = 256, CLI_OPT_DENY, CLI_OPT_KILL, CLI_OPT_OWN };
 
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
+
+/* What `run` was asked to do, before anything is resolved or loaded. */
+struct run_opts {
+	struct ig_policy policy;
+	enum ig_backend backend;
+	struct ig_load_opts load;
+	bool strict;
+};
+
+/* The option parsers of run and of protect/unprotect. They touch nothing
+ * but the options (and read -c files), so the fuzz targets call them as
+ * they are; each failure is printed once, and the caller frees the policy. */
+int run__parse_args(int argc, char **argv, struct run_opts *o);
+int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p);
 
 #endif

@@ -54,7 +54,7 @@ static void report_removed(struct json *j, const struct ig_entry *t, size_t inod
 }
 
 /* Parses "[LEVEL flags] PATH..." into a policy relative to the cwd. */
-static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
+int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p)
 {
 	enum { OPT_LEVEL = CLI_OPT_OWN, OPT_FORCE };
 	static const struct option longopts[] = {
@@ -183,7 +183,7 @@ int cmd_protect(int argc, char **argv)
 	pid_t pid;
 	size_t i;
 
-	if (parse_paths(argc, argv, true, &p) || resolve__policy(&p))
+	if (live__parse_paths(argc, argv, true, &p) || resolve__policy(&p))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))
@@ -258,7 +258,7 @@ int cmd_unprotect(int argc, char **argv)
 	int status = IG_EXIT_USAGE, bad = 0, unknown = 0, err;
 	size_t i, removed;
 
-	if (parse_paths(argc, argv, false, &p))
+	if (live__parse_paths(argc, argv, false, &p))
 		goto cleanup;
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))

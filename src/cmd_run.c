@@ -24,13 +24,6 @@
 #include "resolve.h"
 #include "state.h"
 
-struct run_opts {
-	struct ig_policy policy;
-	enum ig_backend backend;
-	struct ig_load_opts load;
-	bool strict;
-};
-
 static volatile sig_atomic_t exiting;
 
 static void on_signal(int sig)
@@ -39,7 +32,7 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o)
+int run__parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE };
 	static const struct option longopts[] = {
@@ -285,7 +278,7 @@ int cmd_run(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
-	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy)) {
+	if (run__parse_args(argc, argv, &o) || resolve__policy(&o.policy)) {
 		status = IG_EXIT_USAGE;
 		goto cleanup;
 	}

@@ -11,8 +11,6 @@
 #define IG_VERSION "0.1.0"
 #endif
 
-struct ig_global ig_global;
-
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv)
 {
@@ -69,22 +67,6 @@ static int cmd_help(int argc, char **argv)
 	       "sends SIGKILL. uid 0 is exempt unless --enforce-root.\n"
 	       "  -j  JSON output (errors included)\n  -v  verbose; -vv adds libbpf's debug log\n");
 	return IG_EXIT_OK;
-}
-
-int cli__common_opt(int opt)
-{
-	switch (opt) {
-	case 'j':
-		ig_global.json = true;
-		break;
-	case 'v':
-		ig_global.verbose++;
-		break;
-	default:
-		return 0;
-	}
-	log__init(ig_global.json, ig_global.verbose);
-	return 1;
 }
 
 /*
