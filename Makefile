@@ -1,4 +1,4 @@
-# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make docs`, `make install`.
+# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make fuzz`, `make docs`, `make install`.
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -42,6 +42,7 @@ all: $(OUTPUT)/inodeguard
 
 include Kconfig-check/kconfig.mk
 -include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 # Installs the toolchain on first use; a no-op once everything is there.
 deps:

@@ -70,7 +70,9 @@ int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		return -errno;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, "jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
@@ -358,7 +360,9 @@ int cmd_list(int argc, char **argv)
 	struct json *j = log__json();
 	int opt, err;
 
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
 	while ((opt = getopt(argc, argv, "jv")) != -1) {
 		if (!cli__common_opt(opt)) {
 			p_err("usage: inodeguard list [-j]");

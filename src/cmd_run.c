@@ -56,7 +56,9 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 	}
 	o->backend = IG_BACKEND_AUTO;
 	o->load.capacity = IG_DEFAULT_CAPACITY;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, "c:jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
