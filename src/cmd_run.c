@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
+#include "quote.h"
 #include "resolve.h"
 #include "state.h"
 
@@ -46,13 +47,14 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
-	char cwd[PATH_MAX], *end;
+	char cwd[PATH_MAX], *end, q[QUOTE_BUF];
 	unsigned long cap;
-	int opt, bad = 0;
+	int opt, err, bad = 0;
 
 	if (!getcwd(cwd, sizeof(cwd))) {
-		p_err("cannot read the current directory: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		p_err("cannot read the current directory: %s", strerror(-err));
+		return err;
 	}
 	o->backend = IG_BACKEND_AUTO;
 	o->load.capacity = IG_DEFAULT_CAPACITY;
@@ -70,12 +72,15 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 				return -ENOMEM;
 			break;
 		case 'c':
-			if (policy__load_file(&o->policy, optarg))
-				bad++;
+			err = policy__load_file(&o->policy, optarg);
+			if (err == -ENOMEM)
+				return err;
+			bad += err != 0;
 			break;
 		case OPT_BACKEND:
 			if (backend__parse(optarg, &o->backend)) {
-				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)", optarg);
+				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)",
+				      quote__str(optarg, q));
 				bad++;
 			}
 			break;
@@ -92,7 +97,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 			errno = 0;
 			cap = strtoul(optarg, &end, 10);
 			if (*end || errno || cap == 0 || cap > UINT32_MAX) {
-				p_err("--capacity: '%s' is not a positive number", optarg);
+				p_err("--capacity: '%s' is not a positive number", quote__str(optarg, q));
 				bad++;
 			}
 			o->load.capacity = cap;
@@ -279,9 +284,13 @@ int cmd_run(int argc, char **argv)
 	size_t nfiles;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
-	if (run__parse_args(argc, argv, &o) || resolve__policy(&o.policy)) {
-		status = IG_EXIT_USAGE;
+	/* Stage 1-2: parse and resolve; bad input stops here, before any load.
+	 * Running out of memory is no bad input. */
+	err = run__parse_args(argc, argv, &o);
+	if (!err)
+		err = resolve__policy(&o.policy);
+	if (err) {
+		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
 	}
 	if (privs__require_load())

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "json.h"
 #include "log.h"
+#include "quote.h"
 
 #ifndef IG_VERSION
 #define IG_VERSION "0.1.0"
@@ -93,6 +94,7 @@ static bool json_requested(int argc, char **argv)
 
 static int dispatch(int argc, char **argv)
 {
+	char q[QUOTE_BUF];
 	size_t c;
 
 	if (json_requested(argc - 1, argv + 1))
@@ -105,12 +107,13 @@ static int dispatch(int argc, char **argv)
 			return cmds[c].fn(argc, argv);
 		}
 	}
-	p_err("unknown command '%s' (see 'inodeguard help')", argv[0]);
+	p_err("unknown command '%s' (see 'inodeguard help')", quote__str(argv[0], q));
 	return IG_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
+	char opt[2] = "", q[QUOTE_BUF];
 	int i = 1, status;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -128,7 +131,8 @@ int main(int argc, char **argv)
 				if (json_requested(argc - i, argv + i))
 					ig_global.json = true;
 				log__init(ig_global.json, ig_global.verbose);
-				p_err("unknown option '-%c' (see 'inodeguard help')", *f);
+				opt[0] = *f;
+				p_err("unknown option '-%s' (see 'inodeguard help')", quote__str(opt, q));
 				log__end();
 				return IG_EXIT_USAGE;
 			}
