@@ -3,6 +3,7 @@
 #ifndef IG_CLI_H
 #define IG_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include "backend.h"
 #include "config.h"
@@ -38,14 +39,23 @@ enum { CLI_OPT_AUDIT = 256, CLI_OPT_DENY, CLI_OPT_KILL, CLI_OPT_OWN };
 	{ "json", no_argument, NULL, 'j' },			\
 	{ "verbose", no_argument, NULL, 'v' }
 
+/* For commands with no options of their own: long options, so that an
+ * unknown "--word" is named whole. */
+static const struct option common_longopts[] = { CLI_COMMON_LONGOPTS, {} };
+
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
+/* The one line for an option getopt refused (opt '?') or the command does
+ * not take: it names the option as given and the command's usage. The
+ * parsers set opterr = 0, so getopt prints no line of its own. */
+void cli__bad_option(int opt, char **argv, const char *usage);
 
 /* What `run` was asked to do, before anything is resolved or loaded. */
 struct run_opts {
 	struct ig_policy policy;
 	enum ig_backend backend;
 	struct ig_load_opts load;
+	bool capacity_given; /* --capacity: else the maps are sized from the policy */
 	bool strict;
 };
 

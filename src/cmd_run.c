@@ -61,6 +61,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 	/* 0, not 1: glibc then also forgets a short-option cluster a previous
 	 * parse stopped inside, which would point into a freed argv. */
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
@@ -101,9 +102,10 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 				bad++;
 			}
 			o->load.capacity = cap;
+			o->capacity_given = true;
 			break;
 		default:
-			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
+			cli__bad_option(opt, argv, "run [--audit|--deny|--kill PATH]... [-c FILE] [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force]");
 			return -EINVAL;
 		}
 	}
@@ -112,6 +114,43 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line"))
 			return -ENOMEM;
 	return bad ? -EINVAL : 0;
+}
+
+/* The keys the policy needs in each map: one per inode, and on overlayfs
+ * a second for the backing file. Files below trees are found later, by
+ * the walk, so they count against the headroom. */
+static size_t policy_keys(const struct ig_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->v[i].overlay ? 2 : 1;
+	return n;
+}
+
+/* Sizes the maps from the policy, before anything is loaded: a quarter
+ * more than it needs (for live protects and the keys the kernel learns
+ * for names), never below the default; a --capacity too small for it is
+ * refused here rather than after the whole load. */
+static int size_maps(struct run_opts *o)
+{
+	size_t need = policy_keys(&o->policy), want = need + need / 4;
+
+	if (o->capacity_given) {
+		if (need <= o->load.capacity)
+			return 0;
+		p_err("--capacity %u is too small: the policy needs %zu keys (give --capacity %zu or more, or leave it out to size the maps from the policy)",
+		      o->load.capacity, need, want);
+		return -EINVAL;
+	}
+	if (want > UINT32_MAX) {
+		p_err("the policy needs %zu keys, more than a map can hold", need);
+		return -EINVAL;
+	}
+	if (want > o->load.capacity)
+		o->load.capacity = (__u32)want;
+	p_debug("maps sized for %u keys (the policy needs %zu)", o->load.capacity, need);
+	return 0;
 }
 
 /* The tracepoint backend runs after the open succeeded: say exactly what
@@ -178,7 +217,7 @@ static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
 }
 
 static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
-			   struct ig_policy *policy)
+			   struct ig_policy *policy, __u32 capacity)
 {
 	struct ig_maps maps;
 	struct ig_learner learner = {};
@@ -214,7 +253,10 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		err = state__add_all(&maps, policy);
 		if (!err)
 			err = state__add_names(&maps, policy->v, policy->n);
-		if (err)
+		if (err == -E2BIG)
+			p_err("cannot fill the protected maps: they are full at %u keys (give a larger --capacity)",
+			      capacity);
+		else if (err)
 			p_err("cannot fill the protected maps: %s", strerror(-err));
 		else
 			err = state__paths_append(policy->v, policy->n);
@@ -289,6 +331,8 @@ int cmd_run(int argc, char **argv)
 	err = run__parse_args(argc, argv, &o);
 	if (!err)
 		err = resolve__policy(&o.policy);
+	if (!err)
+		err = size_maps(&o);
 	if (err) {
 		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
@@ -306,7 +350,7 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	if (loader__pin(&inst) || state__publish_instance(lock_fd, backend__name(backend)))
 		goto cleanup;
-	err = learn_and_store(&inst, backend, &o.policy);
+	err = learn_and_store(&inst, backend, &o.policy, o.load.capacity);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
