@@ -414,37 +414,55 @@ t_register unprotect-states-removed-level t_unprotect_states_level
 # ---- docs/errors.md: each bad input, its message and exit status ----
 
 # err_case RC LINES MSG CMD...: CMD exits RC with LINES lines on stderr, the
-# last holding MSG; with -j it exits RC too, prints nothing on stderr, and
-# stdout is one JSON document (or JSON lines, for run) whose last error
-# holds MSG.
+# last holding MSG; with -j it exits RC too and prints nothing on stderr.
+# Its stdout is kept for json_cases_valid, which parses them all at once
+# (one python start, not one per row).
 err_case() {
-	local rc=$1 lines=$2 msg=$3 err got
+	local rc=$1 lines=$2 msg=$3 err got out
 	shift 3
 	err=$(timeout 20 "$IG" "$@" 2>&1 >/dev/null); got=$?
 	[ "$got" = "$rc" ] || { fail "$*: exit $got, want $rc: $err"; return 1; }
 	[ "$(wc -l <<<"$err")" = "$lines" ] || { fail "$*: want $lines line(s): $err"; return 1; }
 	[[ $(tail -n 1 <<<"$err") == *"$msg"* ]] || { fail "$*: want '$msg', got: $err"; return 1; }
-	timeout 20 "$IG" -j "$@" >"$T_DIR/.j.out" 2>"$T_DIR/.j.err"; got=$?
+	JSON_CASES=$((${JSON_CASES:-0} + 1))
+	out=$T_DIR/.j.$JSON_CASES
+	timeout 20 "$IG" -j "$@" >"$out" 2>"$T_DIR/.j.err"; got=$?
 	[ "$got" = "$rc" ] || { fail "-j $*: exit $got, want $rc"; return 1; }
 	[ ! -s "$T_DIR/.j.err" ] || { fail "-j $*: stderr: $(<"$T_DIR/.j.err")"; return 1; }
-	python3 - "$msg" "$T_DIR/.j.out" <<-'PY' || { fail "-j $*: $(<"$T_DIR/.j.out")"; return 1; }
+	printf '%s\t%s\n' "$out" "$msg" >>"$T_DIR/.j.cases"
+}
+
+# Each -j output kept by err_case is one JSON document (or JSON lines, for
+# run) whose last error holds the row's message.
+json_cases_valid() {
+	local bad
+	bad=$(python3 - "$T_DIR/.j.cases" <<-'PY'
 	import json, sys
-	text = open(sys.argv[2], encoding="utf-8").read()
-	try:
-	    docs = [json.loads(text)]
-	except ValueError:
-	    docs = [json.loads(l) for l in text.splitlines()]
-	errs = []
-	for d in docs:
-	    items = d if isinstance(d, list) else [d]
-	    for i in items:
-	        errs += [i["error"]] if "error" in i else i.get("errors", [])
-	sys.exit(0 if errs and sys.argv[1] in errs[-1] else 1)
+	for row in open(sys.argv[1], encoding="utf-8"):
+	    path, msg = row.rstrip("\n").split("\t", 1)
+	    text = open(path, encoding="utf-8").read()
+	    try:
+	        try:
+	            docs = [json.loads(text)]
+	        except ValueError:
+	            docs = [json.loads(l) for l in text.splitlines()]
+	    except ValueError as e:
+	        print(f"{path}: not JSON ({e}): {text[:200]}")
+	        continue
+	    errs = []
+	    for d in docs:
+	        for i in (d if isinstance(d, list) else [d]):
+	            errs += [i["error"]] if "error" in i else i.get("errors", [])
+	    if not errs or msg not in errs[-1]:
+	        print(f"{path}: no error holding {msg!r}: {text[:200]}")
 	PY
+	)
+	[ -z "$bad" ] || { fail "-j: $bad"; return 1; }
 }
 
 t_errors_table() {
 	local d=$T_DIR conf=$T_DIR/c.conf f=$T_DIR/file i
+	JSON_CASES=0
 	command -v python3 >/dev/null || { skip "python3 missing to parse JSON"; return 77; }
 	mk_secret "$f"; mk_secret "$d/f2"; mkfifo "$d/fifo"; ln -s loop2 "$d/loop1"; ln -s loop1 "$d/loop2"
 	daemon_down
@@ -499,6 +517,7 @@ t_errors_table() {
 	err_case 2 1 "$d/other: no entry protects it" unprotect "$d/other" || return 1
 	err_case 2 1 "$d/missing: no such file, and no entry was registered under that path" unprotect "$d/missing" || return 1
 	daemon_down
+	json_cases_valid
 }
 t_register errors-table t_errors_table
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The fuzz targets' scratch tree and log reset. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,30 @@ static void write_file(const char *name, const char *text)
 	fclose(f);
 }
 
+static char dir[] = "/tmp/ig-fuzz.XXXXXX";
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The sandbox goes when the fuzzer exits, as every run makes a new one. */
+static void sandbox_remove(void)
+{
+	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz__sandbox(void)
 {
-	static char dir[] = "/tmp/ig-fuzz.XXXXXX";
 	static int made;
 
 	if (made)
 		return dir;
 	must(mkdtemp(dir) != NULL, "mkdtemp");
+	atexit(sandbox_remove);
 	must(chdir(dir) == 0, "chdir");
 	write_file("file", "secret\n");
 	write_file("a.conf", "deny file\naudit sub/inner\n");
