@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "json.h"
 #include "keys.h"
 #include "log.h"
 #include "quote.h"
@@ -285,4 +286,22 @@ UNIT_TEST(test_config_binary_input_is_escaped_and_bounded)
 	ASSERT_TRUE(strstr(text, ":2: a NUL byte in the line") != NULL);
 	ASSERT_TRUE(strstr(text, "bogus7") != NULL && strstr(text, "bogus8") == NULL);
 	ASSERT_TRUE(strstr(text, "binary.conf: 12 more bad lines not shown") != NULL);
+}
+
+/* A file name need not be UTF-8; the JSON text must be. */
+UNIT_TEST(test_json_strings_stay_valid_utf8)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct json *j;
+	FILE *f = open_memstream(&text, &len);
+
+	ASSERT_TRUE(f != NULL);
+	j = json__new(f);
+	ASSERT_TRUE(j != NULL);
+	json__str(j, "caf\xc3\xa9 \xff\xc0\xaf\xed\xa0\x80 \xf0\x9f\x94\x92\x1b");
+	json__free(j);
+	fclose(f);
+	ASSERT_STREQ(text, "\"caf\xc3\xa9 \\u00ff\\u00c0\\u00af\\u00ed\\u00a0\\u0080 \xf0\x9f\x94\x92\\u001b\"\n");
+	free(text);
 }
