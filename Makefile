@@ -1,4 +1,11 @@
-# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make docs`, `make install`.
+# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make fuzz`, `make docs`, `make install`.
+# SAN=1: the daemon and the unit tests with ASan and UBSan, in a tree of
+# their own so the normal build is untouched.
+SAN ?=
+ifeq ($(SAN),1)
+OUTPUT ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -42,6 +49,7 @@ all: $(OUTPUT)/inodeguard
 
 include Kconfig-check/kconfig.mk
 -include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 # Installs the toolchain on first use; a no-op once everything is there.
 deps:
@@ -103,11 +111,11 @@ $(OUTPUT)/loader.o: $(OUTPUT)/bpf-layout.ok
 
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/inodeguard: $(OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
 # Test helpers: small C programs the integration suites drive.
 $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/tests
@@ -115,10 +123,10 @@ $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/t
 	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector ig-storm,$*),-luring)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
-UNIT_LIB := src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c
+UNIT_LIB := src/quote.c src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c
 $(OUTPUT)/unit_tests: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit \
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -Itests/unit \
 	  -DUNIT_FIXTURE_DIR='"$(CURDIR)/tests/unit/fixtures"' \
 	  -DUNIT_REQUIREMENTS_TSV='"$(CURDIR)/Kconfig-check/requirements.tsv"' \
 	  $(filter %.c,$^) $(LDLIBS) -o $@
@@ -129,10 +137,12 @@ demo: all
 	$(Q)bash scripts/demo.sh --no-build
 
 test-unit: $(OUTPUT)/unit_tests
-	$(Q)$(OUTPUT)/unit_tests
+	$(Q)$(if $(SAN),bash tests/san.sh unit,$(OUTPUT)/unit_tests)
 
+# With SAN=1, the suites run under tests/san.sh, which fails them on any
+# sanitizer report. The helpers are never sanitized (one is 32-bit).
 test-host: all $(TEST_HELPERS)
-	$(Q)bash tests/integration.sh --backend tracepoint
+	$(Q)$(if $(SAN),bash tests/san.sh host,IG=$(CURDIR)/$(OUTPUT)/inodeguard IG_TESTBIN=$(CURDIR)/$(OUTPUT)/tests bash tests/integration.sh --backend tracepoint)
 	$(Q)bash tests/allow.sh --backend tracepoint
 	$(Q)bash tests/failclosed.sh --backend tracepoint
 

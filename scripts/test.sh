@@ -9,4 +9,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 bash scripts/install-deps.sh all
 make -s all build/unit_tests tests-helpers bench-bins
+make -s SAN=1 all build-san/unit_tests tests-helpers
+make -s fuzz-bins
 exec bash tests/run-all.sh

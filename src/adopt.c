@@ -98,12 +98,13 @@ int adopt__plan(struct ig_policy *policy, struct adopt_plan *plan)
 
 int adopt__release(const struct ig_maps *m, const struct adopt_plan *plan, size_t *inodes)
 {
+	unsigned int level;
 	size_t i, n;
 	int err = 0;
 
 	*inodes = 0;
 	for (i = 0; !err && i < plan->nrelease; i++) {
-		err = state__remove_entry(m, plan->release[i], &n);
+		err = state__remove_entry(m, plan->release[i], &n, &level);
 		*inodes += n;
 	}
 	return err;

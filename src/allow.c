@@ -16,6 +16,7 @@
 #include "array.h"
 #include "inodeguard.h"
 #include "log.h"
+#include "quote.h"
 
 static const char *const kind_names[] = {
 	[IG_ALLOW_UID] = "uid",
@@ -53,17 +54,19 @@ static int push(struct ig_allows *l, __u32 kind, const char *value, const char *
 
 int allow__parse(struct ig_allows *l, const char *kind, const char *value, const char *origin)
 {
+	char q[QUOTE_BUF];
 	size_t k;
 
 	for (k = 1; k < KINDS; k++)
 		if (strcmp(kind, kind_names[k]) == 0)
 			break;
 	if (k == KINDS) {
-		p_err("%s: unknown allow kind '%s' (use exe, uid, gid or cgroup)", origin, kind);
+		p_err("%s: unknown allow kind '%s' (use exe, uid, gid or cgroup)", origin,
+		      quote__str(kind, q));
 		return -EINVAL;
 	}
 	if (!*value) {
-		p_err("%s: allow %s: missing value", origin, kind);
+		p_err("%s: allow %s: missing value", origin, quote__str(kind, q));
 		return -EINVAL;
 	}
 	return push(l, (__u32)k, value, origin);
@@ -72,11 +75,11 @@ int allow__parse(struct ig_allows *l, const char *kind, const char *value, const
 int allow__parse_arg(struct ig_allows *l, const char *arg, const char *origin)
 {
 	const char *eq = strchr(arg, '=');
-	char kind[16];
+	char kind[16], q[QUOTE_BUF];
 
 	if (!eq || (size_t)(eq - arg) >= sizeof(kind)) {
 		p_err("%s: --allow '%s': expected KIND=VALUE (exe=PATH, uid=N|NAME, gid=N|NAME, cgroup=PATH)",
-		      origin, arg);
+		      origin, quote__str(arg, q));
 		return -EINVAL;
 	}
 	snprintf(kind, sizeof(kind), "%.*s", (int)(eq - arg), arg);
@@ -127,6 +130,7 @@ static bool parse_number(const char *s, __u64 *out)
 
 static int resolve_id(struct ig_allow *a)
 {
+	char q[QUOTE_BUF];
 	struct passwd *pw;
 	struct group *gr;
 
@@ -148,8 +152,8 @@ static int resolve_id(struct ig_allow *a)
 	}
 	if (errno == ENOMEM)
 		return -ENOMEM;
-	p_err("%s: allow %s %s: no such %s", a->origin, allow__kind_name(a->kind), a->value,
-	      a->kind == IG_ALLOW_UID ? "user" : "group");
+	p_err("%s: allow %s %s: no such %s", a->origin, allow__kind_name(a->kind),
+	      quote__str(a->value, q), a->kind == IG_ALLOW_UID ? "user" : "group");
 	return -EINVAL;
 }
 
@@ -171,18 +175,18 @@ static int replace_value(struct ig_allow *a, const char *v)
  */
 static int resolve_exe(struct ig_allow *a)
 {
-	char real[PATH_MAX], head[128];
+	char real[PATH_MAX], head[128], q[QUOTE_BUF], qh[QUOTE_BUF];
 	struct stat st;
 	ssize_t n;
 	int fd, err;
 
 	if (!realpath(a->value, real) || stat(real, &st)) {
 		err = -errno;
-		p_err("%s: allow exe %s: %s", a->origin, a->value, strerror(-err));
+		p_err("%s: allow exe %s: %s", a->origin, quote__str(a->value, q), strerror(-err));
 		return err == -ENOMEM ? err : -EINVAL;
 	}
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-		p_err("%s: allow exe %s: not an executable file", a->origin, a->value);
+		p_err("%s: allow exe %s: not an executable file", a->origin, quote__str(a->value, q));
 		return -EINVAL;
 	}
 	fd = open(real, O_RDONLY | O_CLOEXEC);
@@ -193,7 +197,7 @@ static int resolve_exe(struct ig_allow *a)
 		head[n] = '\0';
 		head[strcspn(head, "\n")] = '\0';
 		p_err("%s: allow exe %s: a '%s' script; the kernel runs its interpreter, and allowing that would allow every script it runs (allow a compiled program, or run the script under its own uid or cgroup)",
-		      a->origin, a->value, head);
+		      a->origin, quote__str(a->value, q), quote__str(head, qh));
 		return -EINVAL;
 	}
 	return replace_value(a, real);
@@ -263,18 +267,18 @@ static int canonical_cgroup_path(const char *in, char *out, size_t len)
 static int resolve_cgroup(struct ig_allow *a)
 {
 	const char *mnt = allow__cgroup2_mount();
-	char canon[IG_NAME_LEN], full[PATH_MAX];
+	char canon[IG_NAME_LEN], full[PATH_MAX], q[QUOTE_BUF];
 	struct stat st;
 	int err;
 
 	if (!mnt) {
 		p_err("%s: allow cgroup %s: cgroup v2 is not mounted here (cgroup v1 has no single hierarchy to name a cgroup in)",
-		      a->origin, a->value);
+		      a->origin, quote__str(a->value, q));
 		return -EINVAL;
 	}
 	err = canonical_cgroup_path(a->value, canon, sizeof(canon));
 	if (err) {
-		p_err("%s: allow cgroup %s: %s", a->origin, a->value,
+		p_err("%s: allow cgroup %s: %s", a->origin, quote__str(a->value, q),
 		      err == -ENAMETOOLONG ? "longer than 255 bytes" :
 		      "expected an absolute path below the cgroup2 mount, without . or ..");
 		return -EINVAL;
@@ -282,7 +286,7 @@ static int resolve_cgroup(struct ig_allow *a)
 	snprintf(full, sizeof(full), "%s%s", mnt, canon);
 	if (stat(full, &st) || !S_ISDIR(st.st_mode))
 		p_warn("%s: allow cgroup %s: no such cgroup yet; it is allowed from the moment it is created",
-		       a->origin, canon);
+		       a->origin, quote__str(canon, q));
 	return replace_value(a, canon);
 }
 

@@ -3,7 +3,11 @@
 #ifndef IG_CLI_H
 #define IG_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include "backend.h"
+#include "config.h"
+#include "loader.h"
 
 /* Exit statuses: bad input is told apart from runtime failure. */
 #define IG_EXIT_OK 0
@@ -36,7 +40,36 @@ enum { CLI_OPT_AUDIT = 256, CLI_OPT_DENY, CLI_OPT_KILL, CLI_OPT_OWN };
 	{ "json", no_argument, NULL, 'j' },			\
 	{ "verbose", no_argument, NULL, 'v' }
 
+/* For commands with no options of their own: long options, so that an
+ * unknown "--word" is named whole. */
+static const struct option common_longopts[] = { CLI_COMMON_LONGOPTS, {} };
+
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
+/* The one line for an option getopt refused (opt '?') or the command does
+ * not take: it names the option as given and the command's usage. The
+ * parsers set opterr = 0, so getopt prints no line of its own. */
+void cli__bad_option(int opt, char **argv, const char *usage);
+
+/* What `run` was asked to do, before anything is resolved or loaded. */
+struct run_opts {
+	struct ig_policy policy;
+	/* --allow: rules for every entry, config entries included. */
+	struct ig_allows allow;
+	enum ig_backend backend;
+	struct ig_load_opts load;
+	bool capacity_given; /* --capacity: else the maps are sized from the policy */
+	bool strict;
+	/* A clean exit leaves protection pinned (the service's mode). */
+	bool persist;
+};
+
+/* The option parsers of run and of protect/unprotect. They touch nothing
+ * but the options (and read -c files), so the fuzz targets call them as
+ * they are; each failure is printed once, and the caller frees the policy. */
+int run__parse_args(int argc, char **argv, struct run_opts *o);
+struct ig_allows;
+int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p,
+		      struct ig_allows *allow);
 
 #endif

@@ -200,10 +200,13 @@ int cmd_check(int argc, char **argv)
 	int opt, b, pick = -1;
 	bool can_load;
 
-	optind = 1;
-	while ((opt = getopt(argc, argv, "jv")) != -1) {
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "jv", common_longopts, NULL)) != -1) {
 		if (!cli__common_opt(opt)) {
-			p_err("usage: inodeguard check [-j]");
+			cli__bad_option(opt, argv, "check [-j]");
 			return IG_EXIT_USAGE;
 		}
 	}

@@ -17,51 +17,75 @@
 #include "keys.h"
 #include "kinds.h"
 #include "log.h"
+#include "quote.h"
 #include "resolve.h"
 #include "state.h"
 
-static void report_change(struct json *j, const char *what, const struct ig_entry *t)
+/* What a live protect did to one entry, for its reply. */
+struct protect_result {
+	const char *path;      /* the entry's registered path */
+	const char *alias;     /* the name given, when another name of it */
+	bool existed;          /* the entry was there: old_level is its level */
+	unsigned int old_level;
+};
+
+/* "protected file PATH (kill -> audit, ...)": what is in force now, and
+ * what was before when the entry already existed. */
+static void report_protected(struct json *j, const struct ig_entry *t,
+			     const struct protect_result *r)
 {
 	const char *kind = t->tree ? "dir" : "file";
-	char dev[32], allow[1024];
+	char dev[32], q[QUOTE_BUF], qa[QUOTE_BUF], was[32] = "", allow[1024];
 
 	key__dev_str(&t->keys[0], dev, sizeof(dev));
 	grants__describe(t->grants, allow, sizeof(allow));
 	if (!j) {
-		printf("%s %s %s (%s, dev %s ino %llu%s%s)\n", what, kind, t->path,
-		       level__name(t->level), dev, (unsigned long long)t->keys[0].ino,
-		       *allow ? ", allow " : "", allow);
+		if (r->existed)
+			snprintf(was, sizeof(was), "%s -> ", level__name(r->old_level));
+		printf("protected %s %s (%s%s, dev %s ino %llu%s%s%s%s%s)\n", kind,
+		       quote__str(r->path, q), was, level__name(t->level), dev,
+		       (unsigned long long)t->keys[0].ino, *allow ? ", allow " : "", allow,
+		       r->alias ? "; " : "", r->alias ? quote__str(r->alias, qa) : "",
+		       r->alias ? " is another name of it" : "");
 		return;
 	}
 	json__begin_object(j);
-	json__kv_str(j, "action", what);
-	json__kv_str(j, "path", t->path);
+	json__kv_str(j, "action", "protected");
+	json__kv_str(j, "path", r->path);
 	json__kv_str(j, "kind", kind);
 	json__kv_str(j, "level", level__name(t->level));
+	if (r->existed)
+		json__kv_str(j, "old_level", level__name(r->old_level));
+	if (r->alias)
+		json__kv_str(j, "name", r->alias);
 	json__kv_str(j, "dev", dev);
 	json__kv_uint(j, "ino", t->keys[0].ino);
 	json__kv_str(j, "allow", allow);
 	json__end_object(j);
 }
 
-static void report_removed(struct json *j, const struct ig_entry *t, size_t inodes)
+static void report_removed(struct json *j, const struct ig_entry *t, size_t inodes,
+			   unsigned int level)
 {
+	char q[QUOTE_BUF];
+
 	if (!j) {
-		printf("unprotected %s (%zu inode%s released)\n", t->path, inodes,
-		       inodes == 1 ? "" : "s");
+		printf("unprotected %s (was %s; %zu inode%s released)\n", quote__str(t->path, q),
+		       level__name(level), inodes, inodes == 1 ? "" : "s");
 		return;
 	}
 	json__begin_object(j);
 	json__kv_str(j, "action", "unprotected");
 	json__kv_str(j, "path", t->path);
+	json__kv_str(j, "level", level__name(level));
 	json__kv_uint(j, "inodes_released", inodes);
 	json__end_object(j);
 }
 
 /* Parses "[LEVEL flags] [--allow KIND=VALUE]... PATH..." into a policy
  * relative to the cwd; allow may be NULL where no allow rules apply. */
-static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p,
-		       struct ig_allows *allow)
+int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p,
+		      struct ig_allows *allow)
 {
 	enum { OPT_LEVEL = CLI_OPT_OWN, OPT_FORCE, OPT_ALLOW };
 	static const struct option longopts[] = {
@@ -73,12 +97,18 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 		{},
 	};
 	enum ig_level level = IG_LEVEL_DENY;
-	char cwd[PATH_MAX];
-	int opt;
+	char cwd[PATH_MAX], q[QUOTE_BUF];
+	int opt, err;
 
-	if (!getcwd(cwd, sizeof(cwd)))
-		return -errno;
-	optind = 1;
+	if (!getcwd(cwd, sizeof(cwd))) {
+		err = -errno;
+		p_err("cannot read the current directory: %s", strerror(-err));
+		return err;
+	}
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
@@ -86,8 +116,13 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 			level = opt - CLI_OPT_AUDIT;
 			continue;
 		}
-		if (with_level && opt == OPT_LEVEL && level__parse(optarg, &level) == 0)
-			continue;
+		if (with_level && opt == OPT_LEVEL) {
+			if (level__parse(optarg, &level) == 0)
+				continue;
+			p_err("--level: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
+			      quote__str(optarg, q));
+			return -EINVAL;
+		}
 		if (with_level && opt == OPT_FORCE) {
 			p->force = true;
 			continue;
@@ -97,8 +132,9 @@ static int parse_paths(int argc, char **argv, bool with_level, struct ig_policy 
 				return -EINVAL;
 			continue;
 		}
-		p_err("usage: inodeguard %s%s PATH...", argv[0],
-		      with_level ? " [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]..." : "");
+		cli__bad_option(opt, argv, with_level ?
+				"protect [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]... PATH..." :
+				"unprotect PATH...");
 		return -EINVAL;
 	}
 	if (optind >= argc) {
@@ -152,30 +188,30 @@ static void live__close(struct live *l)
 }
 
 /*
- * Registers one resolved entry with the running instance, in the order
- * that leaves no window: its keys and name first, then for a tree the
- * rule that the hooks walk to, then the files already below it.
+ * Another name of a file entry already registered (a hard link, a bind
+ * mount): the file entry whose own key holds t's inode. A tree's rule or
+ * a key the kernel learned for a name is no such entry: t becomes one.
  */
-static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allows *allow)
+static bool alias_of_entry(struct live *l, const struct ig_entry *t, __u32 *id)
 {
-	char why[256];
-	int err, bad = 0;
+	struct ig_rule rule;
 
-	if (state__entry_of_path(t->path, &t->id) &&
-	    (err = kinds__new_entry_ids(&l->maps, 1, &t->id))) {
-		p_err("%s: cannot take an entry id: %s", t->path, strerror(-err));
-		return err;
-	}
-	err = keys__learn(&l->learner, t, why, sizeof(why));
-	if (!err && !t->tree)
-		err = keys__learn_parent(&l->learner, t, why, sizeof(why));
-	if (err) {
-		p_err("%s: %s", t->path, why);
-		return err;
-	}
-	err = grants__register(&l->maps, &l->learner, allow, &t->grants);
-	if (err)
-		return err;
+	if (t->tree || !t->nkeys || state__rule_of(&l->maps, &t->keys[0], &rule) ||
+	    !rule.entry || (rule.flags & (IG_RULE_TREE | IG_RULE_LEARNED)))
+		return false;
+	*id = rule.entry;
+	return true;
+}
+
+/* Adds t's keys and name, in the order that leaves no window: its keys
+ * and name first, then for a tree the rule that the hooks walk to, then
+ * the files already below it. */
+static int add_entry(struct live *l, struct ig_entry *t)
+{
+	char q[QUOTE_BUF];
+	int err, bad = 0;
+	__u32 cap;
+
 	err = state__add(&l->maps, t);
 	if (!err)
 		err = state__add_names(&l->maps, t, 1);
@@ -186,9 +222,60 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 		if (!err)
 			err = state__add_tree_files(&l->maps, &l->learner, t, &bad);
 	}
-	if (err)
-		p_err("%s: cannot add it: %s", t->path, strerror(-err));
+	if (err == -E2BIG && state__capacity(&l->maps, &cap) == 0)
+		p_err("%s: cannot add it: the running instance's maps are full at %u keys (restart it with a larger --capacity)",
+		      quote__str(t->path, q), cap);
+	else if (err)
+		p_err("%s: cannot add it: %s", quote__str(t->path, q), strerror(-err));
 	return err ? err : bad ? -EINVAL : 0;
+}
+
+/*
+ * Registers one resolved entry with the running instance. An entry that
+ * exists (registered under t's path, or t names its file by another name)
+ * gets exactly the level asked, lower included, and keeps the path it
+ * was registered under; a new one is added.
+ */
+static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allows *allow,
+		       struct protect_result *r, char *registered, size_t len)
+{
+	char why[256], q[QUOTE_BUF];
+	int err;
+
+	r->path = t->path;
+	r->existed = state__entry_of_path(t->path, &t->id) == 0;
+	err = keys__learn(&l->learner, t, why, sizeof(why));
+	if (!err && !t->tree)
+		err = keys__learn_parent(&l->learner, t, why, sizeof(why));
+	if (err) {
+		p_err("%s: %s", quote__str(t->path, q), why);
+		return err;
+	}
+	err = grants__register(&l->maps, &l->learner, allow, &t->grants);
+	if (err)
+		return err;
+	if (!r->existed && alias_of_entry(l, t, &t->id) &&
+	    state__path_of_entry(t->id, registered, len) == 0) {
+		r->alias = t->path;
+		r->path = registered;
+		r->existed = true;
+	}
+	if (r->existed) {
+		err = state__set_entry_rule(&l->maps, t->id, t->level, t->grants, &r->old_level);
+		if (err == -ENOENT)
+			r->existed = false; /* removed meanwhile: add it anew */
+		else if (err) {
+			p_err("%s: cannot set its level: %s", quote__str(r->path, q), strerror(-err));
+			return err;
+		}
+		if (r->alias && r->existed)
+			return 0;
+	}
+	if (!t->id && (err = kinds__new_entry_ids(&l->maps, 1, &t->id))) {
+		p_err("%s: cannot take an entry id: %s", quote__str(t->path, q), strerror(-err));
+		return err;
+	}
+	return add_entry(l, t);
 }
 
 int cmd_protect(int argc, char **argv)
@@ -198,14 +285,21 @@ int cmd_protect(int argc, char **argv)
 	struct live live = LIVE_INIT;
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct json *j = log__json();
-	char name[32];
-	int status = IG_EXIT_USAGE, bad = 0;
+	char name[32], registered[PATH_MAX], q[QUOTE_BUF];
+	int status = IG_EXIT_USAGE, bad = 0, err;
 	pid_t pid;
 	size_t i;
 
-	if (parse_paths(argc, argv, true, &p, &allow) || resolve__policy(&p) ||
-	    allow__resolve(&allow))
+	err = live__parse_paths(argc, argv, true, &p, &allow);
+	if (!err)
+		err = resolve__policy(&p);
+	if (!err)
+		err = allow__resolve(&allow);
+	if (err) {
+		/* Running out of memory is no bad input. */
+		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
+	}
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))
 		goto cleanup;
@@ -213,19 +307,22 @@ int cmd_protect(int argc, char **argv)
 		backend__parse(name, &backend);
 	for (i = 0; i < p.n; i++) {
 		struct ig_entry *t = &p.v[i];
+		struct protect_result r = {};
 
 		if (t->overlay && backend__refuses_overlay(backend)) {
-			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see", t->path);
+			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see",
+			      quote__str(t->path, q));
 			bad++;
 			continue;
 		}
-		if (protect_one(&live, t, &allow)) {
+		if (protect_one(&live, t, &allow, &r, registered, sizeof(registered))) {
 			bad++;
 			continue;
 		}
 		if (t->level == IG_LEVEL_DENY && backend__kill_only(backend))
-			p_warn("%s: the tracepoint backend enforces deny by SIGKILL after the open", t->path);
-		report_change(j, "protected", t);
+			p_warn("%s: the tracepoint backend enforces deny by SIGKILL after the open",
+			       quote__str(r.path, q));
+		report_protected(j, t, &r);
 	}
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
@@ -256,6 +353,13 @@ static int entry_of(struct live *l, const char *path, struct ig_entry *t, char *
 			return err;
 		if (state__rule_of(&l->maps, &t->keys[0], &rule) == 0 && rule.entry) {
 			t->id = rule.entry;
+			/* The reply names the entry removed, not the alias. */
+			if (state__path_of_entry(t->id, canon, sizeof(canon)) == 0) {
+				free(t->path);
+				t->path = strdup(canon);
+				if (!t->path)
+					return -ENOMEM;
+			}
 			return 0;
 		}
 		snprintf(why, len, "no entry protects it");
@@ -276,12 +380,16 @@ int cmd_unprotect(int argc, char **argv)
 	struct live live = LIVE_INIT;
 	struct json *j = log__json();
 	struct ig_entry t;
-	char why[256];
+	char why[256], q[QUOTE_BUF];
 	int status = IG_EXIT_USAGE, bad = 0, unknown = 0, err;
+	unsigned int level;
 	size_t i, removed;
 
-	if (parse_paths(argc, argv, false, &p, NULL))
+	err = live__parse_paths(argc, argv, false, &p, NULL);
+	if (err) {
+		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
+	}
 	status = IG_EXIT_FAIL;
 	if (live__open(&live))
 		goto cleanup;
@@ -289,18 +397,18 @@ int cmd_unprotect(int argc, char **argv)
 		why[0] = '\0';
 		err = entry_of(&live, p.v[i].path, &t, why, sizeof(why));
 		if (err) {
-			p_err("%s: %s", p.v[i].path, why[0] ? why : strerror(-err));
+			p_err("%s: %s", quote__str(p.v[i].path, q), why[0] ? why : strerror(-err));
 			unknown += err == -ENOENT;
 			bad++;
 			free(t.path);
 			continue;
 		}
-		err = state__remove_entry(&live.maps, t.id, &removed);
+		err = state__remove_entry(&live.maps, t.id, &removed, &level);
 		if (err) {
-			p_err("%s: cannot remove its entry: %s", t.path, strerror(-err));
+			p_err("%s: cannot remove its entry: %s", quote__str(t.path, q), strerror(-err));
 			bad++;
 		} else {
-			report_removed(j, &t, removed);
+			report_removed(j, &t, removed, level);
 		}
 		free(t.path);
 	}
@@ -395,16 +503,21 @@ int cmd_list(int argc, char **argv)
 	struct json *j = log__json();
 	int opt, err;
 
-	optind = 1;
-	while ((opt = getopt(argc, argv, "jv")) != -1) {
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "jv", common_longopts, NULL)) != -1) {
 		if (!cli__common_opt(opt)) {
-			p_err("usage: inodeguard list [-j]");
+			cli__bad_option(opt, argv, "list [-j]");
 			return IG_EXIT_USAGE;
 		}
 	}
 	if (state__open_pinned(&maps))
 		return IG_EXIT_FAIL;
 	err = state__for_each_entry(&maps, list_one, j);
+	if (err)
+		p_err("cannot read the running instance's maps: %s", strerror(-err));
 	state__close(&maps);
 	return err ? IG_EXIT_FAIL : IG_EXIT_OK;
 }

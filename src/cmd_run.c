@@ -27,19 +27,9 @@
 #include "log.h"
 #include "pins.h"
 #include "privs.h"
+#include "quote.h"
 #include "resolve.h"
 #include "state.h"
-
-struct run_opts {
-	struct ig_policy policy;
-	/* --allow: rules for every entry, config entries included. */
-	struct ig_allows allow;
-	enum ig_backend backend;
-	struct ig_load_opts load;
-	bool strict;
-	/* A clean exit leaves protection pinned (the service's mode). */
-	bool persist;
-};
 
 static volatile sig_atomic_t exiting, hangups;
 
@@ -51,7 +41,7 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o)
+int run__parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE,
 	       OPT_ALLOW, OPT_PERSIST };
@@ -68,17 +58,21 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
-	char cwd[PATH_MAX], *end;
+	char cwd[PATH_MAX], *end, q[QUOTE_BUF];
 	unsigned long cap;
-	int opt, bad = 0;
+	int opt, err, bad = 0;
 
 	if (!getcwd(cwd, sizeof(cwd))) {
-		p_err("cannot read the current directory: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		p_err("cannot read the current directory: %s", strerror(-err));
+		return err;
 	}
 	o->backend = IG_BACKEND_AUTO;
 	o->load.capacity = IG_DEFAULT_CAPACITY;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a short-option cluster a previous
+	 * parse stopped inside, which would point into a freed argv. */
+	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:jv", longopts, NULL)) != -1) {
 		if (cli__common_opt(opt))
 			continue;
@@ -90,12 +84,15 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				return -ENOMEM;
 			break;
 		case 'c':
-			if (policy__load_file(&o->policy, optarg))
-				bad++;
+			err = policy__load_file(&o->policy, optarg);
+			if (err == -ENOMEM)
+				return err;
+			bad += err != 0;
 			break;
 		case OPT_BACKEND:
 			if (backend__parse(optarg, &o->backend)) {
-				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)", optarg);
+				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)",
+				      quote__str(optarg, q));
 				bad++;
 			}
 			break;
@@ -119,13 +116,14 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			errno = 0;
 			cap = strtoul(optarg, &end, 10);
 			if (*end || errno || cap == 0 || cap > UINT32_MAX) {
-				p_err("--capacity: '%s' is not a positive number", optarg);
+				p_err("--capacity: '%s' is not a positive number", quote__str(optarg, q));
 				bad++;
 			}
 			o->load.capacity = cap;
+			o->capacity_given = true;
 			break;
 		default:
-			p_err("usage: inodeguard run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]");
+			cli__bad_option(opt, argv, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]");
 			return -EINVAL;
 		}
 	}
@@ -134,6 +132,43 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line"))
 			return -ENOMEM;
 	return bad ? -EINVAL : 0;
+}
+
+/* The keys the policy needs in each map: one per inode, and on overlayfs
+ * a second for the backing file. Files below trees are found later, by
+ * the walk, so they count against the headroom. */
+static size_t policy_keys(const struct ig_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->v[i].overlay ? 2 : 1;
+	return n;
+}
+
+/* Sizes the maps from the policy, before anything is loaded: a quarter
+ * more than it needs (for live protects and the keys the kernel learns
+ * for names), never below the default; a --capacity too small for it is
+ * refused here rather than after the whole load. */
+static int size_maps(struct run_opts *o)
+{
+	size_t need = policy_keys(&o->policy), want = need + need / 4;
+
+	if (o->capacity_given) {
+		if (need <= o->load.capacity)
+			return 0;
+		p_err("--capacity %u is too small: the policy needs %zu keys (give --capacity %zu or more, or leave it out to size the maps from the policy)",
+		      o->load.capacity, need, want);
+		return -EINVAL;
+	}
+	if (want > UINT32_MAX) {
+		p_err("the policy needs %zu keys, more than a map can hold", need);
+		return -EINVAL;
+	}
+	if (want > o->load.capacity)
+		o->load.capacity = (__u32)want;
+	p_debug("maps sized for %u keys (the policy needs %zu)", o->load.capacity, need);
+	return 0;
 }
 
 /* The tracepoint backend runs after the open succeeded: say exactly what
@@ -274,7 +309,7 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 	struct ig_policy fresh = {};
 	struct ig_maps maps;
 	struct ig_learner learner = {};
-	__u32 first_id = 0;
+	__u32 first_id = 0, cap;
 	int err, bad = 0;
 	size_t i, k;
 
@@ -311,7 +346,10 @@ static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
 		err = state__add_all(&maps, &fresh);
 		if (!err)
 			err = state__add_names(&maps, fresh.v, fresh.n);
-		if (err)
+		if (err == -E2BIG && state__capacity(&maps, &cap) == 0)
+			p_err("cannot fill the protected maps: they are full at %u keys (give a larger --capacity)",
+			      cap);
+		else if (err)
 			p_err("cannot fill the protected maps: %s", strerror(-err));
 		else
 			err = state__paths_append(fresh.v, fresh.n);
@@ -492,9 +530,17 @@ int cmd_run(int argc, char **argv)
 	size_t nfiles;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* Stage 1-2: parse and resolve; bad input stops here, before any load. */
-	if (parse_run_args(argc, argv, &o) || resolve__policy(&o.policy) || resolve_allows(&o)) {
-		status = IG_EXIT_USAGE;
+	/* Stage 1-2: parse and resolve; bad input stops here, before any load.
+	 * Running out of memory is no bad input. */
+	err = run__parse_args(argc, argv, &o);
+	if (!err)
+		err = resolve__policy(&o.policy);
+	if (!err)
+		err = resolve_allows(&o);
+	if (!err)
+		err = size_maps(&o);
+	if (err) {
+		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
 	}
 	if (privs__require_load())

@@ -10,6 +10,20 @@
 #include "array.h"
 #include "config.h"
 #include "log.h"
+#include "quote.h"
+
+/* A binary file given as -c would otherwise print a line per "line" of
+ * it: the first few bad lines are shown, the rest only counted. */
+#define CONFIG_MAX_ERRORS 10
+
+/* Bad lines of the file being read, counted for line_err(). */
+static int line_errors;
+
+#define line_err(...) \
+	do { \
+		if (++line_errors <= CONFIG_MAX_ERRORS) \
+			p_err(__VA_ARGS__); \
+	} while (0)
 
 static const char *const level_names[] = {
 	[IG_LEVEL_AUDIT] = "audit",
@@ -60,8 +74,10 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 {
 	struct ig_entry *e;
 
-	if (array__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+	if (array__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v))) {
+		p_err("%s: out of memory", origin);
 		return -ENOMEM;
+	}
 	e = &p->v[p->n];
 	memset(e, 0, sizeof(*e));
 	e->path = join_path(base_dir, path);
@@ -70,6 +86,7 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 	if (!e->path || !e->origin) {
 		free(e->path);
 		free(e->origin);
+		p_err("%s: out of memory", origin);
 		return -ENOMEM;
 	}
 	p->n++;
@@ -133,11 +150,11 @@ static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool 
 	char *kind = line + strlen("allow"), *value;
 
 	if (!indented) {
-		p_err("%s: an allow line must be indented under the entry it belongs to", origin);
+		line_err("%s: an allow line must be indented under the entry it belongs to", origin);
 		return -EINVAL;
 	}
 	if (p->n <= first) {
-		p_err("%s: allow with no entry before it", origin);
+		line_err("%s: allow with no entry before it", origin);
 		return -EINVAL;
 	}
 	kind = trim(kind);
@@ -157,22 +174,22 @@ static int parse_line(struct ig_policy *p, char *line, const char *dir,
 		      const char *origin)
 {
 	enum ig_level level;
-	char *word = line, *path;
+	char *word = line, *path, q[QUOTE_BUF];
 
 	path = word + strcspn(word, " \t");
 	if (!*path) {
-		p_err("%s: expected 'LEVEL PATH', got '%s'", origin, word);
+		line_err("%s: expected 'LEVEL PATH', got '%s'", origin, quote__str(word, q));
 		return -EINVAL;
 	}
 	*path++ = '\0';
 	path = trim(path);
 	if (level__parse(word, &level)) {
-		p_err("%s: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
-		      origin, word);
+		line_err("%s: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
+			 origin, quote__str(word, q));
 		return -EINVAL;
 	}
 	if (!*path) {
-		p_err("%s: missing path after level '%s'", origin, word);
+		line_err("%s: missing path after level '%s'", origin, quote__str(word, q));
 		return -EINVAL;
 	}
 	return policy__add(p, path, dir, level, origin);
@@ -180,36 +197,59 @@ static int parse_line(struct ig_policy *p, char *line, const char *dir,
 
 int policy__load_file(struct ig_policy *p, const char *file)
 {
-	char dir[PATH_MAX], origin[PATH_MAX + 32];
+	char dir[PATH_MAX], origin[QUOTE_BUF + 32], q[QUOTE_BUF];
 	char *line = NULL, *s;
 	size_t cap = 0, first = p->n;
+	ssize_t n;
 	int err = 0, lineno = 0, bad = 0;
 	bool indented;
 	FILE *f;
 
+	/* Origins carry the file's name into every later message. */
+	quote__str(file, q);
 	f = fopen(file, "re");
 	if (!f) {
 		err = -errno;
-		p_err("%s: cannot read config: %s", file, strerror(errno));
+		p_err("%s: cannot read config: %s", q, strerror(errno));
 		return err;
 	}
 	err = config_dir(file, dir, sizeof(dir));
 	if (err) {
-		p_err("%s: cannot resolve its directory: %s", file, strerror(-err));
+		p_err("%s: cannot resolve its directory: %s", q, strerror(-err));
 		goto cleanup;
 	}
-	while (getline(&line, &cap, f) >= 0) {
+	line_errors = 0;
+	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
+		/* What follows a NUL would be dropped unseen: no text line. */
+		if (strlen(line) != (size_t)n) {
+			line_err("%s:%d: a NUL byte in the line (not a text file?)", q, lineno);
+			bad++;
+			continue;
+		}
 		strip_comment(line);
 		indented = line[0] == ' ' || line[0] == '\t';
 		s = trim(line);
 		if (!*s)
 			continue;
-		snprintf(origin, sizeof(origin), "%s:%d", file, lineno);
-		if (is_allow_line(s) ? parse_allow_line(p, first, s, indented, origin) :
-		    parse_line(p, s, dir, origin))
-			bad++;
+		snprintf(origin, sizeof(origin), "%s:%d", q, lineno);
+		err = is_allow_line(s) ? parse_allow_line(p, first, s, indented, origin) :
+		      parse_line(p, s, dir, origin);
+		if (err == -ENOMEM)
+			break;
+		bad += err != 0;
+		err = 0;
 	}
+	/* getline() stops short of the end on a read error or when a line
+	 * finds no memory: that is no bad line, and no whole policy either. */
+	if (!err && !feof(f))
+		err = errno ? -errno : -EIO;
+	if (err) {
+		p_err("%s: cannot read config: %s", q, strerror(-err));
+		goto cleanup;
+	}
+	if (line_errors > CONFIG_MAX_ERRORS)
+		p_err("%s: %d more bad lines not shown", q, line_errors - CONFIG_MAX_ERRORS);
 	err = bad ? -EINVAL : 0;
 cleanup:
 	free(line);

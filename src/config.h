@@ -46,10 +46,12 @@ struct ig_policy {
 int level__parse(const char *s, enum ig_level *out);
 const char *level__name(unsigned int level);
 
-/* A relative path is taken relative to base_dir. */
+/* A relative path is taken relative to base_dir; -ENOMEM is printed. */
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin);
-/* Prints "FILE:LINE: reason" for every bad line; -EINVAL if any. An
+/* Prints "FILE:LINE: reason" for the first bad lines and how many more
+ * there were; -EINVAL if any. -ENOMEM or a read error (-errno) stops it,
+ * with one line saying so. An
  * indented "allow KIND VALUE" line belongs to the entry above it. */
 int policy__load_file(struct ig_policy *p, const char *file);
 /* Frees what an entry owns (path, origin). */

@@ -77,9 +77,38 @@ void json__end_object(struct json *j) { json_close(j, '}'); }
 void json__begin_array(struct json *j) { json_open(j, '['); }
 void json__end_array(struct json *j) { json_close(j, ']'); }
 
+/* The length of the valid UTF-8 sequence at p, or 0: JSON text is UTF-8,
+ * and a file name need not be (overlong forms and surrogates included). */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned int c;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
 static void json_quoted(FILE *out, const char *s)
 {
 	const unsigned char *p;
+	size_t n;
 
 	fputc('"', out);
 	for (p = (const unsigned char *)s; *p; p++) {
@@ -90,10 +119,15 @@ static void json_quoted(FILE *out, const char *s)
 		case '\t': fputs("\\t", out); break;
 		case '\r': fputs("\\r", out); break;
 		default:
-			if (*p < 0x20)
+			n = utf8_seq(p);
+			if (*p < 0x20 || !n) {
+				/* A byte that is no UTF-8 is written as the code
+				 * point of its value: the text stays valid JSON. */
 				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
+			} else {
+				fwrite(p, 1, n, out);
+				p += n - 1;
+			}
 		}
 	}
 	fputc('"', out);

@@ -6,12 +6,11 @@
 #include "cli.h"
 #include "json.h"
 #include "log.h"
+#include "quote.h"
 
 #ifndef IG_VERSION
 #define IG_VERSION "0.1.0"
 #endif
-
-struct ig_global ig_global;
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv)
@@ -77,22 +76,6 @@ static int cmd_help(int argc, char **argv)
 	return IG_EXIT_OK;
 }
 
-int cli__common_opt(int opt)
-{
-	switch (opt) {
-	case 'j':
-		ig_global.json = true;
-		break;
-	case 'v':
-		ig_global.verbose++;
-		break;
-	default:
-		return 0;
-	}
-	log__init(ig_global.json, ig_global.verbose);
-	return 1;
-}
-
 /*
  * -j may follow the command name (getopt takes it there too), but the
  * document must start before the command prints anything. Short clusters
@@ -117,6 +100,7 @@ static bool json_requested(int argc, char **argv)
 
 static int dispatch(int argc, char **argv)
 {
+	char q[QUOTE_BUF];
 	size_t c;
 
 	if (json_requested(argc - 1, argv + 1))
@@ -129,12 +113,13 @@ static int dispatch(int argc, char **argv)
 			return cmds[c].fn(argc, argv);
 		}
 	}
-	p_err("unknown command '%s' (see 'inodeguard help')", argv[0]);
+	p_err("unknown command '%s' (see 'inodeguard help')", quote__str(argv[0], q));
 	return IG_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
+	char opt[2] = "", q[QUOTE_BUF];
 	int i = 1, status;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -152,7 +137,8 @@ int main(int argc, char **argv)
 				if (json_requested(argc - i, argv + i))
 					ig_global.json = true;
 				log__init(ig_global.json, ig_global.verbose);
-				p_err("unknown option '-%c' (see 'inodeguard help')", *f);
+				opt[0] = *f;
+				p_err("unknown option '-%s' (see 'inodeguard help')", quote__str(opt, q));
 				log__end();
 				return IG_EXIT_USAGE;
 			}

@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include "log.h"
+#include "quote.h"
 #include "resolve.h"
 #include "tree.h"
 
@@ -336,9 +337,9 @@ static bool tree_on_overlay(const struct ig_entry *e, char *why, size_t len)
 int resolve__policy(struct ig_policy *p)
 {
 	struct dir_cache dirs = { .fd = -1 };
-	char why[256], *given;
+	char why[256], *given, q[QUOTE_BUF];
 	size_t i, u = 0;
-	int bad = 0;
+	int bad = 0, err, nomem = 0;
 
 	/* In place: a resolved entry replaces its given path with the
 	 * canonical one, a bad one is reported and dropped. */
@@ -346,16 +347,17 @@ int resolve__policy(struct ig_policy *p)
 		struct ig_entry *e = &p->v[i];
 
 		given = e->path;
-		if (!resolve_in_dir(&dirs, given, e) &&
-		    resolve__path(given, e, why, sizeof(why))) {
-			p_err("%s: %s: %s", e->origin, given, why);
+		err = resolve_in_dir(&dirs, given, e) ? 0 : resolve__path(given, e, why, sizeof(why));
+		if (err) {
+			p_err("%s: %s: %s", e->origin, quote__str(given, q), why);
 			entry__free(e);
+			nomem += err == -ENOMEM;
 			bad++;
 			continue;
 		}
 		if (e->tree && ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
 				tree_on_overlay(e, why, sizeof(why)))) {
-			p_err("%s: %s: %s", e->origin, given, why);
+			p_err("%s: %s: %s", e->origin, quote__str(given, q), why);
 			free(given);
 			entry__free(e);
 			bad++;
@@ -367,5 +369,5 @@ int resolve__policy(struct ig_policy *p)
 	p->n = u;
 	merge_same_files(p);
 	dir_cache__reset(&dirs);
-	return bad ? -EINVAL : 0;
+	return nomem ? -ENOMEM : bad ? -EINVAL : 0;
 }

@@ -19,7 +19,8 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len);
 int resolve__name(const char *path, char *out, size_t len);
 /* Resolves every entry in place, printing "ORIGIN: PATH: reason" for each
  * bad one and dropping it, and merges entries naming the same file (the
- * highest level wins); -EINVAL if any was bad. */
+ * highest level wins); -EINVAL if any was bad, -ENOMEM if memory ran
+ * out for one. */
 int resolve__policy(struct ig_policy *p);
 
 #endif

@@ -18,6 +18,7 @@
 #include "array.h"
 #include "grants.h"
 #include "kinds.h"
+#include "quote.h"
 #include "state.h"
 #include "tree.h"
 
@@ -365,12 +366,12 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 		.grants = w->tree->grants, .st_dev = st->st_dev, .st_ino = st->st_ino,
 	};
 	struct ig_rule rule;
-	char why[256];
+	char why[256], q[QUOTE_BUF];
 	int k, err;
 
 	err = keys__learn(w->learner, &f, why, sizeof(why));
 	if (err) {
-		p_err("%s: %s: %s", w->tree->origin, path, why);
+		p_err("%s: %s: %s", w->tree->origin, quote__str(path, q), why);
 		w->bad++;
 		return 0;
 	}
@@ -386,7 +387,8 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	if (!err)
 		err = state__paths_append(&f, 1);
 	if (err)
-		p_err("%s: %s: cannot add it: %s", w->tree->origin, path, strerror(-err));
+		p_err("%s: %s: cannot add it: %s", w->tree->origin, quote__str(path, q),
+		      err == -E2BIG ? "the protected map is full (give a larger --capacity)" : strerror(-err));
 	return err;
 }
 
@@ -775,58 +777,146 @@ int state__entry_of_path(const char *canon, __u32 *id)
 	return 0;
 }
 
-/* Deletes from map fd every key whose rule belongs to entry id. */
-static int delete_entry_keys(int fd, size_t key_size, __u32 id, bool *tree, size_t *n)
+int state__capacity(const struct ig_maps *m, __u32 *cap)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->protected_fd, &info, &len))
+		return -errno;
+	*cap = info.max_entries;
+	return 0;
+}
+
+int state__path_of_entry(__u32 id, char *buf, size_t len)
+{
+	struct paths_index ix = {};
+	struct ig_key ek = entry__key(id);
+	const char *path;
+	int err;
+
+	err = state__paths_load(&ix);
+	path = err ? NULL : paths_index__path_of(&ix, &ek);
+	if (!err && !path)
+		err = -ENOENT;
+	if (!err && (size_t)snprintf(buf, len, "%s", path) >= len)
+		err = -ENAMETOOLONG;
+	paths_index__free(&ix);
+	return err;
+}
+
+/* The keys of map fd whose rule belongs to one entry, from one pass. */
+struct entry_keys {
+	char *v;
+	size_t n, cap, key_size;
+	bool tree;
+	unsigned int level; /* the strictest of their rules */
+};
+
+static int entry_keys__collect(int fd, size_t key_size, __u32 id, struct entry_keys *ek)
 {
 	char key[sizeof(struct ig_name_key) > sizeof(struct ig_key) ?
 		 sizeof(struct ig_name_key) : sizeof(struct ig_key)];
 	char next[sizeof(key)];
 	struct ig_rule rule;
 	void *prev = NULL;
-	char *gone = NULL;
-	size_t ngone = 0, cap = 0, i;
-	int err = 0;
 
-	/* Collect first: deleting while walking get_next_key restarts it. */
+	ek->key_size = key_size;
+	/* Collect first: changing the map while walking get_next_key
+	 * restarts the walk. */
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, key_size);
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, &rule) || rule.entry != id)
 			continue;
 		if ((rule.flags & IG_RULE_TREE) && !(rule.flags & IG_RULE_LEARNED))
-			*tree = true;
-		if (array__grow((void **)&gone, &cap, ngone, key_size)) {
-			err = -ENOMEM;
-			break;
-		}
-		memcpy(gone + ngone++ * key_size, key, key_size);
+			ek->tree = true;
+		if (rule.level > ek->level)
+			ek->level = rule.level;
+		if (array__grow((void **)&ek->v, &ek->cap, ek->n, key_size))
+			return -ENOMEM;
+		memcpy(ek->v + ek->n++ * key_size, key, key_size);
 	}
-	for (i = 0; !err && i < ngone; i++)
-		bpf_map_delete_elem(fd, gone + i * key_size);
-	*n = ngone;
-	free(gone);
+	return 0;
+}
+
+static void entry_keys__free(struct entry_keys *ek)
+{
+	free(ek->v);
+	ek->v = NULL;
+	ek->n = ek->cap = 0;
+}
+
+/* Deletes from map fd every key whose rule belongs to entry id. */
+static int delete_entry_keys(int fd, size_t key_size, __u32 id, struct entry_keys *ek)
+{
+	size_t i;
+	int err = entry_keys__collect(fd, key_size, id, ek);
+
+	for (i = 0; !err && i < ek->n; i++)
+		bpf_map_delete_elem(fd, ek->v + i * key_size);
 	return err;
 }
 
-int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed)
+/* Sets the level and the allow set of every rule of entry id in map fd. */
+static int rule_entry_keys(int fd, size_t key_size, __u32 id, unsigned int level,
+			   __u32 grants, struct entry_keys *ek)
 {
-	struct ig_key ek = entry__key(id);
-	size_t keys = 0, names = 0;
-	bool tree = false, unused = false;
+	struct ig_rule rule;
+	size_t i;
+	int err = entry_keys__collect(fd, key_size, id, ek);
+
+	for (i = 0; !err && i < ek->n; i++) {
+		const void *k = ek->v + i * key_size;
+
+		if (bpf_map_lookup_elem(fd, k, &rule) || rule.entry != id)
+			continue; /* removed or taken over meanwhile */
+		rule.level = level;
+		rule.grants = grants;
+		if (bpf_map_update_elem(fd, k, &rule, BPF_EXIST) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
+}
+
+int state__set_entry_rule(const struct ig_maps *m, __u32 id, unsigned int level, __u32 grants,
+			  unsigned int *old)
+{
+	struct entry_keys keys = {}, names = {};
 	int err;
 
-	err = delete_entry_keys(m->protected_fd, sizeof(struct ig_key), id, &tree, &keys);
+	err = rule_entry_keys(m->protected_fd, sizeof(struct ig_key), id, level, grants, &keys);
 	if (!err)
-		err = delete_entry_keys(m->names_fd, sizeof(struct ig_name_key), id, &unused, &names);
-	if (err)
-		return err;
+		err = rule_entry_keys(m->names_fd, sizeof(struct ig_name_key), id, level, grants,
+				      &names);
+	if (!err && !keys.n && !names.n)
+		err = -ENOENT;
+	*old = keys.level > names.level ? keys.level : names.level;
+	entry_keys__free(&keys);
+	entry_keys__free(&names);
+	return err;
+}
+
+int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed,
+			unsigned int *level)
+{
+	struct ig_key ek = entry__key(id);
+	struct entry_keys keys = {}, names = {};
+	int err;
+
+	err = delete_entry_keys(m->protected_fd, sizeof(struct ig_key), id, &keys);
+	if (!err)
+		err = delete_entry_keys(m->names_fd, sizeof(struct ig_name_key), id, &names);
+	*removed = keys.n;
+	*level = keys.level > names.level ? keys.level : names.level;
 	/* The hooks stop looking once no rule of the kind is left. */
-	if (names)
+	if (!err && names.n)
 		kinds__count(m, KIND_NAMES, -1);
-	if (tree)
+	if (!err && keys.tree)
 		kinds__count(m, KIND_TREES, -1);
-	*removed = keys;
-	return state__paths_forget(&ek, 1);
+	entry_keys__free(&keys);
+	entry_keys__free(&names);
+	return err ? err : state__paths_forget(&ek, 1);
 }
 
 int state__find_entries(struct ig_entry *v, size_t n)

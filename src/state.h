@@ -99,10 +99,21 @@ typedef int (*state__entry_fn)(const struct ig_entry_view *v, void *ctx);
 int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx);
 /* The id of the entry registered under canonical path canon, or -ENOENT. */
 int state__entry_of_path(const char *canon, __u32 *id);
+/* The number of keys the protected map (and the names map) can hold. */
+int state__capacity(const struct ig_maps *m, __u32 *cap);
+/* The path entry id is registered under, or -ENOENT. */
+int state__path_of_entry(__u32 id, char *buf, size_t len);
 /* Removes entry id whole: every key and name whose rule it owns (keys the
  * kernel adopted for it included), its count in rule_kinds, its record in
- * the paths index. *removed counts the inode keys dropped. */
-int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed);
+ * the paths index. *removed counts the inode keys dropped, *level is the
+ * level they had. */
+int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed,
+			unsigned int *level);
+/* Sets every rule of entry id (its keys, learned ones included, and its
+ * names) to exactly level, lower or higher, and allow set grants; *old is
+ * the strictest level they had. -ENOENT if the entry has no rule. */
+int state__set_entry_rule(const struct ig_maps *m, __u32 id, unsigned int level, __u32 grants,
+			  unsigned int *old);
 
 /* Sets v[i].id to the entry registered under v[i].path, or 0; one read of
  * the paths index for all of them. */

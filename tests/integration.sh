@@ -363,6 +363,194 @@ t_json_every_command() {
 }
 t_register json-one-document-per-command t_json_every_command
 
+# ---- replies that tell the truth: what is in force now, and what was ----
+
+# live_reply CMD...: REPLY gets CMD's stdout; it must exit 0.
+live_reply() {
+	REPLY=$("$IG" "$@" 2>"$T_DIR/.live.err") || { fail "$* exited $?: $(<"$T_DIR/.live.err")"; return 1; }
+}
+
+# list_line PATH: the `list` line of the entry registered under PATH.
+list_line() { "$IG" list | grep -F " $1 (" ; }
+
+t_protect_sets_exact_level() {
+	local s=$T_DIR/secret
+	mk_secret "$s"
+	shared_daemon && protect --kill "$s" || return 1
+	live_reply protect --level 0 "$s" || return 1
+	[[ $REPLY == "protected file $s (kill -> audit, "* ]] || { fail "lowering replied: $REPLY"; return 1; }
+	[[ $(list_line "$s") == "audit file $s "* ]] || { fail "list after lowering: $(list_line "$s")"; return 1; }
+	expect_readable "$s" nobody read "$s" || return 1
+	live_reply protect --deny "$s" || return 1
+	[[ $REPLY == "protected file $s (audit -> deny, "* ]] || { fail "raising replied: $REPLY"; return 1; }
+	[[ $(list_line "$s") == "deny  file $s "* ]] || { fail "list after raising: $(list_line "$s")"; return 1; }
+	expect_blocked deny "$s" nobody read "$s"
+}
+t_register protect-level-lowered-and-raised-exactly t_protect_sets_exact_level
+
+t_protect_hardlink_keeps_entry_path() {
+	local s=$T_DIR/secret l=$T_DIR/link
+	mk_secret "$s"; ln "$s" "$l"
+	shared_daemon && protect --kill "$s" || return 1
+	live_reply protect --audit "$l" || return 1
+	[[ $REPLY == "protected file $s (kill -> audit, "*"; $l is another name of it)" ]] ||
+		{ fail "protect through the link replied: $REPLY"; return 1; }
+	[[ $(list_line "$s") == "audit file $s "* ]] || { fail "list lost $s: $("$IG" list)"; return 1; }
+	if "$IG" list | grep -qF " $l ("; then fail "list shows the link's name: $("$IG" list)"; return 1; fi
+}
+t_register protect-through-hardlink-keeps-entry-path t_protect_hardlink_keeps_entry_path
+
+t_unprotect_states_level() {
+	local s=$T_DIR/secret err rc
+	mk_secret "$s"
+	shared_daemon && protect --kill "$s" || return 1
+	live_reply unprotect "$s" || return 1
+	[[ $REPLY == "unprotected $s (was kill; 1 inode released)" ]] || { fail "unprotect replied: $REPLY"; return 1; }
+	err=$("$IG" unprotect "$s" 2>&1 >/dev/null); rc=$?
+	[ $rc = 2 ] && [[ $err == *"$s: no entry protects it" ]] || { fail "second unprotect: exit $rc: $err"; return 1; }
+}
+t_register unprotect-states-removed-level t_unprotect_states_level
+
+# ---- docs/errors.md: each bad input, its message and exit status ----
+
+# err_case RC LINES MSG CMD...: CMD exits RC with LINES lines on stderr, the
+# last holding MSG; with -j it exits RC too and prints nothing on stderr.
+# Its stdout is kept for json_cases_valid, which parses them all at once
+# (one python start, not one per row).
+err_case() {
+	local rc=$1 lines=$2 msg=$3 err got out
+	shift 3
+	err=$(timeout 20 "$IG" "$@" 2>&1 >/dev/null); got=$?
+	[ "$got" = "$rc" ] || { fail "$*: exit $got, want $rc: $err"; return 1; }
+	[ "$(wc -l <<<"$err")" = "$lines" ] || { fail "$*: want $lines line(s): $err"; return 1; }
+	[[ $(tail -n 1 <<<"$err") == *"$msg"* ]] || { fail "$*: want '$msg', got: $err"; return 1; }
+	JSON_CASES=$((${JSON_CASES:-0} + 1))
+	out=$T_DIR/.j.$JSON_CASES
+	timeout 20 "$IG" -j "$@" >"$out" 2>"$T_DIR/.j.err"; got=$?
+	[ "$got" = "$rc" ] || { fail "-j $*: exit $got, want $rc"; return 1; }
+	[ ! -s "$T_DIR/.j.err" ] || { fail "-j $*: stderr: $(<"$T_DIR/.j.err")"; return 1; }
+	printf '%s\t%s\n' "$out" "$msg" >>"$T_DIR/.j.cases"
+}
+
+# Each -j output kept by err_case is one JSON document (or JSON lines, for
+# run) whose last error holds the row's message.
+json_cases_valid() {
+	local bad
+	bad=$(python3 - "$T_DIR/.j.cases" <<-'PY'
+	import json, sys
+	for row in open(sys.argv[1], encoding="utf-8"):
+	    path, msg = row.rstrip("\n").split("\t", 1)
+	    text = open(path, encoding="utf-8").read()
+	    try:
+	        try:
+	            docs = [json.loads(text)]
+	        except ValueError:
+	            docs = [json.loads(l) for l in text.splitlines()]
+	    except ValueError as e:
+	        print(f"{path}: not JSON ({e}): {text[:200]}")
+	        continue
+	    errs = []
+	    for d in docs:
+	        for i in (d if isinstance(d, list) else [d]):
+	            errs += [i["error"]] if "error" in i else i.get("errors", [])
+	    if not errs or msg not in errs[-1]:
+	        print(f"{path}: no error holding {msg!r}: {text[:200]}")
+	PY
+	)
+	[ -z "$bad" ] || { fail "-j: $bad"; return 1; }
+}
+
+t_errors_table() {
+	local d=$T_DIR conf=$T_DIR/c.conf f=$T_DIR/file i
+	JSON_CASES=0
+	command -v python3 >/dev/null || { skip "python3 missing to parse JSON"; return 77; }
+	mk_secret "$f"; mk_secret "$d/f2"; mkfifo "$d/fifo"; ln -s loop2 "$d/loop1"; ln -s loop1 "$d/loop2"
+	daemon_down
+	err_case 2 1 "unknown command 'frob' (see 'inodeguard help')" frob || return 1
+	err_case 2 1 "unknown option '-x' (see 'inodeguard help')" -x list || return 1
+	err_case 2 1 "bad option '--bogus' (usage: inodeguard list [-j])" list --bogus || return 1
+	err_case 2 1 "bad option '-c' (usage: inodeguard run " run -c || return 1
+	err_case 2 1 "bad option '--kill' (usage: inodeguard unprotect PATH...)" unprotect --kill "$f" || return 1
+	err_case 2 1 "protect: no PATH given" protect || return 1
+	err_case 2 1 "--level: unknown level 'frob' (use audit, deny, kill or 0, 1, 2)" protect --level frob "$f" || return 1
+	err_case 2 1 "unknown backend 'nope' (lsm, fmodret, tracepoint or auto)" run --backend nope "$f" || return 1
+	err_case 2 1 "--capacity: '0' is not a positive number" run --capacity 0 "$f" || return 1
+	err_case 2 1 "--capacity 1 is too small: the policy needs 2 keys (give --capacity 2 or more" \
+		run --capacity 1 "$f" "$d/f2" || return 1
+	err_case 2 1 "command line: $d/missing: no such file" run "$d/missing" || return 1
+	err_case 2 1 "command line: $d/fifo: a FIFO (only regular files and directories can be protected)" run "$d/fifo" || return 1
+	err_case 2 1 "command line: $d/loop1: symlink loop" run "$d/loop1" || return 1
+	err_case 2 1 "command line: /proc/version: unsupported filesystem proc" run /proc/version || return 1
+	err_case 2 1 "command line: /: refusing to protect the whole filesystem" run / || return 1
+	err_case 2 1 "command line: /usr: covers a system directory as a whole (/usr); give --force" run /usr || return 1
+	err_case 2 1 "$d/none.conf: cannot read config: No such file or directory" run -c "$d/none.conf" || return 1
+	err_case 2 1 "$d: cannot read config: Is a directory" run -c "$d" || return 1
+	printf 'deny file\nfrob x\n' >"$conf"
+	err_case 2 1 "$conf:2: unknown level 'frob' (use audit, deny, kill or 0, 1, 2)" run -c "$conf" || return 1
+	printf 'kill\n' >"$conf"
+	err_case 2 1 "$conf:1: expected 'LEVEL PATH', got 'kill'" run -c "$conf" || return 1
+	printf 'deny file\0x\n' >"$conf"
+	err_case 2 1 "$conf:1: a NUL byte in the line (not a text file?)" run -c "$conf" || return 1
+	for i in $(seq 12); do echo "frob$i x"; done >"$conf"
+	err_case 2 11 "$conf: 2 more bad lines not shown" run -c "$conf" || return 1
+	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" protect "$f" || return 1
+	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" unprotect "$f" || return 1
+	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" list || return 1
+	err_case 1 1 "backend tracepoint cannot deny, only kill after the open, and --strict was given; refusing to start" \
+		run --backend tracepoint --strict --deny "$f" || return 1
+	# Out of memory: a config line larger than the address space allowed.
+	# ASan reserves terabytes of address space, so not under SAN=1.
+	if ! ldd "$IG" 2>/dev/null | grep -q libasan; then
+		head -c 64000000 /dev/zero | tr '\0' a >"$d/huge.conf"
+		printf '#!/bin/bash\nulimit -v 60000\nexec %q "$@"\n' "$IG" >"$d/ig-small"
+		chmod +x "$d/ig-small"
+		IG=$d/ig-small err_case 1 1 "$d/huge.conf: cannot read config: Cannot allocate memory" \
+			run -c "$d/huge.conf" || { rm -f "$d/huge.conf"; return 1; }
+		rm -f "$d/huge.conf"
+	fi
+	special_daemon --capacity 1 --audit "$f" || return 1
+	mk_secret "$d/other"
+	err_case 1 1 "another inodeguard run is active (pid $DAEMON_PID, backend $ACTIVE_BACKEND); stop it first" \
+		run --backend "$BACKEND" "$d/other" || return 1
+	err_case 1 1 "$d/other: cannot add it: the running instance's maps are full at 1 keys (restart it with a larger --capacity)" \
+		protect "$d/other" || return 1
+	err_case 2 1 "$d/other: no entry protects it" unprotect "$d/other" || return 1
+	err_case 2 1 "$d/missing: no such file, and no entry was registered under that path" unprotect "$d/missing" || return 1
+	daemon_down
+	json_cases_valid
+}
+t_register errors-table t_errors_table
+
+# ---- map capacity: sized from the policy, a full map named as such ----
+
+t_capacity_from_policy() {
+	local conf=$T_DIR/many.conf err rc
+	mkdir "$T_DIR/many"
+	(cd "$T_DIR/many" && seq 70000 | sed 's/^/f/' | xargs touch) || { fail "cannot make 70,000 files"; return 1; }
+	seq 70000 | sed 's|^|audit many/f|' >"$conf"
+	mk_secret "$T_DIR/many/f1"
+	err=$("$IG" run --backend "$BACKEND" -c "$conf" --capacity 1000 2>&1 >/dev/null); rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] &&
+		[[ $err == *"--capacity 1000 is too small: the policy needs 70000 keys (give --capacity 87500 or more"* ]] ||
+		{ fail "small --capacity: exit $rc: $err"; return 1; }
+	special_daemon -c "$conf" || return 1
+	grep -q "ready (backend [a-z]*, 70000 files)" "$DAEMON_ERR" || { fail "not 70000 files: $(<"$DAEMON_ERR")"; return 1; }
+	expect_readable "$T_DIR/many/f1" nobody read "$T_DIR/many/f1" || return 1
+	"$IG" protect --deny "$T_DIR/many/f1" >/dev/null 2>&1 || { fail "a live protect found no room"; return 1; }
+}
+t_register capacity-sized-from-70000-entry-config t_capacity_from_policy
+
+t_protect_on_full_map() {
+	local err rc
+	mk_secret "$T_DIR/a"; mk_secret "$T_DIR/b"; mk_secret "$T_DIR/c"
+	special_daemon --capacity 2 --deny "$T_DIR/a" --deny "$T_DIR/b" || return 1
+	err=$("$IG" protect --deny "$T_DIR/c" 2>&1 >/dev/null); rc=$?
+	[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] &&
+		[[ $err == *"$T_DIR/c: cannot add it: the running instance's maps are full at 2 keys (restart it with a larger --capacity)" ]] ||
+		{ fail "protect on a full map: exit $rc: $err"; return 1; }
+}
+t_register capacity-protect-on-full-map t_protect_on_full_map
+
 # ---- names: a file entry protects its inode and its name ----
 
 REPLACE=$SCRATCH_ROOT/bin/ig-replace

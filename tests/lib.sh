@@ -6,7 +6,9 @@
 
 IG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IG=${IG:-$IG_ROOT/build/inodeguard}
-PROBE=$IG_ROOT/build/tests/ig-probe
+# The helpers (ig-probe and the others), as built with the daemon.
+IG_TESTBIN=${IG_TESTBIN:-$IG_ROOT/build/tests}
+PROBE=$IG_TESTBIN/ig-probe
 BACKEND=auto
 SCRATCH_ROOT=/run/inodeguard-test
 NOBODY=65534
@@ -58,7 +60,7 @@ setup_scratch() {
 	# The unprivileged probes must be able to reach their binaries, wherever
 	# the tree was cloned (a clone under /root is not traversable by them).
 	mkdir -p "$SCRATCH_ROOT/bin"
-	cp "$IG_ROOT"/build/tests/* "$SCRATCH_ROOT/bin/"
+	cp "$IG_TESTBIN"/* "$SCRATCH_ROOT/bin/"
 	PROBE=$SCRATCH_ROOT/bin/ig-probe
 }
 

@@ -3,7 +3,8 @@
 # (the host's tracepoint cell and the QEMU cells, each running the
 # integration suite, the bypass catalogue, the allow-rule and fail-closed
 # suites, and in the host and the 6.12 lsm cell the stress suite too), then
-# the benchmark smoke run.
+# the unit tests and the host integration suite built with ASan+UBSan (any
+# report fails), the fuzz targets' smoke run, and the benchmark smoke run.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,9 @@ bench_smoke() {
 
 run_part unit build/unit_tests
 run_part "kernel matrix (host and QEMU guests)" bash tests/vm/run-matrix.sh
+run_part "sanitizers: unit tests (SAN=1)" make -s SAN=1 test-unit
+run_part "sanitizers: host integration, tracepoint (SAN=1)" make -s SAN=1 test-host
+run_part "fuzz smoke (${FUZZ_SECONDS:-60}s per target)" make -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 run_part "bench smoke" bench_smoke
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

@@ -9,8 +9,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "json.h"
 #include "keys.h"
 #include "log.h"
+#include "quote.h"
 #include "resolve.h"
 #include "unit.h"
 
@@ -226,4 +228,80 @@ UNIT_TEST(test_key_order_and_dev_encoding)
 	a.dev = (0u << 20) | 45;
 	key__dev_str(&a, dev, sizeof(dev));
 	ASSERT_STREQ(dev, "0:45");
+}
+
+UNIT_TEST(test_quote_escapes_and_cuts)
+{
+	char q[QUOTE_BUF], longer[QUOTE_MAX + 10];
+
+	ASSERT_STREQ(quote__str("plain /a b", q), "plain /a b");
+	ASSERT_STREQ(quote__str("\x1b[2J\t\\'\"\n", q), "\\x1b[2J\\t\\\\\\'\\\"\\n");
+	ASSERT_STREQ(quote__str("caf\xc3\xa9\x7f\x9b", q), "caf\\xc3\\xa9\\x7f\\x9b");
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	quote__str(longer, q);
+	ASSERT_EQ_INT((int)strlen(q), QUOTE_MAX + 3);
+	ASSERT_STREQ(q + QUOTE_MAX, "...");
+	memset(longer, '\x01', sizeof(longer) - 1);
+	ASSERT_EQ_INT((int)strlen(quote__str(longer, q)), QUOTE_BUF - 1);
+}
+
+/* A binary file as -c: its bytes never reach stderr raw, a NUL ends no
+ * line silently, and only the first ten bad lines are shown. */
+UNIT_TEST(test_config_binary_input_is_escaped_and_bounded)
+{
+	struct ig_policy p = {};
+	char conf[PATH_MAX], out[PATH_MAX], text[4096];
+	int saved, fd;
+	FILE *f;
+	size_t n;
+
+	snprintf(conf, sizeof(conf), "%s/binary.conf", scratch_dir());
+	snprintf(out, sizeof(out), "%s/binary.err", scratch_dir());
+	f = fopen(conf, "w");
+	ASSERT_TRUE(f != NULL);
+	fwrite("\x1b]0;owned\x07 x\ndeny /a\0/b\n", 1, 25, f);
+	for (n = 0; n < 20; n++)
+		fprintf(f, "bogus%zu x\n", n);
+	fclose(f);
+	log__init(false, 0);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_TRUE(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	ASSERT_EQ_INT(policy__load_file(&p, conf), -EINVAL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ASSERT_EQ_INT((int)p.n, 0);
+	f = fopen(out, "r");
+	ASSERT_TRUE(f != NULL);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ASSERT_TRUE(strchr(text, '\x1b') == NULL && strchr(text, '\x07') == NULL);
+	ASSERT_TRUE(strstr(text, "unknown level '\\x1b]0;owned\\a'") != NULL);
+	ASSERT_TRUE(strstr(text, ":2: a NUL byte in the line") != NULL);
+	ASSERT_TRUE(strstr(text, "bogus7") != NULL && strstr(text, "bogus8") == NULL);
+	ASSERT_TRUE(strstr(text, "binary.conf: 12 more bad lines not shown") != NULL);
+}
+
+/* A file name need not be UTF-8; the JSON text must be. */
+UNIT_TEST(test_json_strings_stay_valid_utf8)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct json *j;
+	FILE *f = open_memstream(&text, &len);
+
+	ASSERT_TRUE(f != NULL);
+	j = json__new(f);
+	ASSERT_TRUE(j != NULL);
+	json__str(j, "caf\xc3\xa9 \xff\xc0\xaf\xed\xa0\x80 \xf0\x9f\x94\x92\x1b");
+	json__free(j);
+	fclose(f);
+	ASSERT_STREQ(text, "\"caf\xc3\xa9 \\u00ff\\u00c0\\u00af\\u00ed\\u00a0\\u0080 \xf0\x9f\x94\x92\\u001b\"\n");
+	free(text);
 }
