@@ -551,7 +551,6 @@ int cmd_run(int argc, char **argv)
 	    loader__ensure_bpffs())
 		goto cleanup;
 	install_signals();
-	protect_from_oom();
 	adopting = pinned_instance();
 	o.load.adopt = adopting;
 	/* The pinned learn map is shared with `protect` from other shells. */
@@ -577,6 +576,9 @@ int cmd_run(int argc, char **argv)
 	learn_lock = -1;
 	if (state__publish_instance(lock_fd, backend__name(backend)))
 		goto cleanup;
+	/* Once the policy is in force, and before dropping CAP_SYS_RESOURCE:
+	 * a run refused earlier has nothing to keep alive, and says only why. */
+	protect_from_oom();
 	/* Stage 5: nothing below needs a capability, only the fds we hold. */
 	if (privs__drop())
 		goto cleanup;

@@ -393,6 +393,22 @@ t_list_and_events() {
 }
 t_register list-and-events-show-allow-rules t_list_and_events
 
+# A live protect of an existing entry sets its allow rules exactly, as it
+# sets its level: given none, none are left.
+t_protect_sets_allow() {
+	local s=$T_DIR/secret out
+	mk_secret "$s"
+	shared_daemon && protect --deny "$s" --allow uid=nobody || return 1
+	expect_readable "$s" nobody read "$s" || return 1
+	out=$("$IG" protect --deny "$s" 2>&1) || { fail "protect again failed: $out"; return 1; }
+	[[ $out == *"deny -> deny"* && $out != *allow* ]] || { fail "reply does not say the rules now in force: $out"; return 1; }
+	expect_blocked deny "$s" nobody read "$s" || return 1
+	out=$("$IG" protect --deny "$s" --allow uid=nobody 2>&1) || { fail "protect with allow failed: $out"; return 1; }
+	[[ $out == *"allow uid=65534"* ]] || { fail "reply does not name the allow rule: $out"; return 1; }
+	expect_readable "$s" nobody read "$s"
+}
+t_register protect-sets-allow-rules-exactly t_protect_sets_allow
+
 # ---- tests with a daemon of their own: last, so the shared one starts once ----
 
 t_config_allow() {
