@@ -189,6 +189,23 @@ static const struct reg_set *find_set(__u32 id)
 	return NULL;
 }
 
+/* The registry's line for a subject whose maps are written (err is how
+ * that went), and the one message if any step failed. */
+static int record_subject(__u32 kind, __u32 id, const char *path, int err)
+{
+	char line[PATH_MAX + 32];
+
+	snprintf(line, sizeof(line), "%s %u %s\n", allow__kind_name(kind), id, path);
+	if (!err)
+		err = reg_append(line);
+	if (!err)
+		err = reg_add_subject(kind, id, path);
+	if (err)
+		p_err("allow %s %s: cannot register it: %s", allow__kind_name(kind), path,
+		      strerror(-err));
+	return err;
+}
+
 /*
  * An allowed executable: its inode key(s) and, so an upgrade keeps the
  * grant, its name in its directory. The keys come from the kernel, as a
@@ -200,7 +217,7 @@ static int register_exe(const struct ig_maps *m, struct ig_learner *l, const cha
 	struct ig_entry e = { .path = (char *)path, .origin = (char *)"allow exe" };
 	struct ig_subject s = {};
 	struct ig_name_key nk;
-	char why[256], line[PATH_MAX + 32];
+	char why[256];
 	struct stat st;
 	int k, err;
 
@@ -226,15 +243,8 @@ static int register_exe(const struct ig_maps *m, struct ig_learner *l, const cha
 	}
 	if (!err)
 		err = kinds__count(m, KIND_EXE_NAMES, 1);
-	snprintf(line, sizeof(line), "exe %u %s\n", s.id, path);
-	if (!err)
-		err = reg_append(line);
-	if (!err)
-		err = reg_add_subject(IG_ALLOW_EXE, s.id, path);
-	if (err)
-		p_err("allow exe %s: cannot register it: %s", path, strerror(-err));
 	*id = s.id;
-	return err;
+	return record_subject(IG_ALLOW_EXE, s.id, path, err);
 }
 
 static __u64 path_hash(const char *p)
@@ -271,7 +281,7 @@ static int cgroup_id_of(const char *path, __u64 *id)
 static int register_cgroup(const struct ig_maps *m, const char *path, __u32 *id)
 {
 	struct ig_subject s = {};
-	char full[PATH_MAX], line[PATH_MAX + 32];
+	char full[PATH_MAX];
 	const char *mnt = allow__cgroup2_mount();
 	__u64 h = path_hash(path), cgid;
 	int err;
@@ -285,15 +295,8 @@ static int register_cgroup(const struct ig_maps *m, const char *path, __u32 *id)
 	if (!err && mnt && cgroup_id_of(full, &cgid) == 0 &&
 	    bpf_map_update_elem(m->cgroups_fd, &cgid, &s, BPF_ANY))
 		err = -errno;
-	snprintf(line, sizeof(line), "cgroup %u %s\n", s.id, path);
-	if (!err)
-		err = reg_append(line);
-	if (!err)
-		err = reg_add_subject(IG_ALLOW_CGROUP, s.id, path);
-	if (err)
-		p_err("allow cgroup %s: cannot register it: %s", path, strerror(-err));
 	*id = s.id;
-	return err;
+	return record_subject(IG_ALLOW_CGROUP, s.id, path, err);
 }
 
 static int grant_cmp(const void *a, const void *b)
