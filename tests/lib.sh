@@ -84,7 +84,7 @@ watchdog() {
 }
 
 run_suite() {
-	local i n=0 rc why wd
+	local i n=0 rc why wd t0
 	setup_scratch
 	for i in "${!T_NAMES[@]}"; do
 		[ -n "$T_ONLY" ] && [[ "${T_NAMES[$i]}" != *"$T_ONLY"* ]] && continue
@@ -96,6 +96,7 @@ run_suite() {
 		: >"$T_WHY"
 		watchdog "${T_NAMES[$i]}" $BASHPID &
 		wd=$!
+		t0=$SECONDS
 		"${T_FUNCS[$i]}" >"$T_DIR/.log" 2>&1
 		rc=$?
 		kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
@@ -108,6 +109,9 @@ run_suite() {
 		*) echo "#$n ${T_NAMES[$i]}:FAIL (${why:-exit $rc})"; T_FAIL=$((T_FAIL + 1))
 		   [ -n "${IG_TEST_VERBOSE:-}" ] && sed 's/^/    | /' "$T_DIR/.log" ;;
 		esac
+		# Its own line, so that the result lines keep their format; the
+		# matrix's cost is read from these.
+		echo "  took $((SECONDS - t0)) s: ${T_NAMES[$i]}"
 	done
 	teardown_scratch
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
