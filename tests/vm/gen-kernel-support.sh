@@ -85,6 +85,18 @@ failures() {
 	[ "$n" -gt 0 ] || echo "None."
 }
 
+# Which suites each cell ran, from the suites' own begin lines in its log.
+suites() {
+	local cell log ran
+	echo "| cell | suites run |"
+	echo "|---|---|"
+	while IFS= read -r cell; do
+		log=$LOGDIR/$cell.log
+		ran=$(sed -n 's|^IG-SUITE begin tests/\([a-z0-9_-]*\)\.sh.*|\1|p' "$log" 2>/dev/null | paste -sd, - | sed 's/,/, /g')
+		printf '| %s | %s |\n' "$cell" "${ran:-(no log)}"
+	done < <(rows | cut -f1)
+}
+
 # What one run of the matrix costs, from the run's own clock.
 cost() {
 	local sum
@@ -130,6 +142,16 @@ Total: $(totals)
 Failed tests:
 
 $(failures)
+
+## Suites by cell
+
+Every suite runs on the host and in each kernel's lsm cell. To keep CI
+within its time on two cores, each fmodret (\`nobpf\`) cell runs the
+integration suite and the bypass catalogue, whose verdicts depend on the
+hook type; the allow-rule, fail-closed and stress suites exercise code that
+is the same on both hook types (\`tests/vm/run-matrix.sh\`, \`cell_suites\`).
+
+$(suites)
 
 ## Time
 

@@ -31,8 +31,13 @@ SUITES=(
 	tests/allow.sh
 	tests/failclosed.sh
 )
-# Suites only some cells run (run-matrix.sh sets it per cell): the stress
-# suite runs on the host and in one lsm guest, in its short CI form.
+# A cell may run fewer (run-matrix.sh sets IG_SUITES per cell: the fmodret
+# cells run only the suites whose verdict depends on the hook type, to keep
+# CI within its time) or more: the stress suite runs on the host and in one
+# lsm guest, in its short CI form.
+if [ -n "${IG_SUITES:-}" ]; then
+	read -r -a SUITES <<<"$IG_SUITES"
+fi
 read -r -a extra <<<"${IG_EXTRA_SUITES:-}"
 SUITES+=("${extra[@]}")
 

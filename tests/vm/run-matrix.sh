@@ -47,6 +47,17 @@ declare -A CELL_EXTRA_SUITES=(
 	[host]=tests/stress.sh
 	[6.12-lsm]=tests/stress.sh
 )
+# Suites a cell runs instead of guest.sh's full list. The whole matrix must
+# fit CI's time on two cores, so each fmodret cell runs the integration suite
+# and the catalogue (where the hook type changes a verdict); every suite runs
+# in each kernel's lsm cell and on the host. The allow-rule and fail-closed
+# logic is the same code on both hook types.
+FMODRET_SUITES="tests/integration.sh tests/catalogue.sh"
+cell_suites() { # expected backend
+	[ "$1" = fmodret ] && printf '%s' "$FMODRET_SUITES"
+	return 0
+}
+
 # apt suites each flavour is taken from (newest linux-image-amd64 there).
 declare -A FLAVOUR_SUITES=(
 	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
@@ -390,6 +401,7 @@ start_vm_cell() { # cell flavour append expect
 	# IG_KCONFIG: the kernel's config, which the guest lays over /boot.
 	args+=(--exec "IG_GUEST_BUDGET=$((CELL_TIMEOUT - BOOT_MARGIN)) IG_KCONFIG=$(printf %q \
 		"${K_VMLINUZ[$fl]%/vmlinuz-*}/config-${K_KVER[$fl]}") \
+		IG_SUITES=$(printf %q "$(cell_suites "$exp")") \
 		IG_EXTRA_SUITES=$(printf %q "${CELL_EXTRA_SUITES[$cell]:-}") $(guest_command "$exp")")
 	rm -f "$log" "$log.rc" "$log.wall"
 	say "$cell: booting ${K_KVER[$fl]}${app:+ ($app)}, expect $exp"
