@@ -142,18 +142,47 @@ static int add_unique(struct ig_entry *t, const volatile struct ig_key *vk)
 	return 0;
 }
 
+/*
+ * A tracing (fmod_ret) program is skipped, not waited for, when it is
+ * already running on this CPU: the trampoline's per-CPU recursion guard
+ * counts a miss instead. On kernels that preempt inside the kernel
+ * (PREEMPT_LAZY, the default from 6.13 on, so Debian's 7.x) a task
+ * preempted inside the hook makes the next open on that CPU go unseen.
+ * One learning open in tens of thousands was seen to miss; the next one is
+ * seen, so a few tries make learning reliable.
+ */
+#define IG_LEARN_TRIES 4
+
+/* Opens path until a hook records the open; *before and *after bracket the
+ * learn slot's count around the last open. Returns the descriptor or -errno. */
+static int open_seen(struct ig_learner *l, const char *path, __u32 *before, __u32 *after)
+{
+	int fd = -1, i;
+
+	for (i = 0; i < IG_LEARN_TRIES; i++) {
+		if (fd >= 0)
+			close(fd);
+		*before = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
+		/* Not O_PATH: file_open is not called for O_PATH opens. */
+		fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		*after = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
+		if (fd < 0)
+			return -errno;
+		if (*after != *before)
+			break;
+	}
+	return fd;
+}
+
 int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 {
 	__u32 before, after, i;
 	struct stat st;
 	int fd, err = 0;
 
-	before = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
-	/* Not O_PATH: file_open is not called for O_PATH opens. */
-	fd = open(t->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	after = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
+	fd = open_seen(l, t->path, &before, &after);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		snprintf(why, len, "cannot open it to learn its kernel identity: %s%s",
 			 strerror(-err),
 			 err == -EACCES ? " (needs read access, or CAP_DAC_READ_SEARCH)" : "");
@@ -165,7 +194,7 @@ int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 		goto cleanup;
 	}
 	if (after == before) {
-		snprintf(why, len, "no hook saw it being opened");
+		snprintf(why, len, "no hook saw it being opened (%d tries)", IG_LEARN_TRIES);
 		err = -ENOTRECOVERABLE;
 		goto cleanup;
 	}
