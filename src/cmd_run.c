@@ -389,10 +389,27 @@ static void notify_ready(enum ig_backend b, size_t n)
 	close(fd);
 }
 
+/* Says when the kernel skipped checks since the last report: where that
+ * happens (an fmod_ret program preempted on a kernel without
+ * bpf_preempt_disable, or in the trampoline's few instructions around it)
+ * an access went unjudged, and the admin must know. */
+static void report_skipped_checks(const struct ig_instance *inst, __u64 *reported)
+{
+	__u64 now = loader__skipped_checks(inst);
+
+	if (now == *reported)
+		return;
+	p_warn("the kernel skipped %llu checks so far (a program already running on that CPU; see docs/threat-model.md)",
+	       (unsigned long long)now);
+	*reported = now;
+}
+
 static int serve(struct ig_instance *inst)
 {
 	struct ig_events *ev = NULL;
 	sig_atomic_t hups_seen = 0;
+	__u64 skipped = 0;
+	unsigned int polls = 0;
 	int err;
 
 	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
@@ -400,6 +417,8 @@ static int serve(struct ig_instance *inst)
 		return err;
 	while (!exiting) {
 		err = events__poll(ev, 250);
+		if (++polls % 4 == 0)
+			report_skipped_checks(inst, &skipped);
 		if (hangups != hups_seen) {
 			hups_seen = hangups;
 			p_info("inodeguard: SIGHUP: reload is not implemented yet; still running");

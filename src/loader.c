@@ -409,6 +409,22 @@ void loader__close_maps(struct ig_maps *m)
 	}
 }
 
+__u64 loader__skipped_checks(const struct ig_instance *inst)
+{
+	struct bpf_program *prog;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(prog, inst->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 int loader__events_fd(const struct ig_instance *inst)
 {
 	return bpf_map__fd(inst->skel->maps.events);

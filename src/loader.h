@@ -70,6 +70,10 @@ const volatile struct ig_counters *loader__counters(const struct ig_instance *in
 int loader__pin(struct ig_instance *inst);
 /* Whether exec, fork and ptrace are watched, which allow rules need. */
 bool loader__watching(const struct ig_instance *inst);
+/* How many times the kernel skipped one of this instance's programs
+ * because it was already running on that CPU (bpf_prog_info's
+ * recursion_misses, summed). A skipped fmod_ret check allows. */
+__u64 loader__skipped_checks(const struct ig_instance *inst);
 /* The pinned maps of a running instance (IG_PIN_DIR/NAME): 0, or -errno
  * with every descriptor closed again. */
 int loader__open_pinned(struct ig_maps *m);
