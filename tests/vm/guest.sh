@@ -30,6 +30,7 @@ SUITES=(
 	tests/catalogue.sh
 	tests/allow.sh
 	tests/failclosed.sh
+	tests/reload.sh
 )
 # Suites only some cells run (run-matrix.sh sets it per cell): the stress
 # suite runs on the host and in one lsm guest, in its short CI form.
