@@ -26,10 +26,24 @@ wait_for() {
 	fail "no '$2' in ${1##*/}: ${content:0:300}"
 }
 
+# reader_tries N: up to 20 s for the reader to finish N rounds; sets
+# READER_TRIES to the rounds done.
+reader_tries() {
+	local out i
+	for ((i = 0; i < 200; i++)); do
+		out=""; slurp "$T_DIR/reader.out" out
+		out=${out//[^.]/}
+		READER_TRIES=${#out}
+		[ "$READER_TRIES" -ge "$1" ] && return 0
+		nap 0.1
+	done
+	fail "the reader finished only $READER_TRIES of $1 rounds"
+}
+
 # The README's capability table: the daemon keeps none once it serves.
 t_sighup_reader_loop() {
 	local a=$T_DIR/kept b=$T_DIR/dropped c=$T_DIR/added n=$T_DIR/neighbour conf=$T_DIR/ig.conf
-	local ma mn out="" tries capeff reader
+	local ma mn out="" tries capeff reader READER_TRIES=0
 	mk_secret "$a"; mk_secret "$b"; mk_secret "$c"; mk_secret "$n"
 	ma=$(marker_of "$a"); mn=$(marker_of "$n")
 	printf 'deny %s\ndeny %s\n' "$a" "$b" >"$conf"
@@ -40,11 +54,12 @@ t_sighup_reader_loop() {
 	as_nobody bash -c 'while [ ! -e "$3" ]; do cat "$1" 2>/dev/null; cat "$2"; echo .; done' \
 		_ "$a" "$n" "$T_DIR/stop" >"$T_DIR/reader.out" 2>/dev/null &
 	reader=$!
-	nap 0.3
+	# The reload happens while the reader is looping, not before it starts.
+	reader_tries 1 || { : >"$T_DIR/stop"; wait "$reader"; return 1; }
 	printf 'deny %s\ndeny %s\n' "$a" "$c" >"$conf"
 	kill -HUP "$DAEMON_PID"
 	wait_for "$DAEMON_ERR" "reloaded: 1 entries kept, 1 added, 1 released" || { : >"$T_DIR/stop"; wait "$reader"; return 1; }
-	nap 0.3
+	reader_tries $((READER_TRIES + 2))
 	: >"$T_DIR/stop"
 	wait "$reader"
 	slurp "$T_DIR/reader.out" out
@@ -52,6 +67,7 @@ t_sighup_reader_loop() {
 	[[ $out == *"$mn"* ]] || { fail "the reader never read the unprotected neighbour"; return 1; }
 	tries=${out//[^.]/}
 	[ ${#tries} -ge 3 ] || { fail "the reader ran only ${#tries} times"; return 1; }
+	echo "reader tries: ${#tries}"
 	kill -0 "$DAEMON_PID" || { fail "the daemon died on SIGHUP"; return 1; }
 	expect_blocked deny "$a" nobody read "$a" || return 1
 	expect_blocked deny "$c" nobody read "$c" || return 1
