@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Adoption stage: the difference between the policy a pinned instance was
- * started with and the new one, so that nothing both name is unprotected
- * for a moment, and what the old one alone named goes last. */
+/* Policy difference stage: what a new policy changes in a running (or
+ * pinned) instance, applied so that nothing both policies name is
+ * unprotected for a moment and what the old one alone named goes last.
+ * Adoption by a new `run` and reload both apply it here. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "adopt.h"
 #include "array.h"
+#include "log.h"
+#include "store.h"
 
 static bool policy_has_id(const struct ig_policy *p, __u32 id)
 {
@@ -16,16 +20,6 @@ static bool policy_has_id(const struct ig_policy *p, __u32 id)
 		if (p->v[i].id == id)
 			return true;
 	return false;
-}
-
-static const struct ig_policy_record *record_of(const struct ig_policy_record *r, size_t n, __u32 id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (r[i].id == id)
-			return &r[i];
-	return NULL;
 }
 
 /* The old policy's entries that are still registered under their id and
@@ -58,11 +52,12 @@ static int plan_release(const struct ig_policy *policy, const struct ig_policy_r
 	return err;
 }
 
-int adopt__plan(struct ig_policy *policy, struct adopt_plan *plan)
+/* Gives every entry of policy that is registered already its id (it is
+ * kept, not learned again) and plans the release of the rest. */
+static int adopt_plan(struct ig_policy *policy, struct adopt_plan *plan)
 {
-	const struct ig_policy_record *r;
 	struct ig_policy_record *rec = NULL;
-	size_t nrec = 0, i, cap = 0;
+	size_t nrec = 0, i;
 	int err;
 
 	memset(plan, 0, sizeof(*plan));
@@ -70,23 +65,10 @@ int adopt__plan(struct ig_policy *policy, struct adopt_plan *plan)
 	if (!err)
 		err = state__policy_read(&rec, &nrec);
 	for (i = 0; !err && i < policy->n; i++) {
-		struct ig_entry *e = &policy->v[i];
-
-		if (!e->id) {
+		if (policy->v[i].id)
+			plan->kept++;
+		else
 			plan->added++;
-			continue;
-		}
-		plan->kept++;
-		/* An entry `protect` added has no record: its level may differ. */
-		r = record_of(rec, nrec, e->id);
-		if (r && r->level == e->level)
-			continue;
-		if (array__grow((void **)&plan->relevel, &cap, plan->nrelevel, sizeof(*plan->relevel))) {
-			err = -ENOMEM;
-			break;
-		}
-		plan->relevel[plan->nrelevel].id = e->id;
-		plan->relevel[plan->nrelevel++].level = e->level;
 	}
 	if (!err)
 		err = plan_release(policy, rec, nrec, plan);
@@ -96,7 +78,32 @@ int adopt__plan(struct ig_policy *policy, struct adopt_plan *plan)
 	return err;
 }
 
-int adopt__release(const struct ig_maps *m, const struct adopt_plan *plan, size_t *inodes)
+/* Every kept entry's rule exactly as the new policy has it: its level and
+ * its allow set. An entry `protect` added has no record, and one that
+ * was in the old policy may have had other rules: all are set. */
+static int set_kept_rules(const struct ig_maps *m, const struct ig_policy *policy,
+			  const bool *kept)
+{
+	struct ig_entry_rule *set;
+	size_t i, n = 0;
+	int err;
+
+	set = calloc(policy->n ? policy->n : 1, sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	for (i = 0; i < policy->n; i++) {
+		if (!kept[i])
+			continue;
+		set[n].id = policy->v[i].id;
+		set[n].level = policy->v[i].level;
+		set[n++].grants = policy->v[i].grants;
+	}
+	err = state__set_rules(m, set, n);
+	free(set);
+	return err;
+}
+
+static int release(const struct ig_maps *m, const struct adopt_plan *plan, size_t *inodes)
 {
 	unsigned int level;
 	size_t i, n;
@@ -110,9 +117,46 @@ int adopt__release(const struct ig_maps *m, const struct adopt_plan *plan, size_
 	return err;
 }
 
+int adopt__apply(const struct ig_maps *m, enum ig_backend b, struct ig_policy *policy,
+		 const struct ig_allows *global, adopt__step_fn before_release, void *ctx,
+		 struct adopt_plan *plan)
+{
+	bool *kept = NULL;
+	size_t i;
+	int err;
+
+	err = adopt_plan(policy, plan);
+	if (err) {
+		p_err("cannot read the running instance's entries: %s", strerror(-err));
+		return err;
+	}
+	/* Which entries were registered before: storing gives the rest ids. */
+	kept = calloc(policy->n ? policy->n : 1, sizeof(*kept));
+	if (!kept) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < policy->n; i++)
+		kept[i] = policy->v[i].id != 0;
+	err = store__entries(m, b, policy, global);
+	if (err)
+		goto cleanup;
+	err = set_kept_rules(m, policy, kept);
+	if (err) {
+		p_err("cannot change the rules of kept entries: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (before_release && (err = before_release(ctx)))
+		goto cleanup;
+	err = release(m, plan, &plan->released_inodes);
+	if (err)
+		p_err("cannot release the entries the new policy dropped: %s", strerror(-err));
+cleanup:
+	free(kept);
+	return err;
+}
 void adopt__free(struct adopt_plan *plan)
 {
-	free(plan->relevel);
 	free(plan->release);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -27,6 +27,7 @@ int cmd_unprotect(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 
 /* Long options every command that takes levels shares: --audit, --deny
  * and --kill (with has_arg a PATH for run, none for protect) return
@@ -62,12 +63,20 @@ struct run_opts {
 	bool strict;
 	/* A clean exit leaves protection pinned (the service's mode). */
 	bool persist;
+	/* reload: this file replaces every -c FILE given (NULL: none). */
+	const char *config_override;
 };
 
 /* The option parsers of run and of protect/unprotect. They touch nothing
  * but the options (and read -c files), so the fuzz targets call them as
  * they are; each failure is printed once, and the caller frees the policy. */
 int run__parse_args(int argc, char **argv, struct run_opts *o);
+/* Resolves the policy's paths and the allow rules; each failure printed. */
+int run__resolve(struct run_opts *o);
+/* Warns for each deny entry a kill-only backend enforces by SIGKILL, or
+ * refuses them under --strict (-EOPNOTSUPP). */
+int run__warn_kill_only(const struct run_opts *o, const struct ig_policy *policy,
+			enum ig_backend b);
 struct ig_allows;
 int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *p,
 		      struct ig_allows *allow);

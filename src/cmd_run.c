@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* `run`: parse, resolve, choose a backend and load (taking over what an
  * earlier instance left pinned), learn keys, pin, drop privileges, then
- * serve events until SIGINT or SIGTERM. */
+ * serve events until SIGINT or SIGTERM, reloading on SIGHUP. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <bpf/bpf.h>
 #include "adopt.h"
 #include "backend.h"
 #include "cli.h"
@@ -22,116 +21,24 @@
 #include "events.h"
 #include "grants.h"
 #include "keys.h"
-#include "kinds.h"
 #include "loader.h"
 #include "log.h"
 #include "pins.h"
 #include "privs.h"
-#include "quote.h"
-#include "resolve.h"
+#include "reload.h"
 #include "state.h"
+#include "store.h"
 
-static volatile sig_atomic_t exiting, hangups;
+static volatile sig_atomic_t exiting, hangups, reloads;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		hangups++;
+	else if (sig == SIGUSR1)
+		reloads++;
 	else
 		exiting = 1;
-}
-
-int run__parse_args(int argc, char **argv, struct run_opts *o)
-{
-	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE,
-	       OPT_ALLOW, OPT_PERSIST };
-	static const struct option longopts[] = {
-		CLI_LEVEL_LONGOPTS(required_argument),
-		{ "config", required_argument, NULL, 'c' },
-		{ "backend", required_argument, NULL, OPT_BACKEND },
-		{ "enforce-root", no_argument, NULL, OPT_ENFORCE_ROOT },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "capacity", required_argument, NULL, OPT_CAPACITY },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "allow", required_argument, NULL, OPT_ALLOW },
-		{ "persist", no_argument, NULL, OPT_PERSIST },
-		CLI_COMMON_LONGOPTS,
-		{},
-	};
-	char cwd[PATH_MAX], *end, q[QUOTE_BUF];
-	unsigned long cap;
-	int opt, err, bad = 0;
-
-	if (!getcwd(cwd, sizeof(cwd))) {
-		err = -errno;
-		p_err("cannot read the current directory: %s", strerror(-err));
-		return err;
-	}
-	o->backend = IG_BACKEND_AUTO;
-	o->load.capacity = IG_DEFAULT_CAPACITY;
-	/* 0, not 1: glibc then also forgets a short-option cluster a previous
-	 * parse stopped inside, which would point into a freed argv. */
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "c:jv", longopts, NULL)) != -1) {
-		if (cli__common_opt(opt))
-			continue;
-		switch (opt) {
-		case CLI_OPT_AUDIT:
-		case CLI_OPT_DENY:
-		case CLI_OPT_KILL:
-			if (policy__add(&o->policy, optarg, cwd, opt - CLI_OPT_AUDIT, "command line"))
-				return -ENOMEM;
-			break;
-		case 'c':
-			err = policy__load_file(&o->policy, optarg);
-			if (err == -ENOMEM)
-				return err;
-			bad += err != 0;
-			break;
-		case OPT_BACKEND:
-			if (backend__parse(optarg, &o->backend)) {
-				p_err("unknown backend '%s' (lsm, fmodret, tracepoint or auto)",
-				      quote__str(optarg, q));
-				bad++;
-			}
-			break;
-		case OPT_ENFORCE_ROOT:
-			o->load.enforce_root = true;
-			break;
-		case OPT_FORCE:
-			o->policy.force = true;
-			break;
-		case OPT_ALLOW:
-			if (allow__parse_arg(&o->allow, optarg, "--allow"))
-				bad++;
-			break;
-		case OPT_STRICT:
-			o->strict = true;
-			break;
-		case OPT_PERSIST:
-			o->persist = true;
-			break;
-		case OPT_CAPACITY:
-			errno = 0;
-			cap = strtoul(optarg, &end, 10);
-			if (*end || errno || cap == 0 || cap > UINT32_MAX) {
-				p_err("--capacity: '%s' is not a positive number", quote__str(optarg, q));
-				bad++;
-			}
-			o->load.capacity = cap;
-			o->capacity_given = true;
-			break;
-		default:
-			cli__bad_option(opt, argv, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]");
-			return -EINVAL;
-		}
-	}
-	/* Bare paths are protected at deny, the usual intent. */
-	for (; optind < argc; optind++)
-		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line"))
-			return -ENOMEM;
-	return bad ? -EINVAL : 0;
 }
 
 /* The keys the policy needs in each map: one per inode, and on overlayfs
@@ -171,30 +78,6 @@ static int size_maps(struct run_opts *o)
 	return 0;
 }
 
-/* The tracepoint backend runs after the open succeeded: say exactly what
- * that means for each deny entry, or refuse with --strict. */
-static int warn_kill_only(const struct run_opts *o, const struct ig_policy *policy,
-			  enum ig_backend b)
-{
-	size_t i, denies = 0;
-
-	if (!backend__kill_only(b))
-		return 0;
-	for (i = 0; i < policy->n; i++)
-		denies += policy->v[i].level == IG_LEVEL_DENY;
-	if (o->strict && denies) {
-		p_err("backend %s cannot deny, only kill after the open, and --strict was given; refusing to start",
-		      backend__name(b));
-		return -EOPNOTSUPP;
-	}
-	p_warn("backend %s can only kill: it acts after an open succeeds (see 'inodeguard check')",
-	       backend__name(b));
-	for (i = 0; i < policy->n; i++)
-		if (policy->v[i].level == IG_LEVEL_DENY)
-			p_warn("%s: deny will be enforced by SIGKILL after the open", policy->v[i].path);
-	return 0;
-}
-
 static bool has_allow_rules(const struct run_opts *o)
 {
 	size_t i;
@@ -217,152 +100,6 @@ static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
 	p_err("allow rules need exec, fork and ptrace watched, and the %s backend cannot watch them on this kernel (-v says which is missing)",
 	      backend__name(b));
 	return -EOPNOTSUPP;
-}
-
-/* Learns every key an entry needs: its inode(s), and the directory's
- * for a file entry's name part. */
-static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
-{
-	char why[256];
-	int err;
-
-	if (e->overlay && backend__refuses_overlay(b)) {
-		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
-		      e->origin, e->path, backend__name(b));
-		return -EINVAL;
-	}
-	err = keys__learn(l, e, why, sizeof(why));
-	if (!err && !e->tree)
-		err = keys__learn_parent(l, e, why, sizeof(why));
-	if (err)
-		p_err("%s: %s: %s", e->origin, e->path, why);
-	return err;
-}
-
-/* Trees first get their directory's rule, then every file already below
- * them is keyed: a file created meanwhile is found by the walk. */
-static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
-		       const struct ig_policy *policy)
-{
-	size_t i, trees = 0;
-	int err = 0, bad = 0;
-
-	for (i = 0; i < policy->n; i++)
-		trees += policy->v[i].tree;
-	if (!trees)
-		return 0;
-	err = kinds__count(maps, KIND_TREES, (int)trees);
-	for (i = 0; !err && i < policy->n; i++)
-		if (policy->v[i].tree)
-			err = state__add_tree_files(maps, l, &policy->v[i], &bad);
-	return err ? err : bad ? -EINVAL : 0;
-}
-
-/* Resolves the global allow rules and every entry's own. */
-static int resolve_allows(struct run_opts *o)
-{
-	size_t i;
-	int bad = 0;
-
-	bad += allow__resolve(&o->allow) != 0;
-	for (i = 0; i < o->policy.n; i++)
-		bad += allow__resolve(&o->policy.v[i].allow) != 0;
-	return bad ? -EINVAL : 0;
-}
-
-/*
- * Every entry's allow set: its own lines and the global --allow rules.
- * Entries with no lines of their own share the global set, so a million
- * of them register one set, not a million.
- */
-static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
-			   struct ig_policy *policy, const struct ig_allows *global)
-{
-	struct ig_allows both = {};
-	__u32 global_set;
-	size_t i;
-	int err;
-
-	err = grants__register(maps, l, global, &global_set);
-	for (i = 0; !err && i < policy->n; i++) {
-		struct ig_entry *e = &policy->v[i];
-
-		e->grants = global_set;
-		if (!e->allow.n)
-			continue;
-		err = allow__append(&both, &e->allow);
-		if (!err)
-			err = allow__append(&both, global);
-		if (!err)
-			err = grants__register(maps, l, &both, &e->grants);
-		allow__free(&both);
-	}
-	return err;
-}
-
-/* Learns and stores the entries of policy that have no id yet: all of
- * them on a fresh start, the new ones when adopting. The learn lock is
- * the caller's. */
-static int learn_and_store(const struct ig_instance *inst, enum ig_backend b,
-			   struct ig_policy *policy, const struct ig_allows *global)
-{
-	struct ig_policy fresh = {};
-	struct ig_maps maps;
-	struct ig_learner learner = {};
-	__u32 first_id = 0, cap;
-	int err, bad = 0;
-	size_t i, k;
-
-	for (i = 0; i < policy->n; i++)
-		fresh.n += !policy->v[i].id;
-	if (!fresh.n)
-		return 0;
-	/* Shallow copies: the paths stay the policy's. */
-	fresh.v = calloc(fresh.n, sizeof(*fresh.v));
-	if (!fresh.v)
-		return -ENOMEM;
-	for (i = 0, k = 0; i < policy->n; i++)
-		if (!policy->v[i].id)
-			fresh.v[k++] = policy->v[i];
-	loader__maps(inst, &maps);
-	err = keys__learner_open(&learner, maps.learn_fd);
-	if (err) {
-		p_err("cannot arm the learn map: %s", strerror(-err));
-		goto cleanup;
-	}
-	/* Every entry's id at once: one mapping of rule_kinds, not a million. */
-	err = kinds__new_entry_ids(&maps, (__u32)fresh.n, &first_id);
-	if (err) {
-		p_err("cannot map the rule_kinds map: %s", strerror(-err));
-		goto cleanup;
-	}
-	for (i = 0; i < fresh.n; i++) {
-		fresh.v[i].id = first_id + (__u32)i;
-		bad += learn_entry(&learner, &fresh.v[i], b) != 0;
-	}
-	if (!bad)
-		bad = register_grants(&maps, &learner, &fresh, global) != 0;
-	if (!bad) {
-		err = state__add_all(&maps, &fresh);
-		if (!err)
-			err = state__add_names(&maps, fresh.v, fresh.n);
-		if (err == -E2BIG && state__capacity(&maps, &cap) == 0)
-			p_err("cannot fill the protected maps: they are full at %u keys (give a larger --capacity)",
-			      cap);
-		else if (err)
-			p_err("cannot fill the protected maps: %s", strerror(-err));
-		else
-			err = state__paths_append(fresh.v, fresh.n);
-		if (!err)
-			err = store_trees(&maps, &learner, &fresh);
-	}
-	for (i = 0, k = 0; i < policy->n; i++)
-		if (!policy->v[i].id)
-			policy->v[i].id = fresh.v[k++].id;
-cleanup:
-	keys__learner_close(&learner);
-	free(fresh.v);
-	return bad ? -EINVAL : err;
 }
 
 /* systemd Type=notify, without linking libsystemd. */
@@ -404,10 +141,63 @@ static void report_skipped_checks(const struct ig_instance *inst, __u64 *reporte
 	*reported = now;
 }
 
-static int serve(struct ig_instance *inst)
+/* Whether this process may call bpf() on the descriptors it holds: any
+ * command needs CAP_BPF on kernels before 5.19 (with unprivileged BPF
+ * disabled, the default), none since. */
+static bool bpf_callable(const struct ig_maps *m)
+{
+	struct ig_key k = {};
+	struct ig_rule r;
+
+	return bpf_map_lookup_elem(m->protected_fd, &k, &r) == 0 || errno != EPERM;
+}
+
+/*
+ * SIGHUP: the configuration read again and applied with what the daemon
+ * holds, its map descriptors and no capability. It can learn only files
+ * its uid may open; `inodeguard reload` does the same with privileges.
+ */
+static void reload_on_hangup(const struct ig_instance *inst, enum ig_backend b)
+{
+	struct adopt_plan plan;
+	struct ig_maps maps;
+	size_t entries;
+	int err;
+
+	loader__maps(inst, &maps);
+	if (!bpf_callable(&maps)) {
+		p_err("SIGHUP: this kernel lets only CAP_BPF call bpf() and the daemon holds no capability; the running policy stays (run 'inodeguard reload')");
+		return;
+	}
+	err = reload__apply(&maps, b, NULL, &plan, &entries);
+	if (err)
+		p_info("inodeguard: SIGHUP: reload failed; the running policy stays");
+	else
+		p_info("inodeguard: reloaded: %zu entries kept, %zu added, %zu released (%zu inode%s)",
+		       plan.kept, plan.added, plan.nrelease, plan.released_inodes,
+		       plan.released_inodes == 1 ? "" : "s");
+	adopt__free(&plan);
+	if (!err)
+		notify_ready(b, entries);
+}
+
+/* SIGUSR1: `inodeguard reload` changed the maps and the records. */
+static void note_reloaded(enum ig_backend b)
+{
+	struct ig_policy_record *rec = NULL;
+	size_t n = 0;
+
+	if (state__policy_read(&rec, &n))
+		n = 0;
+	state__policy_free(rec, n);
+	p_info("inodeguard: the policy was reloaded by 'inodeguard reload' (%zu entries)", n);
+	notify_ready(b, n);
+}
+
+static int serve(struct ig_instance *inst, enum ig_backend b)
 {
 	struct ig_events *ev = NULL;
-	sig_atomic_t hups_seen = 0;
+	sig_atomic_t hups_seen = 0, usr1_seen = 0;
 	__u64 skipped = 0;
 	unsigned int polls = 0;
 	int err;
@@ -421,7 +211,11 @@ static int serve(struct ig_instance *inst)
 			report_skipped_checks(inst, &skipped);
 		if (hangups != hups_seen) {
 			hups_seen = hangups;
-			p_info("inodeguard: SIGHUP: reload is not implemented yet; still running");
+			reload_on_hangup(inst, b);
+		}
+		if (reloads != usr1_seen) {
+			usr1_seen = reloads;
+			note_reloaded(b);
 		}
 		if (err == -EINTR) {
 			err = 0;
@@ -457,6 +251,7 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	/* A reader of stdout going away must not end protection: a failed
 	 * write is counted instead (events.c). */
 	sigaction(SIGPIPE, &ign, NULL);
@@ -483,23 +278,38 @@ static bool pinned_instance(void)
  * changed levels set, our links pinned, the old links retired, and only
  * then are the entries the new policy dropped released.
  */
+/* Adoption's step between the new rules and the release: our links are
+ * pinned, then the old ones retired. */
+struct pin_step {
+	struct ig_instance *inst;
+	int retired;
+	bool pinned;
+};
+
+static int pin_and_retire(void *ctx)
+{
+	struct pin_step *p = ctx;
+	int err = loader__pin(p->inst);
+
+	if (err)
+		return err;
+	p->pinned = true;
+	p->retired = pins__retire_other_links();
+	return 0;
+}
+
 static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct ig_policy *policy,
 			   const struct ig_allows *global)
 {
 	struct ig_learner old = {};
-	struct adopt_plan plan;
+	struct pin_step step = { .inst = inst };
+	struct adopt_plan plan = {};
 	struct ig_maps maps;
-	size_t released = 0;
-	int err, retired, old_learn = -1;
+	int err, old_learn = -1;
 
 	err = loader__carry_over(inst);
 	if (err)
 		return err;
-	err = adopt__plan(policy, &plan);
-	if (err) {
-		p_err("cannot read the pinned instance's entries: %s", strerror(-err));
-		return err;
-	}
 	/* The old programs judge our learning opens too. Sharing maps, they
 	 * see our slot; otherwise arm theirs, or under --enforce-root a kill
 	 * entry would kill us while we learn it. */
@@ -509,21 +319,12 @@ static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct i
 			p_warn("cannot arm the pinned learn map: the old programs judge this daemon's learning opens");
 	}
 	loader__maps(inst, &maps);
-	err = learn_and_store(inst, b, policy, global);
-	if (!err && (err = state__set_levels(&maps, plan.relevel, plan.nrelevel)))
-		p_err("cannot change the levels of kept entries: %s", strerror(-err));
-	if (!err)
-		err = loader__pin(inst);
-	if (err)
-		goto cleanup;
-	retired = pins__retire_other_links();
-	err = adopt__release(&maps, &plan, &released);
-	if (err)
-		p_err("cannot release the entries the new policy dropped: %s", strerror(-err));
-	p_info("inodeguard: adopted the pinned instance (%s maps; %d old link%s retired): %zu entries kept, %zu added, %zu released (%zu inode%s)",
-	       inst->reused ? "shared" : "copied", retired, retired == 1 ? "" : "s",
-	       plan.kept, plan.added, plan.nrelease, released, released == 1 ? "" : "s");
-cleanup:
+	err = adopt__apply(&maps, b, policy, global, pin_and_retire, &step, &plan);
+	if (step.pinned)
+		p_info("inodeguard: adopted the pinned instance (%s maps; %d old link%s retired): %zu entries kept, %zu added, %zu released (%zu inode%s)",
+		       inst->reused ? "shared" : "copied", step.retired, step.retired == 1 ? "" : "s",
+		       plan.kept, plan.added, plan.nrelease, plan.released_inodes,
+		       plan.released_inodes == 1 ? "" : "s");
 	keys__learner_close(&old);
 	if (old_learn >= 0)
 		close(old_learn);
@@ -534,9 +335,21 @@ cleanup:
 static int fresh_store(struct ig_instance *inst, enum ig_backend b, struct ig_policy *policy,
 		       const struct ig_allows *global)
 {
+	struct ig_maps maps;
 	int err = loader__pin(inst);
 
-	return err ? err : learn_and_store(inst, b, policy, global);
+	loader__maps(inst, &maps);
+	return err ? err : store__entries(&maps, b, policy, global);
+}
+
+/* What a reload reads again: our arguments, relative to this directory. */
+static int record_config(int argc, char **argv)
+{
+	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return state__config_write(cwd, NULL, argc, argv);
 }
 
 int cmd_run(int argc, char **argv)
@@ -553,9 +366,7 @@ int cmd_run(int argc, char **argv)
 	 * Running out of memory is no bad input. */
 	err = run__parse_args(argc, argv, &o);
 	if (!err)
-		err = resolve__policy(&o.policy);
-	if (!err)
-		err = resolve_allows(&o);
+		err = run__resolve(&o);
 	if (!err)
 		err = size_maps(&o);
 	if (err) {
@@ -581,12 +392,14 @@ int cmd_run(int argc, char **argv)
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
-	if (warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
+	if (run__warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
 		goto cleanup;
 	err = adopting ? adopt_and_store(&inst, backend, &o.policy, &o.allow)
 		       : fresh_store(&inst, backend, &o.policy, &o.allow);
 	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
+	if (!err && (err = record_config(argc, argv)))
+		p_err("cannot write %s: %s", IG_CONFIG_FILE, strerror(-err));
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -612,7 +425,7 @@ int cmd_run(int argc, char **argv)
 	notify_ready(backend, nfiles);
 	/* Stage 6: serve until told to stop. */
 	serving = true;
-	if (serve(&inst) == 0)
+	if (serve(&inst, backend) == 0)
 		status = IG_EXIT_OK;
 cleanup:
 	if (learn_lock >= 0)

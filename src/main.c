@@ -36,6 +36,7 @@ static const struct cmd {
 	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]" },
 	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
+	{ "reload", cmd_reload, LOG_DOC_OBJECT, "reload [-c FILE]                           read the running daemon's configuration again" },
 	{ "stop", cmd_stop, LOG_DOC_ARRAY, "stop                                       stop the daemon and release what it pinned" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
@@ -72,6 +73,7 @@ static int cmd_help(int argc, char **argv)
 	       "LD_LIBRARY_PATH, or ever traced, passes none.\n"
 	       "Protection is pinned: it outlives the daemon, and the next run adopts it.\n"
 	       "SIGINT or SIGTERM releases it, unless run --persist; 'stop' always does.\n"
+	       "SIGHUP to run, or 'reload', applies a changed configuration with no window.\n"
 	       "  -j  JSON output (errors included)\n  -v  verbose; -vv adds libbpf's debug log\n");
 	return IG_EXIT_OK;
 }

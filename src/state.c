@@ -938,19 +938,20 @@ int state__find_entries(struct ig_entry *v, size_t n)
 	return err < 0 ? err : 0;
 }
 
-static int level_cmp(const void *a, const void *b)
+static int entry_rule_cmp(const void *a, const void *b)
 {
-	__u32 x = ((const struct ig_entry_level *)a)->id, y = ((const struct ig_entry_level *)b)->id;
+	__u32 x = ((const struct ig_entry_rule *)a)->id, y = ((const struct ig_entry_rule *)b)->id;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Sets the level of every rule of map fd whose entry is in set[n]. */
-static int relevel_map(int fd, size_t key_size, const struct ig_entry_level *set, size_t n)
+/* Sets the level and allow set of every rule of map fd whose entry is in
+ * set[n]. */
+static int rule_map(int fd, size_t key_size, const struct ig_entry_rule *set, size_t n)
 {
 	char key[sizeof(struct ig_name_key)], next[sizeof(key)];
-	struct ig_entry_level probe;
-	const struct ig_entry_level *hit;
+	struct ig_entry_rule probe;
+	const struct ig_entry_rule *hit;
 	struct ig_rule rule;
 	void *prev = NULL;
 
@@ -960,26 +961,27 @@ static int relevel_map(int fd, size_t key_size, const struct ig_entry_level *set
 		if (bpf_map_lookup_elem(fd, key, &rule))
 			continue;
 		probe.id = rule.entry;
-		hit = bsearch(&probe, set, n, sizeof(*set), level_cmp);
-		if (!hit || rule.level == hit->level)
+		hit = bsearch(&probe, set, n, sizeof(*set), entry_rule_cmp);
+		if (!hit || (rule.level == hit->level && rule.grants == hit->grants))
 			continue;
 		rule.level = hit->level;
+		rule.grants = hit->grants;
 		if (bpf_map_update_elem(fd, key, &rule, BPF_EXIST) && errno != ENOENT)
 			return -errno;
 	}
 	return 0;
 }
 
-int state__set_levels(const struct ig_maps *m, struct ig_entry_level *set, size_t n)
+int state__set_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t n)
 {
 	int err;
 
 	if (!n)
 		return 0;
-	qsort(set, n, sizeof(*set), level_cmp);
-	err = relevel_map(m->protected_fd, sizeof(struct ig_key), set, n);
+	qsort(set, n, sizeof(*set), entry_rule_cmp);
+	err = rule_map(m->protected_fd, sizeof(struct ig_key), set, n);
 	if (!err)
-		err = relevel_map(m->names_fd, sizeof(struct ig_name_key), set, n);
+		err = rule_map(m->names_fd, sizeof(struct ig_name_key), set, n);
 	return err;
 }
 
@@ -1045,9 +1047,92 @@ void state__policy_free(struct ig_policy_record *v, size_t n)
 	free(v);
 }
 
+int state__config_write(const char *cwd, const char *config, int argc, char **argv)
+{
+	char tmp[] = IG_CONFIG_FILE ".XXXXXX";
+	FILE *f;
+	int fd, i, err = 0;
+
+	fd = mkstemp(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return -errno;
+	fprintf(f, "%s%c%s%c", cwd, 0, config ? config : "", 0);
+	for (i = 0; i < argc; i++)
+		fprintf(f, "%s%c", argv[i], 0);
+	if (fclose(f) || rename(tmp, IG_CONFIG_FILE))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int state__config_read(struct ig_config_record *r)
+{
+	size_t len = 0, cap = 0, off, n = 0;
+	char *p;
+	FILE *f;
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	f = fopen(IG_CONFIG_FILE, "re");
+	if (!f)
+		return -errno;
+	/* The whole file, NUL-terminated once more so the last string ends. */
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(r->buf, cap);
+			if (!p) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			r->buf = p;
+		}
+		n = fread(r->buf + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	if (ferror(f)) {
+		err = -EIO;
+		goto cleanup;
+	}
+	r->buf[len] = '\0';
+	for (off = 0, n = 0; off < len; off += strlen(r->buf + off) + 1)
+		n++;
+	if (n < 3) {
+		err = -EBADMSG;
+		goto cleanup;
+	}
+	r->argv = calloc(n - 1, sizeof(*r->argv));
+	if (!r->argv) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	r->cwd = r->buf;
+	r->config = r->cwd + strlen(r->cwd) + 1;
+	for (off = r->config + strlen(r->config) + 1 - r->buf; off < len;
+	     off += strlen(r->buf + off) + 1)
+		r->argv[r->argc++] = r->buf + off;
+cleanup:
+	fclose(f);
+	if (err)
+		state__config_free(r);
+	return err;
+}
+
+void state__config_free(struct ig_config_record *r)
+{
+	free(r->argv);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
 void state__files_remove(void)
 {
 	unlink(IG_PATHS_FILE);
 	unlink(IG_POLICY_FILE);
+	unlink(IG_CONFIG_FILE);
 	unlink(IG_GRANTS_FILE);
 }

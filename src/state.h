@@ -21,6 +21,8 @@
 /* The entries `run` registered from its policy, "ID LEVEL<TAB>PATH": an
  * adopter tells them from entries `protect` added, which it keeps. */
 #define IG_POLICY_FILE IG_RUN_DIR "/policy"
+/* The configuration `run` was started with, for reload (state__config_*). */
+#define IG_CONFIG_FILE IG_RUN_DIR "/config"
 /* What list, check, protect and unprotect say of pins nobody serves. */
 #define IG_UNSERVED_NOTE \
 	"protection is in force with no daemon serving it (pinned under " IG_PIN_DIR \
@@ -118,12 +120,14 @@ int state__set_entry_rule(const struct ig_maps *m, __u32 id, unsigned int level,
 /* Sets v[i].id to the entry registered under v[i].path, or 0; one read of
  * the paths index for all of them. */
 int state__find_entries(struct ig_entry *v, size_t n);
-/* Gives every rule of each listed entry its new level, in one walk. */
-struct ig_entry_level {
+/* Gives every rule of each listed entry exactly its level and allow set,
+ * in one walk of the maps. */
+struct ig_entry_rule {
 	__u32 id;
 	unsigned int level;
+	__u32 grants;
 };
-int state__set_levels(const struct ig_maps *m, struct ig_entry_level *set, size_t n);
+int state__set_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t n);
 
 /* The policy record (IG_POLICY_FILE). */
 struct ig_policy_record {
@@ -134,7 +138,21 @@ struct ig_policy_record {
 int state__policy_write(const struct ig_entry *v, size_t n);
 int state__policy_read(struct ig_policy_record **out, size_t *n);
 void state__policy_free(struct ig_policy_record *v, size_t n);
-/* Removes the paths index and the policy record. */
+/* What `run` was started with (IG_CONFIG_FILE), so that a reload reads
+ * its configuration again: the directory relative paths start from, the
+ * file that replaces its -c files since a `reload -c` ("" for none), and
+ * its arguments, each string NUL-terminated. */
+struct ig_config_record {
+	char *buf;
+	const char *cwd;
+	const char *config;
+	int argc;
+	char **argv; /* into buf */
+};
+int state__config_write(const char *cwd, const char *config, int argc, char **argv);
+int state__config_read(struct ig_config_record *r);
+void state__config_free(struct ig_config_record *r);
+/* Removes the paths index and the policy and config records. */
 void state__files_remove(void);
 
 #endif

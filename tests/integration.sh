@@ -472,6 +472,7 @@ t_errors_table() {
 	err_case 2 1 "bad option '-c' (usage: inodeguard run " run -c || return 1
 	err_case 2 1 "bad option '--kill' (usage: inodeguard unprotect PATH...)" unprotect --kill "$f" || return 1
 	err_case 2 1 "protect: no PATH given" protect || return 1
+	err_case 2 1 "reload: unexpected argument 'x' (usage: inodeguard reload [-c FILE])" reload x || return 1
 	err_case 2 1 "--level: unknown level 'frob' (use audit, deny, kill or 0, 1, 2)" protect --level frob "$f" || return 1
 	err_case 2 1 "unknown backend 'nope' (lsm, fmodret, tracepoint or auto)" run --backend nope "$f" || return 1
 	err_case 2 1 "--capacity: '0' is not a positive number" run --capacity 0 "$f" || return 1
@@ -496,6 +497,7 @@ t_errors_table() {
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" protect "$f" || return 1
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" unprotect "$f" || return 1
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" list || return 1
+	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" reload || return 1
 	err_case 1 1 "backend tracepoint cannot deny, only kill after the open, and --strict was given; refusing to start" \
 		run --backend tracepoint --strict --deny "$f" || return 1
 	# Out of memory: a config line larger than the address space allowed.
@@ -514,6 +516,8 @@ t_errors_table() {
 		run --backend "$BACKEND" "$d/other" || return 1
 	err_case 1 1 "$d/other: cannot add it: the running instance's maps are full at 1 keys (restart it with a larger --capacity)" \
 		protect "$d/other" || return 1
+	printf 'deny file\nfrob x\n' >"$conf"
+	err_case 2 1 "$conf:2: unknown level 'frob' (use audit, deny, kill or 0, 1, 2)" reload -c "$conf" || return 1
 	err_case 2 1 "$d/other: no entry protects it" unprotect "$d/other" || return 1
 	err_case 2 1 "$d/missing: no such file, and no entry was registered under that path" unprotect "$d/missing" || return 1
 	daemon_down

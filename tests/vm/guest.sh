@@ -30,6 +30,7 @@ SUITES=(
 	tests/catalogue.sh
 	tests/allow.sh
 	tests/failclosed.sh
+	tests/reload.sh
 )
 # A cell may run fewer (run-matrix.sh sets IG_SUITES per cell: the fmodret
 # cells run only the suites whose verdict depends on the hook type, to keep

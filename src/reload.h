@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Reload: read the running daemon's configuration again and apply the
+ * difference, from the daemon (SIGHUP) or from `inodeguard reload`. */
+#ifndef IG_RELOAD_H
+#define IG_RELOAD_H
+
+#include "adopt.h"
+#include "backend.h"
+#include "loader.h"
+
+/*
+ * Parses and resolves the configuration the daemon was started with
+ * (IG_CONFIG_FILE), with config, if not NULL, in place of its -c files
+ * (and remembered for the next reload). A configuration with any error
+ * changes nothing: -EINVAL, each bad line printed as FILE:LINE: reason.
+ * Otherwise applies it to maps m under the learn lock (adopt__apply) and
+ * writes the policy record. plan says what changed; *entries is the
+ * policy's size.
+ */
+int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config,
+		  struct adopt_plan *plan, size_t *entries);
+
+#endif

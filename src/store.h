@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Storing: learn the keys of a policy's new entries and add them to the
+ * maps, and register every entry's allow set. */
+#ifndef IG_STORE_H
+#define IG_STORE_H
+
+#include "allow.h"
+#include "backend.h"
+#include "config.h"
+#include "loader.h"
+
+/* Gives every entry of policy its allow set (its own lines and global),
+ * kept entries included, then learns and stores the entries that have no
+ * id yet: all of them on a fresh start, the new ones on adoption or
+ * reload. Nothing is added unless every new entry was learned. The learn
+ * lock is the caller's. */
+int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_policy *policy,
+		   const struct ig_allows *global);
+
+#endif
