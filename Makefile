@@ -1,4 +1,4 @@
-# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make fuzz`, `make docs`, `make install`.
+# inodeguard: `make`, `make demo`, `make test`, `make bench`, `make fuzz`, `make docs`, `make install`, `make deb`.
 # SAN=1: the daemon and the unit tests with ASan and UBSan, in a tree of
 # their own so the normal build is untouched.
 SAN ?=
@@ -9,6 +9,10 @@ endif
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+# systemd reads units from PREFIX/lib/systemd/system for /usr and /usr/local;
+# Debian 12's packages still install them under /lib (make deb).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
@@ -41,7 +45,7 @@ BPF_OBJ_PROBE := $(OUTPUT)/inodeguard_probe.bpf.o
 SKEL_PROBE := $(OUTPUT)/inodeguard_probe.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps tests-helpers demo test test-unit test-host test-stress test-vm bench bench-smoke docs install clean
+.PHONY: all deps tests-helpers demo test test-unit test-host test-stress test-vm bench bench-smoke docs install deb clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -111,11 +115,11 @@ $(OUTPUT)/loader.o: $(OUTPUT)/bpf-layout.ok
 
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -c $< -o $@
 
 $(OUTPUT)/inodeguard: $(OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Test helpers: small C programs the integration suites drive.
 $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/tests
@@ -177,11 +181,36 @@ docs:
 	else echo "docs: no $(DOCS_BENCH_RESULTS) (run make bench, then make docs)" >&2; rc=1; fi; \
 	exit $$rc
 
+# The unit names the binary where PREFIX puts it. The example policy is
+# installed only where there is none, so a reinstall keeps the admin's.
 install: all
 	install -D -m 0755 $(OUTPUT)/inodeguard $(DESTDIR)$(PREFIX)/sbin/inodeguard
 	install -D -m 0644 docs/inodeguard.8 $(DESTDIR)$(PREFIX)/share/man/man8/inodeguard.8
 	install -D -m 0644 Kconfig-check/requirements.tsv $(DESTDIR)$(PREFIX)/share/inodeguard/requirements.tsv
 	install -D -m 0755 Kconfig-check/kconfig-check.sh $(DESTDIR)$(PREFIX)/share/inodeguard/kconfig-check.sh
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/inodeguard|$(PREFIX)/sbin/inodeguard|g; s|/etc/inodeguard|$(SYSCONFDIR)/inodeguard|g' \
+	  packaging/inodeguard.service > $(DESTDIR)$(UNITDIR)/inodeguard.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/inodeguard.service
+	install -D -m 0644 packaging/inodeguard.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/inodeguard
+	test -e $(DESTDIR)$(SYSCONFDIR)/inodeguard/protected.conf || \
+	  install -D -m 0644 packaging/protected.conf $(DESTDIR)$(SYSCONFDIR)/inodeguard/protected.conf
+
+# The Debian package, built by dpkg-buildpackage from a copy of the tree in
+# $(OUTPUT)/deb (it writes its results next to the source directory):
+# $(OUTPUT)/deb/inodeguard_$(VERSION)_amd64.deb.
+DEB_DIR := $(OUTPUT)/deb
+deb:
+	$(Q)command -v dh >/dev/null && command -v lintian >/dev/null || bash scripts/install-deps.sh deb
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -SVersion); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/inodeguard-$(VERSION)
+	$(Q)tar -c --exclude=./build --exclude=./build-san --exclude=./.git --exclude='./$(OUTPUT)' . | \
+	  tar -x -C $(DEB_DIR)/inodeguard-$(VERSION)
+	$(call msg,DEB,$(DEB_DIR)/inodeguard_$(VERSION)_$(shell dpkg --print-architecture).deb)
+	$(Q)cd $(DEB_DIR)/inodeguard-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto $(if $(V),,>../build.log 2>&1) || \
+	  { tail -n 30 ../build.log >&2; exit 1; }
 
 clean:
 	rm -rf $(OUTPUT)

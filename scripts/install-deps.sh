@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that build, test and benchmark inodeguard.
-# Usage: scripts/install-deps.sh [build|test|vm|all]   (default: build)
+# Usage: scripts/install-deps.sh [build|test|vm|deb|all]   (default: build)
 # The extra suites (bookworm-backports for 6.12 kernels, trixie for virtme-ng)
 # reuse the mirror URI that this machine's apt already uses and are pinned low,
 # so nothing else on the machine is upgraded from them.
@@ -12,6 +12,8 @@ BUILD_PKGS=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 TEST_PKGS=(libcap2-bin util-linux liburing-dev gcc-multilib xfsprogs
            btrfs-progs e2fsprogs attr python3 gnuplot-nox libclang-rt-14-dev)
 VM_PKGS=(qemu-system-x86 udev busybox-static kmod)
+# make deb and its test: the standard Debian packaging tools.
+DEB_PKGS=(debhelper dpkg-dev fakeroot lintian bash-completion systemd)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -103,6 +105,7 @@ case "$what" in
 build) install_pkgs "${BUILD_PKGS[@]}" ;;
 test) install_pkgs "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" ;;
 vm) install_vm ;;
-all) install_pkgs "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; install_vm ;;
-*) log "unknown set '$what' (build, test, vm or all)"; exit 2 ;;
+deb) install_pkgs "${BUILD_PKGS[@]}" "${DEB_PKGS[@]}" ;;
+all) install_pkgs "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${DEB_PKGS[@]}"; install_vm ;;
+*) log "unknown set '$what' (build, test, vm, deb or all)"; exit 2 ;;
 esac

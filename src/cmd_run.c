@@ -11,8 +11,6 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <bpf/bpf.h>
 #include "adopt.h"
 #include "backend.h"
@@ -23,6 +21,7 @@
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
+#include "notify.h"
 #include "pins.h"
 #include "privs.h"
 #include "reload.h"
@@ -102,28 +101,18 @@ static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
 	return -EOPNOTSUPP;
 }
 
-/* systemd Type=notify, without linking libsystemd. */
+/* Type=notify: the unit is started once the policy is in force. */
 static void notify_ready(enum ig_backend b, size_t n)
 {
-	const char *sock = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char msg[128];
-	socklen_t len;
-	int fd;
+	int err;
 
-	if (!sock || (sock[0] != '/' && sock[0] != '@') || strlen(sock) >= sizeof(sa.sun_path))
-		return;
-	strncpy(sa.sun_path, sock, sizeof(sa.sun_path) - 1);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0'; /* abstract namespace */
-	len = offsetof(struct sockaddr_un, sun_path) + strlen(sock);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=protecting %zu files (backend %s)",
 		 n, backend__name(b));
-	sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, len);
-	close(fd);
+	/* Protection is in force either way; the manager only times out. */
+	err = notify__send(msg);
+	if (err)
+		p_warn("cannot tell the service manager it is ready: %s", strerror(-err));
 }
 
 /* Says when the kernel skipped checks since the last report: where that

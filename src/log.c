@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "array.h"
 #include "json.h"
@@ -10,6 +12,8 @@
 
 bool log_json;
 int log_verbose;
+/* stderr is a journald stream: lines carry sd-daemon priority prefixes. */
+static bool log_journal;
 
 /* With -j, everything a command prints on stdout goes through this one
  * writer (bpftool's json_wtr), so whatever fails the output stays one
@@ -36,10 +40,28 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* journald sets JOURNAL_STREAM=DEV:INO for the stream it hands a unit;
+ * it is stderr's only if the inode matches, since a child whose stderr was
+ * redirected inherits the variable too (sd_journal_stream_fd(3)). */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (!env || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st))
+		return false;
+	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
+}
+
 void log__init(bool json, int verbose)
 {
 	log_json = json;
 	log_verbose = verbose;
+	log_journal = stderr_is_journal();
 	libbpf_set_print(libbpf_print);
 }
 
@@ -75,6 +97,17 @@ static void write_held_members(struct json *j)
 	}
 }
 
+/* The one line of an error or a warning on stderr; under journald it has
+ * the sd-daemon prefix (<3> err, <4> warning), so `journalctl -p warning`
+ * finds it while events on stdout stay at the unit's default, info. */
+static void stderr_line(const char *kind, const char *msg)
+{
+	bool err = kind[0] == 'e';
+
+	fprintf(stderr, "%sinodeguard: %s%s%s\n", log_journal ? (err ? "<3>" : "<4>") : "",
+		err ? "" : kind, err ? "" : ": ", msg);
+}
+
 static void held_free(void)
 {
 	size_t i;
@@ -93,7 +126,7 @@ static void hold(const char *kind, const char *msg)
 	if (!copy || array__grow((void **)&doc.held, &doc.cap, doc.n, sizeof(*doc.held))) {
 		/* Out of memory: stderr keeps the message, stdout stays valid. */
 		free(copy);
-		fprintf(stderr, "inodeguard: %s: %s\n", kind, msg);
+		stderr_line(kind, msg);
 		return;
 	}
 	doc.held[doc.n].kind = kind;
@@ -164,10 +197,7 @@ static void vlog(const char *kind, const char *fmt, va_list ap)
 			hold(kind, msg);
 		return;
 	}
-	if (kind[0] == 'e')
-		fprintf(stderr, "inodeguard: %s\n", msg);
-	else
-		fprintf(stderr, "inodeguard: %s: %s\n", kind, msg);
+	stderr_line(kind, msg);
 }
 
 void p_err(const char *fmt, ...)

@@ -4,7 +4,8 @@
 # integration suite, the bypass catalogue, the allow-rule and fail-closed
 # suites, and in the host and the 6.12 lsm cell the stress suite too), then
 # the unit tests and the host integration suite built with ASan+UBSan (any
-# report fails), the fuzz targets' smoke run, and the benchmark smoke run.
+# report fails), the service suite (the systemd unit and the Debian
+# package), the fuzz targets' smoke run, and the benchmark smoke run.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,7 @@ run_part unit build/unit_tests
 run_part "kernel matrix (host and QEMU guests)" bash tests/vm/run-matrix.sh
 run_part "sanitizers: unit tests (SAN=1)" make -s SAN=1 test-unit
 run_part "sanitizers: host integration, tracepoint (SAN=1)" make -s SAN=1 test-host
+run_part "service: unit and Debian package (host)" bash tests/service.sh
 run_part "fuzz smoke (${FUZZ_SECONDS:-60}s per target)" make -s fuzz-smoke FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 run_part "bench smoke" bench_smoke
 
