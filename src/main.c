@@ -38,6 +38,7 @@ static const struct cmd {
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
 	{ "stop", cmd_stop, LOG_DOC_ARRAY, "stop                                       stop the daemon and release what it pinned" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
+	{ "stats", cmd_stats, LOG_DOC_OBJECT, "stats [-j]                                 counts since the first start, capacity, backend" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
 	{ "version", cmd_version, LOG_DOC_OBJECT, "version" },
 	{ "help", cmd_help, LOG_DOC_OBJECT, "help" },
