@@ -83,7 +83,7 @@ static void print_text(const struct stats *s)
 	if (s->status.state == IG_INSTANCE_SERVED)
 		printf("backend: %s (pid %d)\n", s->status.backend, (int)s->status.pid);
 	else
-		printf("backend: unknown (%s)\n", IG_UNSERVED_NOTE);
+		printf("backend: unknown (no daemon serves the pins)\n");
 	if (s->since_ns)
 		printf("uptime: %llud %02llu:%02llu:%02llu (since the first start; adoption keeps it)\n",
 		       (unsigned long long)(s->uptime_s / 86400),
