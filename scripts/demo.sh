@@ -23,7 +23,7 @@ as in the classic experiment, so from another shell try as another user (from a
 root shell, runuser or setpriv, both in util-linux, make you one):
     runuser -u nobody -- cat /tmp/secret.txt        # Permission denied (lsm, fmodret) or Killed (tracepoint)
     runuser -u nobody -- cat /tmp/ultra_secret.txt  # Killed
-    ln -s /tmp/secret.txt /tmp/alias; runuser -u nobody -- cat /tmp/alias   # an alias, the same verdict
+    ln -sf /tmp/secret.txt /tmp/alias; runuser -u nobody -- cat /tmp/alias   # an alias, the same verdict
     setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c 'cd /tmp && cat ./../tmp/secret.txt'
 As a non-root user, plain `cat /tmp/secret.txt` does the same.
 Events appear below. Ctrl+C stops it and the files are readable again.
