@@ -131,6 +131,9 @@ struct ig_counters counters = {};
 /* CLOCK_BOOTTIME from which the watchers run, set by user space once they
  * are attached: processes started earlier are unseen. */
 __u64 watch_since = 0;
+/* CLOCK_BOOTTIME at which the first instance of these maps started, set by
+ * user space; an adopter shares or copies it, so uptime spans adoptions. */
+__u64 instance_since = 0;
 
 #include "key.bpf.h"
 #include "match.bpf.h"

@@ -240,6 +240,10 @@ struct ig_counters {
 	__u64 keys_reclaimed; /* of those, removed when their inode died */
 	__u64 keys_full;      /* operations denied because the map was full */
 	__u64 marks_full;     /* processes that could not be marked: grants then fail */
+	/* Every verdict that was not "allow", by enum ig_action and enum
+	 * ig_op, counted before its event is reserved: the sum is the events
+	 * delivered plus events_lost. */
+	__u64 verdicts[IG_ACTION_KILL + 1][IG_OP_MAX];
 };
 
 #endif /* INODEGUARD_H */

@@ -28,6 +28,17 @@ struct ig_refused {
 	struct ig_key exe;
 };
 
+/* One flat index, checked after a barrier: clang otherwise folds the
+ * bound into the callers' clamping, which the verifier does not track. */
+static __always_inline void ig_count_verdict(__u32 action, __u32 op)
+{
+	__u32 i = action * IG_OP_MAX + op;
+
+	barrier_var(i);
+	if (i < (IG_ACTION_KILL + 1) * IG_OP_MAX)
+		__sync_fetch_and_add(&counters.verdicts[0][0] + i, 1);
+}
+
 static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u32 op,
 				    __u32 match, __u32 entry, const struct ig_refused *who,
 				    const struct path *path, bool with_path)
@@ -35,6 +46,7 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u3
 	struct ig_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
 
+	ig_count_verdict(action, op);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&counters.events_lost, 1);

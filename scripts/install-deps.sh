@@ -19,7 +19,7 @@ log() { printf 'install-deps: %s\n' "$*" >&2; }
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
-		log "needs root to install packages: run it with sudo"
+		log "needs root to install packages: run it as root"
 		exit 1
 	fi
 }
@@ -70,6 +70,7 @@ enable_extra_suites() {
 	need_root
 	local mirror
 	mirror=$(debian_mirror)
+	log "adding the apt sources bookworm-backports and trixie (pinned at 50: nothing installed is upgraded from them) to $src and $pin, for virtme-ng and the 6.12 kernel"
 	cat >"$src" <<EOS
 Types: deb
 URIs: $mirror

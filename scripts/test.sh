@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
-	echo "scripts/test.sh: run it as root (sudo): the tests load BPF programs and boot kernels" >&2
+	echo "scripts/test.sh: run it as root: the tests load BPF programs and boot kernels" >&2
 	exit 1
 fi
 bash scripts/install-deps.sh all

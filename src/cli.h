@@ -28,6 +28,7 @@ int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* Long options every command that takes levels shares: --audit, --deny
  * and --kill (with has_arg a PATH for run, none for protect) return

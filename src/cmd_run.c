@@ -429,9 +429,12 @@ cleanup:
 		if (inst.pinned)
 			state__files_remove();
 		loader__unload(&inst);
+		/* Ctrl+C in a terminal: say what ended and what that means. */
+		if (serving)
+			p_info("inodeguard: stopped (pid %d, backend %s): protection released, the files are readable again",
+			       (int)getpid(), backend__name(backend));
 	}
-	if (lock_fd >= 0)
-		close(lock_fd);
+	state__unlock_instance(lock_fd);
 	policy__free(&o.policy);
 	allow__free(&o.allow);
 	return status;

@@ -113,6 +113,6 @@ int cmd_stop(int argc, char **argv)
 	report_stopped(r.j, pid, &r);
 	status = IG_EXIT_OK;
 cleanup:
-	close(lock_fd);
+	state__unlock_instance(lock_fd);
 	return status;
 }

@@ -30,6 +30,7 @@ static const char *const op_names[IG_OP_MAX] = {
 	[IG_OP_LINK] = "link", [IG_OP_SETATTR] = "setattr",
 	[IG_OP_TRUNCATE] = "truncate", [IG_OP_SETXATTR] = "setxattr",
 	[IG_OP_REMOVEXATTR] = "removexattr", [IG_OP_EXEC] = "exec",
+	[IG_OP_CREATE] = "create", [IG_OP_RMDIR] = "rmdir",
 };
 
 const char *op__name(unsigned int op)

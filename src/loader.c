@@ -200,6 +200,14 @@ static bool any_attached(struct bpf_object *obj, const char *const *names)
 	return false;
 }
 
+static __u64 boottime_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+}
+
 /*
  * Allow rules trust a process only if the watchers saw it start: until
  * watch_since is set, every process is "unseen" and passes no grant. So
@@ -214,7 +222,6 @@ static void start_watch(struct ig_instance *inst)
 	static const char *const ptrace[] = { "lsm_ptrace_access_check", "fmr_ptrace_access_check",
 					      "tp_enter_ptrace", NULL };
 	struct bpf_object *obj = inst->skel->obj;
-	struct timespec now;
 
 	if (!any_attached(obj, exec) || !any_attached(obj, fork) || !any_attached(obj, ptrace)) {
 		p_debug("exec%s, fork%s or ptrace%s is not watched here: allow rules would grant nothing",
@@ -227,8 +234,7 @@ static void start_watch(struct ig_instance *inst)
 	 * grant. */
 	if (inst->skel->bss->watch_since)
 		return;
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	inst->skel->bss->watch_since = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	inst->skel->bss->watch_since = boottime_ns();
 }
 
 /*
@@ -326,6 +332,10 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 	if (err)
 		goto cleanup;
 	start_watch(inst);
+	/* Shared maps keep the first instance's start (carried-over ones get
+	 * it back in loader__carry_over): uptime spans adoptions. */
+	if (!skel->bss->instance_since)
+		skel->bss->instance_since = boottime_ns();
 	return 0;
 cleanup:
 	btf__free(btf);
@@ -433,6 +443,29 @@ int loader__events_fd(const struct ig_instance *inst)
 const volatile struct ig_counters *loader__counters(const struct ig_instance *inst)
 {
 	return &inst->skel->bss->counters;
+}
+
+/* libbpf names the .bss map after the object's first eight characters
+ * ("inodegua.bss"); bpffs takes no dot, so pins.c pins it with "_". */
+#define BSS_PIN_NAME "inodegua_bss"
+
+int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns)
+{
+	struct inodeguard_bpf__bss bss;
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = pins__open_map(BSS_PIN_NAME, sizeof(bss));
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, &bss))
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	memcpy(c, (const void *)&bss.counters, sizeof(*c));
+	*since_ns = bss.instance_since;
+	return 0;
 }
 
 int loader__ensure_bpffs(void)

@@ -66,6 +66,10 @@ int loader__events_fd(const struct ig_instance *inst);
 /* The lost-event counters in the object's mmapped .bss: readable after
  * privileges are dropped, without a bpf() call. */
 const volatile struct ig_counters *loader__counters(const struct ig_instance *inst);
+/* The counters and first start (CLOCK_BOOTTIME ns) the pinned .bss holds,
+ * for another process: 0, -ENOENT, or -EMEDIUMTYPE when the pinned object
+ * has another layout. */
+int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns);
 /* Pins every map and link; protection now outlives the process. */
 int loader__pin(struct ig_instance *inst);
 /* Whether exec, fork and ptrace are watched, which allow rules need. */

@@ -34,11 +34,12 @@ static const struct cmd {
 	const char *synopsis;
 } cmds[] = {
 	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]" },
-	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
+	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
 	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
 	{ "reload", cmd_reload, LOG_DOC_OBJECT, "reload [-c FILE]                           read the running daemon's configuration again" },
 	{ "stop", cmd_stop, LOG_DOC_ARRAY, "stop                                       stop the daemon and release what it pinned" },
 	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
+	{ "stats", cmd_stats, LOG_DOC_OBJECT, "stats [-j]                                 counts since the first start, capacity, backend" },
 	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
 	{ "version", cmd_version, LOG_DOC_OBJECT, "version" },
 	{ "help", cmd_help, LOG_DOC_OBJECT, "help" },
@@ -67,7 +68,10 @@ static int cmd_help(int argc, char **argv)
 	       "directory (every file below it, now and later; --force to cover /usr,\n"
 	       "/lib, /bin, /sbin or /etc as a whole).\n"
 	       "Levels: audit (0) logs, deny (1) fails with EACCES, kill (2+) denies and\n"
-	       "sends SIGKILL. uid 0 is exempt unless --enforce-root.\n"
+	       "sends SIGKILL; protect --level L takes a name or number. uid 0 is exempt\n"
+	       "unless --enforce-root.\n"
+	       "--capacity N: the keys the maps hold (inodes and names); by default 65536,\n"
+	       "or a quarter more than the policy needs if that is larger.\n"
 	       "--allow KIND=VALUE lets a subject pass: exe=PATH, uid=N|NAME, gid=N|NAME,\n"
 	       "cgroup=PATH (cgroup v2); a process started with LD_PRELOAD, LD_AUDIT or\n"
 	       "LD_LIBRARY_PATH, or ever traced, passes none.\n"

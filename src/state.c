@@ -29,36 +29,64 @@ static int ensure_run_dir(void)
 	return 0;
 }
 
+/* Whether fd is still the file at IG_INSTANCE_FILE: the last instance
+ * unlinks it while it holds the lock, so a lock taken on the old inode in
+ * between guards nothing. */
+static bool is_instance_file(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(IG_INSTANCE_FILE, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int state__lock_instance(int *lock_fd)
 {
 	pid_t pid;
 	char backend[32];
 	int fd, err;
 
-	err = ensure_run_dir();
-	if (err) {
-		p_err("cannot create %s: %s", IG_RUN_DIR, strerror(-err));
-		return err;
-	}
-	fd = open(IG_INSTANCE_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		p_err("cannot open %s: %s", IG_INSTANCE_FILE, strerror(-err));
-		return err;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	for (;;) {
+		err = ensure_run_dir();
+		if (err) {
+			p_err("cannot create %s: %s", IG_RUN_DIR, strerror(-err));
+			return err;
+		}
+		fd = open(IG_INSTANCE_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == ENOENT)
+			continue; /* the directory went meanwhile */
+		if (fd < 0) {
+			err = -errno;
+			p_err("cannot open %s: %s", IG_INSTANCE_FILE, strerror(-err));
+			return err;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			close(fd);
+			if (state__running(&pid, backend, sizeof(backend)) == 0)
+				p_err("another inodeguard run is active (pid %d, backend %s); stop it first",
+				      (int)pid, backend);
+			else
+				p_err("another inodeguard run is active");
+			return -EBUSY;
+		}
+		if (is_instance_file(fd))
+			break;
 		close(fd);
-		if (state__running(&pid, backend, sizeof(backend)) == 0)
-			p_err("another inodeguard run is active (pid %d, backend %s); stop it first",
-			      (int)pid, backend);
-		else
-			p_err("another inodeguard run is active");
-		return -EBUSY;
 	}
 	/* We own the lock: any pins are an instance nobody serves, which the
 	 * caller adopts or clears. */
 	*lock_fd = fd;
 	return 0;
+}
+
+void state__unlock_instance(int lock_fd)
+{
+	if (lock_fd < 0)
+		return;
+	/* Unlinked while locked, so whoever opened it meanwhile sees it is
+	 * not the file at the name any more, and opens the new one. */
+	unlink(IG_INSTANCE_FILE);
+	close(lock_fd);
 }
 
 int state__publish_instance(int lock_fd, const char *backend)

@@ -32,6 +32,9 @@
  * free again, since the kernel drops flocks with the process. What that
  * instance pinned stays, for the caller to adopt or clear. */
 int state__lock_instance(int *lock_fd);
+/* Removes the instance file and lets the lock go (-1: nothing held). No
+ * adopter reads the file: the pins and the policy file are what it takes. */
+void state__unlock_instance(int lock_fd);
 int state__publish_instance(int lock_fd, const char *backend);
 /* 0 and the pid and backend of the live instance, or -ESRCH. */
 int state__running(pid_t *pid, char *backend, size_t len);

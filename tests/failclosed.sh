@@ -261,5 +261,51 @@ t_persist() {
 }
 t_register persist-and-stop t_persist
 
+# stats_of: reads `stats -j` into STATS, or fails.
+stats_of() {
+	STATS=$("$IG" -j stats 2>&1) || { fail "stats failed: $STATS"; return 1; }
+}
+
+# stats_num REGEX: the number REGEX's group catches in STATS ("" if none).
+stats_num() { [[ $STATS =~ $1 ]] && printf '%s' "${BASH_REMATCH[1]}"; }
+
+# N refused opens by nobody raise their action's count by exactly N; the
+# counts are the events delivered plus those lost; adoption keeps the
+# counts and the uptime since the first start.
+t_stats_counts_and_adoption() {
+	local s=$T_DIR/secret n=5 i act open0 open1 total events lost up1
+	mk_secret "$s"
+	daemon_up -j --persist --deny "$s" || return 1
+	if can_deny; then act=deny; else act=kill; fi
+	stats_of || return 1
+	open0=$(stats_num "\"$act\":\\{\"open\":([0-9]+)")
+	for ((i = 0; i < n; i++)); do
+		expect_blocked deny "$s" nobody read "$s" || return 1
+	done
+	nap 1.1
+	stats_of || return 1
+	open1=$(stats_num "\"$act\":\\{\"open\":([0-9]+)")
+	[ -n "$open0" ] && [ "$open1" = $((open0 + n)) ] ||
+		{ fail "$act/open went from '$open0' to '$open1' after $n refused opens: ${STATS:0:300}"; return 1; }
+	[[ $STATS == *"\"backend\":\"$ACTIVE_BACKEND\""* ]] || { fail "stats names no backend $ACTIVE_BACKEND: ${STATS:0:300}"; return 1; }
+	total=$(stats_num '"totals":\{"audit":([0-9]+)')
+	total=$((total + $(stats_num '"totals":\{"audit":[0-9]+,"deny":([0-9]+)') + $(stats_num '"kill":([0-9]+)\}')))
+	lost=$(stats_num '"events_lost":([0-9]+)')
+	events=$(grep -c '"action":"' "$DAEMON_OUT")
+	[ "$total" = $((events + lost)) ] ||
+		{ fail "counts total $total, but $events events and $lost lost"; return 1; }
+	up1=$(stats_num '"uptime_s":([0-9]+)')
+	[ "${up1:-0}" -ge 1 ] || { fail "uptime '$up1' after more than a second"; return 1; }
+	daemon_down
+	daemon_up -j --persist --deny "$s" || return 1
+	expect_in "$DAEMON_ERR" "adopted the pinned instance" "no adoption" || return 1
+	stats_of || return 1
+	[ "$(stats_num "\"$act\":\\{\"open\":([0-9]+)")" = "$open1" ] ||
+		{ fail "adoption did not keep the counts: ${STATS:0:300}"; return 1; }
+	[ "$(stats_num '"uptime_s":([0-9]+)')" -ge "$up1" ] ||
+		{ fail "adoption restarted the uptime (was $up1): ${STATS:0:300}"; return 1; }
+}
+t_register stats-counts-and-adoption t_stats_counts_and_adoption
+
 parse_suite_args "$@"
 run_suite

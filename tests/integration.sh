@@ -226,6 +226,9 @@ t_clean_exit_restores() {
 	daemon_down; rc=$?
 	[ $rc = 0 ] || { fail "SIGINT exit status $rc"; return 1; }
 	[ ! -e /sys/fs/bpf/inodeguard ] || { fail "pins left after exit"; return 1; }
+	[ ! -e /run/inodeguard/instance ] || { fail "/run/inodeguard/instance left after exit"; return 1; }
+	[ "$(grep -c 'readable again' "$DAEMON_ERR")" = 1 ] ||
+		{ fail "not one line saying the files are readable again: $(tail -c 300 "$DAEMON_ERR")"; return 1; }
 	expect_readable "$s" nobody read "$s" || return 1
 }
 t_register clean-exit-restores-access t_clean_exit_restores
@@ -498,6 +501,7 @@ t_errors_table() {
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" unprotect "$f" || return 1
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" list || return 1
 	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" reload || return 1
+	err_case 1 1 "no running inodeguard instance (start one with 'inodeguard run')" stats || return 1
 	err_case 1 1 "backend tracepoint cannot deny, only kill after the open, and --strict was given; refusing to start" \
 		run --backend tracepoint --strict --deny "$f" || return 1
 	# Out of memory: a config line larger than the address space allowed.

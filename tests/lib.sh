@@ -67,6 +67,7 @@ setup_scratch() {
 teardown_scratch() {
 	daemon_down
 	umount -l "$SCRATCH_ROOT" 2>/dev/null || true
+	rmdir "$SCRATCH_ROOT" 2>/dev/null || true
 }
 
 # watchdog NAME SUITE_PID: a test that hangs must not hang the suite (or a

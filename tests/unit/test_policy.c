@@ -2,6 +2,7 @@
 /* test_policy: levels, config parsing, path resolution and key helpers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,27 @@
 
 static char scratch[PATH_MAX];
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Every run makes a new one: it goes when the tests end. */
+static void scratch_remove(void)
+{
+	nftw(scratch, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static const char *scratch_dir(void)
 {
 	if (!scratch[0]) {
 		snprintf(scratch, sizeof(scratch), "/tmp/ig-unit.XXXXXX");
-		if (!mkdtemp(scratch))
+		if (mkdtemp(scratch))
+			atexit(scratch_remove);
+		else
 			scratch[0] = '\0';
 	}
 	return scratch;
