@@ -29,6 +29,7 @@
 #include "privs.h"
 #include "quote.h"
 #include "resolve.h"
+#include "scan.h"
 #include "state.h"
 
 static volatile sig_atomic_t exiting, hangups;
@@ -520,6 +521,22 @@ static int fresh_store(struct ig_instance *inst, enum ig_backend b, struct ig_po
 	return err ? err : learn_and_store(inst, b, policy, global);
 }
 
+/* Holders from before protection: reported on every backend; killed, or
+ * under --strict refused, where the backend cannot stop their reads. */
+static int scan_holders(const struct run_opts *o, const struct ig_instance *inst,
+			enum ig_backend b)
+{
+	struct scan_opts so = {
+		.kill_holders = backend__kill_only(b),
+		.refuse = o->strict && backend__kill_only(b),
+		.enforce_root = o->load.enforce_root,
+	};
+	struct ig_maps maps;
+
+	loader__maps(inst, &maps);
+	return scan__holders(&maps, &o->policy, &so);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
@@ -568,6 +585,9 @@ int cmd_run(int argc, char **argv)
 		       : fresh_store(&inst, backend, &o.policy, &o.allow);
 	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
+	/* With the policy in force no new holder appears unseen. */
+	if (!err)
+		err = scan_holders(&o, &inst, backend);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
