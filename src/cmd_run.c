@@ -31,6 +31,7 @@
 #include "resolve.h"
 #include "scan.h"
 #include "state.h"
+#include "uring.h"
 
 static volatile sig_atomic_t exiting, hangups;
 
@@ -188,8 +189,17 @@ static int warn_kill_only(const struct run_opts *o, const struct ig_policy *poli
 		      backend__name(b));
 		return -EOPNOTSUPP;
 	}
+	if (o->strict && !uring__sysctl_exists()) {
+		p_err("backend %s does not see io_uring, and this kernel has no %s (6.6+) to turn io_uring off while it runs; --strict was given: refusing to start",
+		      backend__name(b), IG_URING_SYSCTL);
+		return -EOPNOTSUPP;
+	}
+	if (o->strict)
+		return 0;
 	p_warn("backend %s can only kill: it acts after an open succeeds (see 'inodeguard check')",
 	       backend__name(b));
+	p_warn("backend %s does not see io_uring: --strict sets %s to 2 while protection lasts, and refuses to start beside rings made earlier",
+	       backend__name(b), IG_URING_SYSCTL);
 	for (i = 0; i < policy->n; i++)
 		if (policy->v[i].level == IG_LEVEL_DENY)
 			p_warn("%s: deny will be enforced by SIGKILL after the open", policy->v[i].path);
@@ -521,6 +531,16 @@ static int fresh_store(struct ig_instance *inst, enum ig_backend b, struct ig_po
 	return err ? err : learn_and_store(inst, b, policy, global);
 }
 
+/* What the instance does about io_uring: under --strict on a backend
+ * that cannot see it, no new ring while it lasts; otherwise a setting an
+ * adopted instance held goes back to the value it replaced. */
+static int settle_io_uring(const struct run_opts *o, enum ig_backend b)
+{
+	if (o->strict && backend__kill_only(b))
+		return uring__disable();
+	return uring__restore();
+}
+
 /* Holders from before protection: reported on every backend; killed, or
  * under --strict refused, where the backend cannot stop their reads. */
 static int scan_holders(const struct run_opts *o, const struct ig_instance *inst,
@@ -570,6 +590,10 @@ int cmd_run(int argc, char **argv)
 	install_signals();
 	adopting = pinned_instance();
 	o.load.adopt = adopting;
+	/* Nothing pinned: a setting recorded by an instance that crashed
+	 * after its pins were removed is no one's now. */
+	if (!adopting && uring__restore())
+		goto cleanup;
 	/* The pinned learn map is shared with `protect` from other shells. */
 	learn_lock = state__learn_lock();
 	if (learn_lock < 0) {
@@ -585,7 +609,10 @@ int cmd_run(int argc, char **argv)
 		       : fresh_store(&inst, backend, &o.policy, &o.allow);
 	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
-	/* With the policy in force no new holder appears unseen. */
+	/* With the policy in force no new holder appears unseen: rings are
+	 * closed first, then the scan finds what was there before. */
+	if (!err)
+		err = settle_io_uring(&o, backend);
 	if (!err)
 		err = scan_holders(&o, &inst, backend);
 	if (err) {
@@ -628,6 +655,7 @@ cleanup:
 		if (inst.pinned)
 			state__files_remove();
 		loader__unload(&inst);
+		uring__restore();
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);
