@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
+#include "uring.h"
 #include "state.h"
 
 struct backend_probe {
@@ -95,6 +96,14 @@ static void print_instance_json(struct json *j)
 	json__end_object(j);
 }
 
+/* What the tracepoint backend's --strict makes of io_uring here. */
+static const char *uring_detail(void)
+{
+	return uring__sysctl_exists() ?
+		"run --strict on a kill-only backend sets it to 2 while protection lasts" :
+		"kernel.io_uring_disabled is missing (6.6+): run --strict on a kill-only backend refuses to start";
+}
+
 static void print_text(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
@@ -113,6 +122,8 @@ static void print_text(const struct utsname *u, const struct features *f,
 	print_feature_text("lockdown", &f->lockdown);
 	print_feature_text("unprivileged BPF off", &f->unprivileged_bpf_disabled);
 	print_feature_text("perf events paranoid", &f->perf_event_paranoid);
+	printf("  %-22s %-8s %s\n", "io_uring_disabled", uring__sysctl_exists() ? "yes" : "no",
+	       uring_detail());
 	printf("backends (proven by loading, attaching and one observed open):\n");
 	for (b = 0; b < IG_BACKEND_COUNT; b++) {
 		printf("  %-11s %-4s %s\n", backend__name(b), bp[b].works ? "yes" : "no", bp[b].why);
@@ -158,6 +169,11 @@ static void print_json(const struct utsname *u, const struct features *f,
 	print_feature_json(j, "lockdown", &f->lockdown);
 	print_feature_json(j, "unprivileged_bpf_disabled", &f->unprivileged_bpf_disabled);
 	print_feature_json(j, "perf_event_paranoid", &f->perf_event_paranoid);
+	json__key(j, "io_uring_disabled");
+	json__begin_object(j);
+	json__kv_str(j, "state", uring__sysctl_exists() ? "yes" : "no");
+	json__kv_str(j, "detail", uring_detail());
+	json__end_object(j);
 	json__end_object(j);
 	json__key(j, "backends");
 	json__begin_object(j);

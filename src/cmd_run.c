@@ -25,8 +25,10 @@
 #include "pins.h"
 #include "privs.h"
 #include "reload.h"
+#include "scan.h"
 #include "state.h"
 #include "store.h"
+#include "uring.h"
 
 static volatile sig_atomic_t exiting, hangups, reloads;
 
@@ -341,6 +343,32 @@ static int record_config(int argc, char **argv)
 	return state__config_write(cwd, NULL, argc, argv);
 }
 
+/* What the instance does about io_uring: under --strict on a backend
+ * that cannot see it, no new ring while it lasts; otherwise a setting an
+ * adopted instance held goes back to the value it replaced. */
+static int settle_io_uring(const struct run_opts *o, enum ig_backend b)
+{
+	if (o->strict && backend__kill_only(b))
+		return uring__disable();
+	return uring__restore();
+}
+
+/* Holders from before protection: reported on every backend; killed, or
+ * under --strict refused, where the backend cannot stop their reads. */
+static int scan_holders(const struct run_opts *o, const struct ig_instance *inst,
+			enum ig_backend b)
+{
+	struct scan_opts so = {
+		.kill_holders = backend__kill_only(b),
+		.refuse = o->strict && backend__kill_only(b),
+		.enforce_root = o->load.enforce_root,
+	};
+	struct ig_maps maps;
+
+	loader__maps(inst, &maps);
+	return scan__holders(&maps, &o->policy, &so);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {};
@@ -372,6 +400,10 @@ int cmd_run(int argc, char **argv)
 	install_signals();
 	adopting = pinned_instance();
 	o.load.adopt = adopting;
+	/* Nothing pinned: a setting recorded by an instance that crashed
+	 * after its pins were removed is no one's now. */
+	if (!adopting && uring__restore())
+		goto cleanup;
 	/* The pinned learn map is shared with `protect` from other shells. */
 	learn_lock = state__learn_lock();
 	if (learn_lock < 0) {
@@ -389,6 +421,12 @@ int cmd_run(int argc, char **argv)
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
 	if (!err && (err = record_config(argc, argv)))
 		p_err("cannot write %s: %s", IG_CONFIG_FILE, strerror(-err));
+	/* With the policy in force no new holder appears unseen: rings are
+	 * closed first, then the scan finds what was there before. */
+	if (!err)
+		err = settle_io_uring(&o, backend);
+	if (!err)
+		err = scan_holders(&o, &inst, backend);
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -433,6 +471,7 @@ cleanup:
 		if (serving)
 			p_info("inodeguard: stopped (pid %d, backend %s): protection released, the files are readable again",
 			       (int)getpid(), backend__name(backend));
+		uring__restore();
 	}
 	state__unlock_instance(lock_fd);
 	policy__free(&o.policy);

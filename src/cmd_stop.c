@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pins.h"
 #include "state.h"
+#include "uring.h"
 
 /* How long a daemon may take to leave after SIGTERM. */
 #define STOP_WAIT_MS 10000
@@ -110,6 +111,9 @@ int cmd_stop(int argc, char **argv)
 		goto cleanup;
 	}
 	state__files_remove();
+	/* Whatever the daemon's end, the setting was the instance's. */
+	if (uring__restore())
+		goto cleanup;
 	report_stopped(r.j, pid, &r);
 	status = IG_EXIT_OK;
 cleanup:

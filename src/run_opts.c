@@ -16,6 +16,7 @@
 #include "log.h"
 #include "quote.h"
 #include "resolve.h"
+#include "uring.h"
 
 int run__parse_args(int argc, char **argv, struct run_opts *o)
 {
@@ -154,8 +155,17 @@ int run__warn_kill_only(const struct run_opts *o, const struct ig_policy *policy
 		      backend__name(b));
 		return -EOPNOTSUPP;
 	}
+	if (o->strict && !uring__sysctl_exists()) {
+		p_err("backend %s does not see io_uring, and this kernel has no %s (6.6+) to turn io_uring off while it runs; --strict was given: refusing to start",
+		      backend__name(b), IG_URING_SYSCTL);
+		return -EOPNOTSUPP;
+	}
+	if (o->strict)
+		return 0;
 	p_warn("backend %s can only kill: it acts after an open succeeds (see 'inodeguard check')",
 	       backend__name(b));
+	p_warn("backend %s does not see io_uring: --strict sets %s to 2 while protection lasts, and refuses to start beside rings made earlier",
+	       backend__name(b), IG_URING_SYSCTL);
 	for (i = 0; i < policy->n; i++)
 		if (policy->v[i].level == IG_LEVEL_DENY)
 			p_warn("%s: deny will be enforced by SIGKILL after the open", policy->v[i].path);

@@ -709,6 +709,20 @@ static int read_rules(int fd, struct rule_list *l)
 	return err;
 }
 
+int state__read_rules(const struct ig_maps *m, struct keyed_rule **v, size_t *n)
+{
+	struct rule_list rules = {};
+	int err = read_rules(m->protected_fd, &rules);
+
+	if (err) {
+		free(rules.v);
+		return err;
+	}
+	*v = rules.v;
+	*n = rules.n;
+	return 0;
+}
+
 /* Entry ids are dense from 1: a counting sort groups a million rules by
  * entry in two passes, where qsort took a noticeable part of `list`. */
 static int group_by_entry(struct rule_list *l, __u32 max_id, size_t **start_out)

@@ -100,6 +100,9 @@ struct ig_entry_view {
 	const struct keyed_rule *rules;
 };
 
+/* Every key of the protected map and its rule, in batches; *v is the
+ * caller's to free. */
+int state__read_rules(const struct ig_maps *m, struct keyed_rule **v, size_t *n);
 typedef int (*state__entry_fn)(const struct ig_entry_view *v, void *ctx);
 int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx);
 /* The id of the entry registered under canonical path canon, or -ENOENT. */

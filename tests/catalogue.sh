@@ -101,10 +101,25 @@ t_open_by_handle() {
 }
 t_register call-open-by-handle-at t_open_by_handle
 
+# The tracepoint backend never sees io_uring; run --strict turns new
+# rings off while it lasts (kernel.io_uring_disabled=2). The route is
+# shown to read a neighbour first, under the shared daemon.
+t_io_uring_strict() {
+	local s=$1 o=$T_DIR/other marker
+	mk_secret "$o"
+	attempt nobody "$VECTOR" uring "$o"
+	leaked "$(marker_of "$o")" || { fail "io_uring did not read an unprotected file (exit $PROBE_RC)"; return 1; }
+	special_daemon --strict --kill "$s" || return 1
+	marker=$(marker_of "$s")
+	attempt nobody "$VECTOR" uring "$s"
+	leaked "$marker" && { fail "io_uring read the secret under --strict (exit $PROBE_RC)"; return 1; }
+	[ "$PROBE_RC" = 1 ] || { fail "io_uring under --strict exited $PROBE_RC, want 1 (EPERM: no new rings)"; return 1; }
+}
+
 t_io_uring() {
 	local s=$T_DIR/secret
 	setup deny "$s" || return 1
-	gap_on tracepoint "io_uring opens never reach the syscall tracepoints"
+	[ "$ACTIVE_BACKEND" = tracepoint ] && { t_io_uring_strict "$s"; return; }
 	read_vector deny "$s" nobody "$VECTOR" uring "$s"
 }
 t_register call-io-uring-openat t_io_uring
@@ -155,18 +170,40 @@ t_register call-32-bit-process t_32bit
 
 # in_background_vector WHAT GAP CMD...: CMD (as nobody) gets its descriptor
 # before protection starts, waits for SYNC.go, then tries to read.
+# STRICT_START=1: on tracepoint, protection is a `run --strict` started
+# while CMD waits (its start-up scan kills holders), and the same CMD on a
+# neighbour file must still read it; otherwise it is a live `protect`.
 in_background_vector() {
 	local what=$1 gap=$2 s=$T_DIR/secret sync=$T_DIR/sync pid marker outcome=blocked i
+	local o=$T_DIR/other opid ctl=$T_DIR/.bg.ctl strict=""
 	shift 2
 	mk_secret "$s"; chmod 0777 "$T_DIR"
 	shared_daemon || return 1
-	gap_on tracepoint "$gap"
+	if [ -n "${STRICT_START:-}" ] && [ "$ACTIVE_BACKEND" = tracepoint ]; then
+		strict=1
+	else
+		gap_on tracepoint "$gap"
+	fi
 	marker=$(marker_of "$s")
 	PROBE_OUT=$T_DIR/.bg.out
 	"$1" -u $NOBODY "${@:2}" "$s" "$sync" >"$PROBE_OUT" 2>>"$T_DIR/.probe.err" &
 	pid=$!
+	if [ -n "$strict" ]; then
+		mk_secret "$o"
+		"$1" -u $NOBODY "${@:2}" "$o" "$sync.o" >"$ctl" 2>>"$T_DIR/.probe.err" &
+		opid=$!
+	fi
 	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
-	protect --deny "$s" || return 1
+	if [ -n "$strict" ]; then
+		for ((i = 0; i < 600; i++)); do [ -e "$sync.o.ready" ] && break; nap 0.05; done
+		special_daemon --strict --kill "$s" || return 1
+		touch "$sync.o.go"
+		wait $opid
+		slurp "$ctl" i
+		[[ $i == *"$(marker_of "$o")"* ]] || { fail "$what: the neighbour's holder did not read it"; return 1; }
+	else
+		protect --deny "$s" || return 1
+	fi
 	touch "$sync.go"
 	wait $pid; PROBE_RC=$?
 	leaked "$marker" && outcome=leaked
@@ -174,7 +211,7 @@ in_background_vector() {
 }
 
 preopened_vector() {
-	in_background_vector "$1 on a descriptor opened before protection" \
+	STRICT_START=1 in_background_vector "$1 on a descriptor opened before protection" \
 		"descriptors opened before protection stay usable" "$VECTOR" preopened "$1"
 }
 t_pre_read() { preopened_vector read; }
@@ -189,6 +226,36 @@ t_register fd-sendfile t_pre_sendfile
 t_register fd-splice t_pre_splice
 t_register fd-copy-file-range t_pre_cfr
 t_register fd-inherited-across-fork t_pre_fork
+
+# A descriptor and a mapping made before `run` starts: its start-up scan
+# names each holder, and for a kill entry kills the mapping's holder on
+# every backend (no hook sees mapped pages read) and the descriptor's
+# where the backend cannot stop its reads.
+t_held_at_start() {
+	local s=$T_DIR/secret sync=$T_DIR/sync marker p1 p2 rc1 rc2 err="" i
+	mk_secret "$s"; chmod 0777 "$T_DIR"
+	marker=$(marker_of "$s")
+	"$VECTOR" -u $NOBODY preopened read "$s" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
+	p1=$!
+	"$VECTOR" -u $NOBODY preopened mapped "$s" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
+	p2=$!
+	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && break; nap 0.05; done
+	special_daemon --kill "$s" || return 1
+	touch "$sync.d.go" "$sync.m.go"
+	wait $p1; rc1=$?
+	wait $p2; rc2=$?
+	PROBE_OUT=$T_DIR/.d.out
+	leaked "$marker" && { fail "the descriptor opened before run read the secret (exit $rc1)"; return 1; }
+	PROBE_OUT=$T_DIR/.m.out
+	leaked "$marker" && { fail "the mapping made before run read the secret (exit $rc2)"; return 1; }
+	[ "$rc1" = 137 ] && [ "$rc2" = 137 ] || { fail "holders exited $rc1 and $rc2, want 137 (kill)"; return 1; }
+	slurp "$DAEMON_ERR" err
+	[[ $err == *"pid $p1 (ig-vector) h"*" protected $s through descriptor "* ]] ||
+		{ fail "no start-up line for the descriptor's holder: ${err:0:300}"; return 1; }
+	[[ $err == *"pid $p2 (ig-vector) held protected $s through a mapping before protection: killed"* ]] ||
+		{ fail "no start-up line for the mapping's holder: ${err:0:300}"; return 1; }
+}
+t_register fd-and-mapping-held-at-start t_held_at_start
 
 t_scm_rights() {
 	local s=$T_DIR/secret
