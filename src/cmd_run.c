@@ -18,6 +18,7 @@
 #include "config.h"
 #include "events.h"
 #include "grants.h"
+#include "kconfig.h"
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
@@ -101,6 +102,41 @@ static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
 	p_err("allow rules need exec, fork and ptrace watched, and the %s backend cannot watch them on this kernel (-v says which is missing)",
 	      backend__name(b));
 	return -EOPNOTSUPP;
+}
+
+/* The preemption model the kernel runs: "preempt=" on its command line,
+ * else the config's default (PREEMPT_DYNAMIC kernels take either). */
+static bool kernel_preempts_kernel_code(void)
+{
+	struct kconfig *kc = NULL;
+	char cmdline[4096] = "";
+	bool full = false;
+	const char *p;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "re");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	p = strstr(cmdline, "preempt=");
+	if (p)
+		return !strncmp(p + 8, "full", 4) || !strncmp(p + 8, "lazy", 4);
+	if (kconfig__load(&kc))
+		return false;
+	full = kconfig__value(kc, "PREEMPT_LAZY") || kconfig__value(kc, "PREEMPT");
+	kconfig__free(kc);
+	return full;
+}
+
+/* fmod_ret checks are skipped for other tasks on a CPU while a preempted
+ * task is inside one (docs/threat-model.md): say so where that happens. */
+static void warn_skippable(enum ig_backend b)
+{
+	if (b != IG_BACKEND_FMODRET || !kernel_preempts_kernel_code())
+		return;
+	p_warn("backend fmodret on a kernel that preempts kernel code: under load the kernel skips checks (a skipped check allows); put bpf in lsm= to use the lsm backend (see docs/threat-model.md)");
 }
 
 /* Type=notify: the unit is started once the policy is in force. */
@@ -413,6 +449,7 @@ int cmd_run(int argc, char **argv)
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
+	warn_skippable(backend);
 	if (run__warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
 		goto cleanup;
 	err = adopting ? adopt_and_store(&inst, backend, &o.policy, &o.allow)
