@@ -196,9 +196,7 @@ t_caps_dropped() {
 	st=/proc/$DAEMON_PID/status
 	# Before 5.19 bpf() refuses every command without CAP_BPF (bit 39),
 	# even a map update: the daemon keeps that one alone there.
-	if [ "$(printf '5.19\n%s\n' "$(uname -r)" | sort -V | head -n1)" != 5.19 ]; then
-		kept=0000008000000000
-	fi
+	kernel_before 5.19 && kept=0000008000000000
 	for f in CapEff CapPrm CapBnd CapInh CapAmb; do
 		want=0000000000000000
 		[ "$f" = CapEff ] || [ "$f" = CapPrm ] && want=$kept
@@ -209,12 +207,16 @@ t_caps_dropped() {
 t_register capabilities-dropped t_caps_dropped
 
 t_minimal_caps() {
-	local s=$T_DIR/secret err rc
+	local s=$T_DIR/secret err rc memlock=""
 	mk_secret "$s"
 	daemon_down
+	# Before 5.11 maps are charged to RLIMIT_MEMLOCK, which only
+	# CAP_SYS_RESOURCE may raise: raise it beforehand, as LimitMEMLOCK=
+	# in a unit would.
+	kernel_before 5.11 && memlock="prlimit --memlock=unlimited"
 	# uid 0, but only CAP_BPF and CAP_PERFMON (+CAP_SETPCAP to empty the
 	# bounding set); bpffs, securityfs and tracefs are already mounted.
-	IG_WRAP="setpriv --bounding-set=-all,+bpf,+perfmon,+setpcap --inh-caps=-all --" \
+	IG_WRAP="$memlock setpriv --bounding-set=-all,+bpf,+perfmon,+setpcap --inh-caps=-all --" \
 		special_daemon --deny "$s" || return 1
 	expect_blocked deny "$s" nobody read "$s" || return 1
 	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$DAEMON_PID/status" || { fail "bounding set kept"; return 1; }
