@@ -43,9 +43,13 @@ SKEL := $(OUTPUT)/inodeguard.skel.h
 # the loader takes its ELF bytes into the one skeleton (see loader.c).
 BPF_OBJ_PROBE := $(OUTPUT)/inodeguard_probe.bpf.o
 SKEL_PROBE := $(OUTPUT)/inodeguard_probe.skel.h
+# And for kernels without bpf_loop (before 5.17): also no typed current
+# task, no atomic OR and no bpf_d_path in LSM programs (see key.bpf.h).
+BPF_OBJ_LEGACY := $(OUTPUT)/inodeguard_legacy.bpf.o
+SKEL_LEGACY := $(OUTPUT)/inodeguard_legacy.skel.h
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps tests-helpers demo test test-unit test-host test-stress test-vm bench bench-smoke docs install deb clean
+.PHONY: test-vm-5.10 all deps tests-helpers demo test test-unit test-host test-stress test-vm bench bench-smoke docs install deb clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -90,6 +94,11 @@ $(BPF_OBJ_PROBE): bpf/inodeguard.bpf.c $(wildcard bpf/*.bpf.h) bpf/inodeguard.h 
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DIG_PROBE_READS -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+$(BPF_OBJ_LEGACY): bpf/inodeguard.bpf.c $(wildcard bpf/*.bpf.h) bpf/inodeguard.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DIG_PROBE_READS -DIG_LEGACY -I$(OUTPUT) -Ibpf -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
 $(SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_bpf > $@
@@ -98,22 +107,28 @@ $(SKEL_PROBE): $(BPF_OBJ_PROBE)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_probe_bpf > $@
 
-# The loader opens the probe build's bytes under the default build's
-# skeleton: the build stops here if the two objects' maps, globals or
+$(SKEL_LEGACY): $(BPF_OBJ_LEGACY)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name inodeguard_legacy_bpf > $@
+
+# The loader opens the probe and legacy builds' bytes under the default
+# build's skeleton: the build stops here if the objects' maps, globals or
 # programs differ.
 LAYOUT_CHECK := $(OUTPUT)/bpf-layout-check
 $(LAYOUT_CHECK): scripts/bpf-layout-check.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
-$(OUTPUT)/bpf-layout.ok: $(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_PROBE)
+$(OUTPUT)/bpf-layout.ok: $(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_PROBE) $(BPF_OBJ_LEGACY)
 	$(call msg,CHECK,$(notdir $(BPF_OBJ)) ~ $(notdir $(BPF_OBJ_PROBE)))
 	$(Q)$(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_PROBE)
+	$(call msg,CHECK,$(notdir $(BPF_OBJ)) ~ $(notdir $(BPF_OBJ_LEGACY)))
+	$(Q)$(LAYOUT_CHECK) $(BPF_OBJ) $(BPF_OBJ_LEGACY)
 	$(Q)touch $@
 
 $(OUTPUT)/loader.o: $(OUTPUT)/bpf-layout.ok
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(SKEL_LEGACY) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -c $< -o $@
 
@@ -159,6 +174,10 @@ test-stress: all $(TEST_HELPERS)
 
 test-vm: all $(TEST_HELPERS)
 	$(Q)bash tests/vm/run-matrix.sh
+
+# Debian 5.10, which the default matrix leaves out (see run-matrix.sh).
+test-vm-5.10: all $(TEST_HELPERS)
+	$(Q)bash tests/vm/run-matrix.sh --no-host --cells 5.10-lsm,5.10-nobpf
 
 # Everything, with one closing count over all suites.
 test: all $(OUTPUT)/unit_tests $(TEST_HELPERS)

@@ -197,9 +197,28 @@ static __always_inline struct inode *ig_maybe_inode(struct dentry *dentry)
 	return dentry ? BPF_CORE_READ(dentry, d_inode) : NULL;
 }
 
-IG_HOOK(file_open,
-	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN, &file->f_path, true, true),
-	struct file *file)
+/* bpf_d_path is allowed in LSM programs from 5.11 and in
+ * security_file_open from 5.10: the legacy build's lsm events of opens go
+ * without their path. */
+#ifdef IG_LEGACY
+#define IG_LSM_D_PATH false
+#else
+#define IG_LSM_D_PATH true
+#endif
+
+SEC("lsm/file_open")
+int BPF_PROG(lsm_file_open, struct file *file, int ret)
+{
+	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
+					&file->f_path, IG_LSM_D_PATH, true);
+}
+
+SEC("fmod_ret/security_file_open")
+int BPF_PROG(fmr_file_open, struct file *file, int ret)
+{
+	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
+					&file->f_path, true, true);
+}
 
 /* Reads and writes through descriptors opened before protection began.
  * By key alone: this runs for every read and write on the machine. */
@@ -262,13 +281,18 @@ IG_HOOK(file_truncate,
 	struct file *file)
 
 /* The first argument is a user_namespace before 6.3 and an idmap after;
- * only the dentry is read, so one program fits both. */
+ * only the dentry is read, so one program fits both. Before 5.12 there is
+ * no first argument: the _nons variants. */
 IG_HOOK(inode_setxattr, IG_AT(dentry, IG_OP_SETXATTR),
 	void *ns, struct dentry *dentry, const char *name, const void *value,
 	size_t size, int flags)
+IG_HOOK_VARIANT(inode_setxattr, nons, IG_AT(dentry, IG_OP_SETXATTR),
+	struct dentry *dentry, const char *name, const void *value, size_t size, int flags)
 
 IG_HOOK(inode_removexattr, IG_AT(dentry, IG_OP_REMOVEXATTR),
 	void *ns, struct dentry *dentry, const char *name)
+IG_HOOK_VARIANT(inode_removexattr, nons, IG_AT(dentry, IG_OP_REMOVEXATTR),
+	struct dentry *dentry, const char *name)
 
 /*
  * Both ends of a rename: the inode leaving (a protected one, or any one
@@ -333,10 +357,10 @@ int BPF_PROG(fmr_mmap_file, struct file *file, unsigned long prot,
 
 /* A tracer, or a reader or writer of another process's memory: the LSM
  * hook sees every route (ptrace, /proc/PID/mem, process_vm_writev). */
-IG_HOOK(ptrace_access_check, ig_watch_ptrace(child, mode),
+IG_HOOK(ptrace_access_check, ig_watch_ptrace(child->tgid, mode),
 	struct task_struct *child, unsigned int mode)
 
-IG_HOOK(ptrace_traceme, ig_watch_ptrace(bpf_get_current_task_btf(), IG_PTRACE_MODE_ATTACH),
+IG_HOOK(ptrace_traceme, ig_watch_ptrace(ig_current_tgid(), IG_PTRACE_MODE_ATTACH),
 	struct task_struct *parent)
 
 /*
@@ -417,6 +441,8 @@ int BPF_PROG(fen_inode_free, struct inode *inode)
  * under the minimal capability set for every backend. So this file is
  * built twice, with IG_PROBE_READS for kernels before 6.2, and the loader
  * picks the build by the running kernel's BTF. Only these programs differ.
+ * (A third build, IG_LEGACY, for kernels before 5.17, also reads the
+ * current task untyped: see ig_current_task.)
  */
 #ifdef IG_PROBE_READS
 #define IG_TYPED false
@@ -430,15 +456,16 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * this process holds. */
 static __always_inline struct file *ig_installed_file(long fd)
 {
-	/* BTF-typed loads up to the table: task is a typed pointer. */
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
+	/* BTF-typed loads up to the table where the task is a typed
+	 * pointer (see ig_current_task). */
+	struct files_struct *files = IG_CUR(ig_current_task(), files);
+	struct fdtable *fdt = IG_CUR(files, fdt);
 	struct file *file = NULL;
 
-	if (fd < 0 || fd >= fdt->max_fds)
+	if (fd < 0 || fd >= IG_CUR(fdt, max_fds))
 		return NULL;
 #ifdef IG_PROBE_READS
-	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	bpf_probe_read_kernel(&file, sizeof(file), IG_CUR(fdt, fd) + fd);
 #else
 	/* The slot is a bare struct file *; a kiocb starts with one
 	 * (ki_filp, offset 0 since 2.6), which gives the cast a type to
@@ -461,7 +488,7 @@ static __always_inline void ig_decide_file(struct file *file, __u32 op)
 /* The binary execve just installed as the process's executable. */
 static __always_inline struct file *ig_exe_file(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = ig_current_task();
 
 #ifdef IG_PROBE_READS
 	return BPF_CORE_READ(task, mm, exe_file);
@@ -575,9 +602,9 @@ int tp_cgroup_rmdir(struct trace_event_raw_cgroup *ctx)
 
 static __always_inline void ig_watch_pid_syscall(long pid)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct pid *tpid = IG_CUR(ig_current_task(), thread_pid);
 
-	if (pid > 0 && task->thread_pid->level == 0)
+	if (pid > 0 && IG_CUR(tpid, level) == 0)
 		ig_mark_tgid((__u32)pid, IG_MARK_TRACED);
 }
 

@@ -13,6 +13,28 @@
  */
 #define IG_LOAD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
+/*
+ * The current task, and IG_CUR(p, field) for a field of it or of anything
+ * reached from it. bpf_get_current_task_btf (5.11) gives a typed pointer;
+ * the IG_LEGACY build, for kernels without bpf_loop (before 5.17), has
+ * only the untyped bpf_get_current_task, so there each field is a probe
+ * read.
+ */
+#ifdef IG_LEGACY
+#define IG_TASK_BTF false
+static __always_inline struct task_struct *ig_current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+#else
+#define IG_TASK_BTF true
+static __always_inline struct task_struct *ig_current_task(void)
+{
+	return bpf_get_current_task_btf();
+}
+#endif
+#define IG_CUR(p, field) IG_LOAD(IG_TASK_BTF, p, field)
+
 #define IG_S_IFMT 00170000
 #define IG_S_IFDIR 0040000
 
@@ -39,21 +61,34 @@ static __always_inline __u64 *ig_filter_word(__u64 ino, __u64 *mask)
 	return bpf_map_lookup_elem(&filter, &word);
 }
 
+/*
+ * Before 5.12 BPF has no atomic OR, only add, and a plain read-modify-write
+ * of a word can lose a bit that another CPU or user space sets meanwhile,
+ * which would hide a protected inode. So the legacy build keeps the filter
+ * out of every verdict: each inode is looked up, which costs time, never
+ * protection.
+ */
 static __always_inline bool ig_may_be_protected(__u64 ino)
 {
+#ifdef IG_LEGACY
+	return true;
+#else
 	__u64 mask, *w = ig_filter_word(ino, &mask);
 
 	return w && (*w & mask);
+#endif
 }
 
 /* Bits are set before their key is added and never cleared, so the filter
  * never hides a protected inode (user space does the same, atomically). */
 static __always_inline void ig_filter_set(__u64 ino)
 {
+#ifndef IG_LEGACY
 	__u64 mask, *w = ig_filter_word(ino, &mask);
 
 	if (w && !(*w & mask))
 		__sync_fetch_and_or(w, mask);
+#endif
 }
 
 /* The current process is the one that armed the slot, not a later one

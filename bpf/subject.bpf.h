@@ -16,16 +16,18 @@ static __always_inline struct ig_rule_kinds *ig_kinds(void)
 	return bpf_map_lookup_elem(&rule_kinds, &zero);
 }
 
-/* The current thread group's leader: marks are per process, since every
- * thread runs the code of one address space. */
-static __always_inline struct task_struct *ig_current_leader(void)
-{
-	return bpf_get_current_task_btf()->group_leader;
-}
-
 static __always_inline __u32 ig_current_tgid(void)
 {
 	return (__u32)(bpf_get_current_pid_tgid() >> 32);
+}
+
+/* When the task's process started: marks are per process, since every
+ * thread runs the code of one address space. */
+static __always_inline __u64 ig_leader_start(struct task_struct *task)
+{
+	struct task_struct *leader = IG_CUR(task, group_leader);
+
+	return IG_CUR(leader, start_boottime);
 }
 
 /* A sticky mark stays for the life of the process, across execve. */
@@ -42,12 +44,12 @@ static __always_inline bool ig_mark_sticky(__u32 mark)
  */
 static __always_inline __u32 ig_current_mark(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 start = task->group_leader->start_boottime;
+	struct task_struct *task = ig_current_task();
+	__u64 start = ig_leader_start(task);
 	__u32 tgid = ig_current_tgid(), tid;
 	struct ig_mark_val *m;
 
-	if (task->ptrace)
+	if (IG_CUR(task, ptrace))
 		return IG_MARK_TRACED;
 	if (counters.marks_full)
 		return IG_MARK_UNSEEN;
@@ -57,7 +59,7 @@ static __always_inline __u32 ig_current_mark(void)
 	/* The tracepoint backend can only mark the thread a tracer named. */
 	tid = (__u32)bpf_get_current_pid_tgid();
 	m = tid != tgid ? bpf_map_lookup_elem(&marks, &tid) : NULL;
-	if (m && task->start_boottime <= m->since_ns && ig_mark_sticky(m->mark))
+	if (m && IG_CUR(task, start_boottime) <= m->since_ns && ig_mark_sticky(m->mark))
 		return m->mark;
 	if (!watch_since || start < watch_since)
 		return IG_MARK_UNSEEN;
@@ -83,14 +85,14 @@ static __always_inline bool ig_grant(__u32 set, __u32 kind, __u64 value)
  * are not looked at. */
 static __always_inline bool ig_grant_gid(__u32 set, const struct cred *cred)
 {
-	struct group_info *gi = cred->group_info;
+	struct group_info *gi = IG_CUR(cred, group_info);
 	int i, n;
 
-	if (ig_grant(set, IG_ALLOW_GID, cred->egid.val))
+	if (ig_grant(set, IG_ALLOW_GID, IG_CUR(cred, egid.val)))
 		return true;
 	if (!gi)
 		return false;
-	n = gi->ngroups;
+	n = IG_CUR(gi, ngroups);
 #pragma clang loop unroll(disable)
 	for (i = 0; i < IG_GROUPS_MAX && i < n; i++) {
 		kgid_t g;
@@ -111,33 +113,34 @@ static __always_inline bool ig_grant_gid(__u32 set, const struct cred *cred)
  */
 static __always_inline bool ig_grant_exe(__u32 set, struct ig_key *exe_key)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = IG_CUR(ig_current_task(), mm);
 	struct ig_rule_kinds *kinds;
 	struct ig_subject *s, learned = { .flags = IG_RULE_LEARNED };
 	struct ig_name_key nk;
 	struct dentry *d, *parent;
-	struct inode *inode;
+	struct inode *inode, *dir;
 	struct file *exe;
 
-	if (!task->mm)
+	if (!mm)
 		return false;
-	exe = task->mm->exe_file;
+	exe = IG_CUR(mm, exe_file);
 	if (!exe)
 		return false;
-	inode = exe->f_inode;
-	ig_key_of_inode(inode, exe_key, true);
+	inode = IG_CUR(exe, f_inode);
+	ig_key_of_inode(inode, exe_key, IG_TASK_BTF);
 	s = bpf_map_lookup_elem(&exes, exe_key);
 	if (s)
 		return ig_grant(set, IG_ALLOW_EXE, s->id);
 	kinds = ig_kinds();
 	if (!kinds || !kinds->exe_names)
 		return false;
-	d = exe->f_path.dentry;
-	parent = d->d_parent;
-	if (!parent || !parent->d_inode)
+	d = IG_CUR(exe, f_path.dentry);
+	parent = IG_CUR(d, d_parent);
+	dir = parent ? IG_CUR(parent, d_inode) : NULL;
+	if (!dir)
 		return false;
-	ig_key_of_inode(parent->d_inode, &nk.dir, true);
-	if (!ig_name_hash(d, true, &nk.hash))
+	ig_key_of_inode(dir, &nk.dir, IG_TASK_BTF);
+	if (!ig_name_hash(d, IG_TASK_BTF, &nk.hash))
 		return false;
 	s = bpf_map_lookup_elem(&exe_names, &nk);
 	if (!s)
@@ -151,7 +154,7 @@ static __always_inline bool ig_grant_exe(__u32 set, struct ig_key *exe_key)
 /* The subject's cgroup v2 or any ancestor, by the path the grant names. */
 static __always_inline bool ig_grant_cgroup(__u32 set)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = ig_current_task();
 	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
 	struct ig_subject *s;
 	__u64 id;
@@ -176,7 +179,7 @@ static __always_inline bool ig_grant_cgroup(__u32 set)
  */
 static __always_inline bool ig_subject_passes(__u32 set, __u32 *mark, struct ig_key *exe_key)
 {
-	const struct cred *cred = bpf_get_current_task_btf()->real_cred;
+	const struct cred *cred = IG_CUR(ig_current_task(), real_cred);
 	struct ig_rule_kinds *kinds;
 
 	*mark = IG_MARK_NONE;
@@ -185,7 +188,7 @@ static __always_inline bool ig_subject_passes(__u32 set, __u32 *mark, struct ig_
 	*mark = ig_current_mark();
 	if (*mark != IG_MARK_NONE)
 		return false;
-	if (ig_grant(set, IG_ALLOW_UID, cred->euid.val) || ig_grant_gid(set, cred) ||
+	if (ig_grant(set, IG_ALLOW_UID, IG_CUR(cred, euid.val)) || ig_grant_gid(set, cred) ||
 	    ig_grant_exe(set, exe_key))
 		return true;
 	kinds = ig_kinds();
@@ -196,19 +199,26 @@ static __always_inline bool ig_subject_passes(__u32 set, __u32 *mark, struct ig_
  * grant check. */
 static __always_inline void ig_current_exe_key(struct ig_key *k)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = IG_CUR(ig_current_task(), mm);
 	struct file *exe;
 
-	if (!task->mm)
+	if (!mm)
 		return;
-	exe = task->mm->exe_file;
+	exe = IG_CUR(mm, exe_file);
 	if (exe)
-		ig_key_of_inode(exe->f_inode, k, true);
+		ig_key_of_inode(IG_CUR(exe, f_inode), k, IG_TASK_BTF);
 }
 
 /* ---- watchers: what marks a process ---- */
 
+/* Steps of the environment scan: one variable, or IG_NAME_LEN bytes of a
+ * long one. The legacy build's bounded loop leaves a pending branch per
+ * step or so, and the verifier gives up beyond 8192 of them. */
+#ifdef IG_LEGACY
+#define IG_ENV_SCAN_MAX 1024
+#else
 #define IG_ENV_SCAN_MAX 4096
+#endif
 
 /* Eight characters as the little-endian word they load as. */
 #define IG_W8(a, b, c, d, e, f, g, h)                                              \
@@ -237,7 +247,8 @@ struct ig_env_scan {
 	bool done;
 };
 
-/* One variable, or one buffer's worth of a long one; bpf_loop callback. */
+/* One variable, or one buffer's worth of a long one; bpf_loop's callback,
+ * or the legacy build's loop body. */
 static long ig_env_step(__u32 i, void *ctx)
 {
 	struct ig_env_scan *sc = ctx;
@@ -268,16 +279,27 @@ static long ig_env_step(__u32 i, void *ctx)
  */
 static __always_inline bool ig_env_asks_injection(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = IG_CUR(ig_current_task(), mm);
 	__u32 zero = 0;
 	struct ig_env_scan sc = {};
 
 	sc.buf = bpf_map_lookup_elem(&name_scratch, &zero);
-	if (!sc.buf || !task->mm)
+	if (!sc.buf || !mm)
 		return false;
-	sc.pos = task->mm->env_start;
-	sc.end = task->mm->env_end;
+	sc.pos = IG_CUR(mm, env_start);
+	sc.end = IG_CUR(mm, env_end);
+#ifdef IG_LEGACY
+	/* No bpf_loop before 5.17: the same steps in a bounded loop, which
+	 * the verifier walks once per iteration. */
+	__u32 i;
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < IG_ENV_SCAN_MAX; i++)
+		if (ig_env_step(i, &sc))
+			break;
+#else
 	bpf_loop(IG_ENV_SCAN_MAX, ig_env_step, &sc, 0);
+#endif
 	return sc.injects || !sc.done;
 }
 
@@ -286,14 +308,14 @@ static __always_inline bool ig_env_asks_injection(void)
  * attached marks it. */
 static __always_inline void ig_watch_exec(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = ig_current_task();
 	__u32 tgid = ig_current_tgid();
 	struct ig_mark_val *m = bpf_map_lookup_elem(&marks, &tgid);
-	__u64 start = task->group_leader->start_boottime;
+	__u64 start = ig_leader_start(task);
 
 	if (m && start <= m->since_ns && ig_mark_sticky(m->mark))
 		return;
-	if (task->ptrace)
+	if (IG_CUR(task, ptrace))
 		ig_mark_tgid(tgid, IG_MARK_TRACED);
 	else if (ig_env_asks_injection())
 		ig_mark_tgid(tgid, IG_MARK_ENV);
@@ -319,19 +341,19 @@ static __always_inline void ig_watch_fork(__u32 child_tgid)
  * (a pid reused later is told apart by its start time anyway). */
 static __always_inline void ig_watch_exit(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct signal_struct *sig = IG_CUR(ig_current_task(), signal);
 	__u32 tgid = ig_current_tgid();
 
-	if (task->signal->live.counter == 0)
+	if (IG_CUR(sig, live.counter) == 0)
 		bpf_map_delete_elem(&marks, &tgid);
 }
 
 /* Another process is about to read or write this one's memory or to trace
  * it: it may run code that is not its executable's from now on. */
-static __always_inline int ig_watch_ptrace(struct task_struct *target, unsigned int mode)
+static __always_inline int ig_watch_ptrace(__u32 target_tgid, unsigned int mode)
 {
 	if (mode & IG_PTRACE_MODE_ATTACH)
-		ig_mark_tgid(target->tgid, IG_MARK_TRACED);
+		ig_mark_tgid(target_tgid, IG_MARK_TRACED);
 	return 0;
 }
 

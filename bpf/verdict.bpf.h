@@ -16,7 +16,9 @@
  */
 static __always_inline __u32 ig_subject_euid(void)
 {
-	return bpf_get_current_task_btf()->real_cred->euid.val;
+	const struct cred *cred = IG_CUR(ig_current_task(), real_cred);
+
+	return IG_CUR(cred, euid.val);
 }
 
 /* Who was refused: their euid, executable, and the allow set and mark

@@ -413,6 +413,7 @@ int cmd_run(int argc, char **argv)
 	int err, lock_fd = -1, learn_lock = -1, status = IG_EXIT_FAIL;
 	bool adopting = false, serving = false;
 	size_t nfiles;
+	bool keep_bpf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load.
@@ -475,8 +476,12 @@ int cmd_run(int argc, char **argv)
 	/* Once the policy is in force, and before dropping CAP_SYS_RESOURCE:
 	 * a run refused earlier has nothing to keep alive, and says only why. */
 	protect_from_oom();
-	/* Stage 5: nothing below needs a capability, only the fds we hold. */
-	if (privs__drop())
+	/* Stage 5: nothing below needs a capability, only the fds we hold;
+	 * before 5.19 bpf() also wants CAP_BPF. */
+	keep_bpf = privs__bpf_needs_cap(loader__events_fd(&inst));
+	if (keep_bpf)
+		p_debug("bpf() refuses commands without CAP_BPF here (before 5.19): keeping it");
+	if (privs__drop(keep_bpf))
 		goto cleanup;
 	nfiles = o.policy.n;
 	/* The kernel and the path index hold what serving needs. */

@@ -20,6 +20,7 @@
 /* Only for its ELF bytes: the same programs, maps and globals, so the one
  * skeleton above describes it too. */
 #include "inodeguard_probe.skel.h"
+#include "inodeguard_legacy.skel.h"
 #include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
@@ -35,13 +36,6 @@ static bool prog_in_sections(const struct bpf_program *prog, const struct ig_loa
 
 	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix) ||
 	       has_prefix(sec, o->watch_section_prefix);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 /* The number of parameters of a kernel function, -1 if BTF lacks it. */
@@ -63,21 +57,67 @@ static bool kernel_has_rdonly_cast(const struct btf *btf)
 	return btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
 }
 
+/* Whether the kernel knows a BPF helper: its uapi enum bpf_func_id, as the
+ * kernel's BTF carries it, names every helper the kernel has. */
+static bool kernel_has_helper(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_enum *e;
+	int i;
+
+	if (!t)
+		return false;
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Hooks that come in more than one signature, each variant a program of
+ * its own (lsm_HOOK, fmr_HOOK): the parameter count of the kernel function
+ * each variant fits. inode_setattr gained an idmap first argument in
+ * security_inode_setattr and, in 6.8, in the LSM hook; the xattr hooks
+ * gained a user namespace first argument in 5.12.
+ */
+static const struct {
+	const char *hook;
+	int params;
+} hook_variants[] = {
+	{ "inode_setattr", 2 },
+	{ "inode_setattr_idmap", 3 },
+	{ "inode_setxattr", 6 },
+	{ "inode_setxattr_nons", 5 },
+	{ "inode_removexattr", 3 },
+	{ "inode_removexattr_nons", 2 },
+};
+
+/* The parameter count the program's variant fits, -1 for any. */
+static int variant_params(const char *name)
+{
+	const char *hook = strchr(name, '_');
+	size_t i;
+
+	for (i = 0; hook && i < sizeof(hook_variants) / sizeof(hook_variants[0]); i++)
+		if (strcmp(hook + 1, hook_variants[i].hook) == 0)
+			return hook_variants[i].params;
+	return -1;
+}
+
 /*
  * Whether the running kernel has what this program hooks. Programs for
- * hooks the kernel lacks are not loaded: file_truncate appeared in 6.2,
- * and inode_setattr comes in two signatures (an idmap first argument was
- * added to security_inode_setattr and, in 6.8, to the LSM hook).
+ * hooks the kernel lacks are not loaded (file_truncate appeared in 6.2),
+ * nor variants for another signature (hook_variants).
  */
-static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
-			      const struct bpf_program *prog)
+static bool kernel_has_target(const struct btf *btf, const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
-	const char *name = bpf_program__name(prog);
 	const char *target = strchr(sec, '/');
-	char func[128], sibling[128], file[512];
+	char func[128], file[512];
 	const char *tracefs;
-	int params, want = -1;
+	int params, want;
 
 	if (!target)
 		return false;
@@ -108,11 +148,7 @@ static bool kernel_has_target(const struct btf *btf, struct bpf_object *obj,
 	params = btf_func_params(btf, func);
 	if (params < 0)
 		return false;
-	snprintf(sibling, sizeof(sibling), "%s_idmap", name);
-	if (ends_with(name, "_idmap"))
-		want = 3;
-	else if (bpf_object__find_program_by_name(obj, sibling))
-		want = 2;
+	want = variant_params(bpf_program__name(prog));
 	return want < 0 || params == want;
 }
 
@@ -131,7 +167,7 @@ static int select_programs(struct inodeguard_bpf *skel, const struct ig_load_opt
 			snprintf(why, len, "tracefs is not mounted and could not be mounted");
 			return -ENOENT;
 		}
-		keep = mine && kernel_has_target(btf, skel->obj, prog);
+		keep = mine && kernel_has_target(btf, prog);
 		bpf_program__set_autoload(prog, keep);
 		if (keep)
 			kept++;
@@ -238,24 +274,35 @@ static void start_watch(struct ig_instance *inst)
 }
 
 /*
- * The skeleton for this kernel: the default build's bytes, or, where
- * bpf_rdonly_cast is missing (before 6.2), the IG_PROBE_READS build's. Both
+ * The skeleton for this kernel: the default build's bytes; where
+ * bpf_rdonly_cast is missing (before 6.2), the IG_PROBE_READS build's; and
+ * where bpf_loop is missing too (before 5.17), the IG_LEGACY build's, which
+ * also does without what came from 5.11 to 5.12 (see key.bpf.h). All
  * builds have the same programs, maps and globals, which is what the
- * skeleton's layout describes; only the tracepoint programs' bodies differ.
+ * skeleton's layout describes; only program bodies differ.
  */
 static struct inodeguard_bpf *open_skeleton(const struct btf *btf)
 {
 	struct inodeguard_bpf *skel;
+	const void *bytes;
+	size_t size;
 	int err;
 
 	if (kernel_has_rdonly_cast(btf))
 		return inodeguard_bpf__open();
+	if (kernel_has_helper(btf, "BPF_FUNC_loop")) {
+		bytes = inodeguard_probe_bpf__elf_bytes(&size);
+	} else {
+		bytes = inodeguard_legacy_bpf__elf_bytes(&size);
+		p_debug("no bpf_loop in this kernel: loading the legacy build");
+	}
 	skel = calloc(1, sizeof(*skel));
 	if (!skel)
 		return NULL;
 	err = inodeguard_bpf__create_skeleton(skel);
 	if (!err) {
-		skel->skeleton->data = (void *)inodeguard_probe_bpf__elf_bytes(&skel->skeleton->data_sz);
+		skel->skeleton->data = (void *)bytes;
+		skel->skeleton->data_sz = size;
 		err = bpf_object__open_skeleton(skel->skeleton, NULL);
 	}
 	if (err) {

@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
 #include <linux/securebits.h>
 #include "log.h"
 #include "privs.h"
@@ -63,7 +66,51 @@ static bool have_setpcap(void)
 	return ok;
 }
 
-int privs__drop(void)
+/*
+ * Whether bpf() refuses every command to a process without capabilities:
+ * before 5.19, while unprivileged BPF is disabled (every distro default),
+ * even a map update or the ring buffer's info query needs CAP_BPF. Asked
+ * of the kernel itself: a child that gave up every capability queries fd.
+ */
+bool privs__bpf_needs_cap(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int status;
+	cap_t none;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return true;
+	if (pid == 0) {
+		memset(&info, 0, sizeof(info));
+		none = cap_init();
+		if (!none || cap_set_proc(none))
+			_exit(2);
+		_exit(bpf_obj_get_info_by_fd(fd, &info, &len) && errno == EPERM ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return true;
+	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
+/* Nothing at all, or CAP_BPF alone where bpf() needs it for every command. */
+static cap_t caps_kept(bool keep_bpf)
+{
+	cap_value_t bpf = CAP_BPF;
+	cap_t caps = cap_init();
+
+	if (caps && keep_bpf &&
+	    (cap_set_flag(caps, CAP_PERMITTED, 1, &bpf, CAP_SET) ||
+	     cap_set_flag(caps, CAP_EFFECTIVE, 1, &bpf, CAP_SET))) {
+		cap_free(caps);
+		return NULL;
+	}
+	return caps;
+}
+
+int privs__drop(bool keep_bpf)
 {
 	cap_value_t c;
 	cap_t none;
@@ -83,7 +130,7 @@ int privs__drop(void)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	none = cap_init();
+	none = caps_kept(keep_bpf);
 	if (!none)
 		return -errno;
 	if (cap_set_proc(none))

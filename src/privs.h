@@ -8,9 +8,12 @@
 /* Checks the effective set can load and attach; one line names what is
  * missing. */
 int privs__require_load(void);
+/* Whether bpf() needs CAP_BPF for every command, even on fd (before 5.19). */
+bool privs__bpf_needs_cap(int fd);
 /* Clears ambient, bounding (when CAP_SETPCAP allows), inheritable,
  * permitted and effective sets, and sets no_new_privs. The fds held keep
- * working: maps, ring buffer and links need no capability once open. */
-int privs__drop(void);
+ * working: maps, ring buffer and links need no capability once open,
+ * except where keep_bpf says bpf() wants CAP_BPF anyway: it alone stays. */
+int privs__drop(bool keep_bpf);
 
 #endif

@@ -224,6 +224,11 @@ can_deny() { [ "$ACTIVE_BACKEND" = lsm ] || [ "$ACTIVE_BACKEND" = fmodret ]; }
 PROBE_RC=0
 PROBE_OUT=""
 
+# kernel_before VERSION: whether the running kernel is older than VERSION.
+kernel_before() {
+	[ "$(printf '%s\n%s\n' "$1" "$(uname -r)" | sort -V | head -n1)" != "$1" ]
+}
+
 # as_nobody CMD...: runs CMD as uid/gid 65534 with no capabilities.
 as_nobody() {
 	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- "$@"

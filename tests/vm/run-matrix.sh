@@ -10,7 +10,7 @@
 #               (harness self-test)
 # Environment: IG_VM_TIMEOUT (s per cell, default 1500), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
-#   IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES (regex of
+#   IG_K510_SUITES, IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES (regex of
 #   the apt suites each kernel is taken from), CI=true (a missing VM is then
 #   a failure, not a skip).
 # Writes only under build/: build/vm-logs/CELL.log and build/vm-results.tsv,
@@ -32,8 +32,13 @@ VM_MEMORY=${IG_VM_MEMORY:-2G}
 NOBPF_APPEND="lsm=landlock,lockdown,yama,apparmor"
 
 
+# Debian's 5.10 boots without bpf in its LSM list: the lsm cell names it.
+K510_LSM_APPEND="lsm=lockdown,yama,apparmor,bpf"
+
 # cell | kernel flavour | append | expected backend
 CELLS=(
+	"5.10-lsm|5.10|$K510_LSM_APPEND|lsm"
+	"5.10-nobpf|5.10|$NOBPF_APPEND|fmodret"
 	"6.1-lsm|6.1||lsm"
 	"6.1-nobpf|6.1|$NOBPF_APPEND|fmodret"
 	"6.12-lsm|6.12||lsm"
@@ -60,6 +65,7 @@ cell_suites() { # expected backend
 
 # apt suites each flavour is taken from (newest linux-image-amd64 there).
 declare -A FLAVOUR_SUITES=(
+	[5.10]=${IG_K510_SUITES:-'^bullseye(-updates)?$'}
 	[6.1]=${IG_K61_SUITES:-'^bookworm(-security|-updates)?$'}
 	[6.12]=${IG_K612_SUITES:-'^bookworm-backports$'}
 	[7.x]=${IG_K7_SUITES:-'^trixie-backports$'}
@@ -68,8 +74,8 @@ declare -A FLAVOUR_SUITES=(
 declare -A FLAVOUR_PREFIX=([7.x]=7.)
 # Suites this machine's apt does not carry. They are read through a private
 # apt state under build/kernels/apt, so the machine's sources stay as they are.
-PRIVATE_SUITES="trixie-backports"
-declare -A FLAVOUR_PRIVATE=([7.x]=1)
+PRIVATE_SUITES="bullseye bullseye-updates trixie-backports"
+declare -A FLAVOUR_PRIVATE=([5.10]=1 [7.x]=1)
 
 only_cells="" run_host=1 run_deps=1 guest_cmd=""
 in_ci=0
@@ -98,7 +104,18 @@ parse_args() {
 	done
 }
 
-want_cell() { [ -z "$only_cells" ] || [[ ",$only_cells," == *",$1,"* ]]; }
+# Cells a run includes only when --cells names them. The 5.10 cells take
+# three times a 6.x cell (every daemon start is slow there, and its 9p
+# is small), which CI's time cannot hold, and one test
+# (clean-exit-restores-access) still fails there: docs/kernel-support.md.
+OPT_IN_CELLS=",5.10-lsm,5.10-nobpf,"
+want_cell() {
+	if [ -z "$only_cells" ]; then
+		[[ $OPT_IN_CELLS != *",$1,"* ]]
+	else
+		[[ ",$only_cells," == *",$1,"* ]]
+	fi
+}
 
 # ---------------------------------------------------------------- results --
 
