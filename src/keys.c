@@ -148,10 +148,11 @@ static int add_unique(struct ig_entry *t, const volatile struct ig_key *vk)
  * counts a miss instead. On kernels that preempt inside the kernel
  * (PREEMPT_LAZY, the default from 6.13 on, so Debian's 7.x) a task
  * preempted inside the hook makes the next open on that CPU go unseen.
- * One learning open in tens of thousands was seen to miss; the next one is
- * seen, so a few tries make learning reliable.
+ * One learning open in thousands was seen to miss, and four at once
+ * too: the preempted task holds the program until it runs again, so each
+ * retry first sleeps, longer each time, to let it finish.
  */
-#define IG_LEARN_TRIES 4
+#define IG_LEARN_TRIES 6
 
 /* Opens path until a hook records the open; *before and *after bracket the
  * learn slot's count around the last open. Returns the descriptor or -errno. */
@@ -160,8 +161,13 @@ static int open_seen(struct ig_learner *l, const char *path, __u32 *before, __u3
 	int fd = -1, i;
 
 	for (i = 0; i < IG_LEARN_TRIES; i++) {
-		if (fd >= 0)
+		if (fd >= 0) {
+			/* 1, 4, 16, 64, 256 ms */
+			struct timespec pause = { .tv_nsec = 1000000L << (2 * (i - 1)) };
+
 			close(fd);
+			nanosleep(&pause, NULL);
+		}
 		*before = __atomic_load_n(&l->view->count, __ATOMIC_ACQUIRE);
 		/* Not O_PATH: file_open is not called for O_PATH opens. */
 		fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
