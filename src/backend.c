@@ -48,7 +48,7 @@ static const struct ig_backend_info backends[IG_BACKEND_COUNT] = {
 	[IG_BACKEND_FMODRET] = {
 		.name = "fmodret", .section_prefix = "fmod_ret/", .void_section_prefix = "fentry/",
 		.watch_section_prefix = "tp_btf/",
-		.can_deny = true, .sees_overlay = true,
+		.can_deny = true, .sees_overlay = true, .skipped_when_preempted = true,
 		.levels = "audit, deny, kill", .gaps = no_gaps,
 	},
 	[IG_BACKEND_TRACEPOINT] = {

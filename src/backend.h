@@ -34,6 +34,10 @@ struct ig_backend_info {
 	/* Its hooks see the backing file of an overlayfs open too, so a file
 	 * on overlayfs can be protected under both keys. */
 	bool sees_overlay;
+	/* Its programs sit behind the BPF trampoline's per-CPU recursion
+	 * guard, which skips a check (and so allows) for other tasks while a
+	 * preempted task is inside it: docs/threat-model.md. */
+	bool skipped_when_preempted;
 	/* The levels it honours, in words for `check`. */
 	const char *levels;
 	/* What it cannot see or stop, NULL-terminated. */

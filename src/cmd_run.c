@@ -18,7 +18,7 @@
 #include "config.h"
 #include "events.h"
 #include "grants.h"
-#include "kconfig.h"
+#include "kfeatures.h"
 #include "keys.h"
 #include "loader.h"
 #include "log.h"
@@ -104,37 +104,13 @@ static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
 	return -EOPNOTSUPP;
 }
 
-/* The preemption model the kernel runs: "preempt=" on its command line,
- * else the config's default (PREEMPT_DYNAMIC kernels take either). */
-static bool kernel_preempts_kernel_code(void)
-{
-	struct kconfig *kc = NULL;
-	char cmdline[4096] = "";
-	bool full = false;
-	const char *p;
-	FILE *f;
-
-	f = fopen("/proc/cmdline", "re");
-	if (f) {
-		if (!fgets(cmdline, sizeof(cmdline), f))
-			cmdline[0] = '\0';
-		fclose(f);
-	}
-	p = strstr(cmdline, "preempt=");
-	if (p)
-		return !strncmp(p + 8, "full", 4) || !strncmp(p + 8, "lazy", 4);
-	if (kconfig__load(&kc))
-		return false;
-	full = kconfig__value(kc, "PREEMPT_LAZY") || kconfig__value(kc, "PREEMPT");
-	kconfig__free(kc);
-	return full;
-}
-
 /* fmod_ret checks are skipped for other tasks on a CPU while a preempted
  * task is inside one (docs/threat-model.md): say so where that happens. */
 static void warn_skippable(enum ig_backend b)
 {
-	if (b != IG_BACKEND_FMODRET || !kernel_preempts_kernel_code())
+	const struct ig_backend_info *info = backend__info(b);
+
+	if (!info || !info->skipped_when_preempted || !features__preempts_kernel_code())
 		return;
 	p_warn("backend fmodret on a kernel that preempts kernel code: under load the kernel skips checks (a skipped check allows); put bpf in lsm= to use the lsm backend (see docs/threat-model.md)");
 }

@@ -500,3 +500,29 @@ int features__probe_all(const struct kconfig *kc, struct features *out)
 	features__perf_event_paranoid(&out->perf_event_paranoid);
 	return 0;
 }
+
+/* The preemption model the kernel runs: "preempt=" on its command line,
+ * else the config's default (PREEMPT_DYNAMIC kernels take either). */
+bool features__preempts_kernel_code(void)
+{
+	struct kconfig *kc = NULL;
+	char cmdline[4096] = "";
+	bool full = false;
+	const char *p;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "re");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	p = strstr(cmdline, "preempt=");
+	if (p)
+		return !strncmp(p + 8, "full", 4) || !strncmp(p + 8, "lazy", 4);
+	if (kconfig__load(&kc))
+		return false;
+	full = kconfig__value(kc, "PREEMPT_LAZY") || kconfig__value(kc, "PREEMPT");
+	kconfig__free(kc);
+	return full;
+}

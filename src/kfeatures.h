@@ -74,6 +74,10 @@ struct features {
 	struct feature perf_event_paranoid;
 };
 
+/* The kernel preempts kernel code: "preempt=full|lazy" on its command
+ * line, else PREEMPT_LAZY or PREEMPT as the config's default. */
+bool features__preempts_kernel_code(void);
+
 /* Runs every probe above. Individual failures are recorded in their entry;
  * this returns 0 unless @out is NULL. */
 int features__probe_all(const struct kconfig *kc, struct features *out);
