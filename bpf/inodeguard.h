@@ -206,12 +206,18 @@ struct ig_rule_kinds {
  * start_boottime. A process that reuses the pid starts after the learner
  * died, and the learner writes the slot only once a tick has passed since
  * its own start, so the reuser's tick is always a later one.
+ *
+ * The tgid is the one the learner's own pid namespace gives it (getpid()),
+ * which (pidns_dev, pidns_ino) name: a learner in a container, or under a
+ * service manager in its own pid namespace, is found as well.
  */
 struct ig_learn {
 	__u32 tgid;
 	__u32 count;
 	__u64 start_ticks;
 	__u64 tick_ns;
+	__u64 pidns_dev;  /* st_dev and st_ino of /proc/self/ns/pid */
+	__u64 pidns_ino;
 	struct ig_key keys[IG_LEARN_SLOTS];
 };
 

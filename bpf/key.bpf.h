@@ -101,14 +101,25 @@ static __always_inline bool ig_learner_is_current(const struct ig_learn *l)
 	return tick && BPF_CORE_READ(task, group_leader, start_boottime) / tick == l->start_ticks;
 }
 
+/* The current process's tgid in the learner's pid namespace, or 0 when
+ * it is not in that namespace. */
+static __always_inline __u32 ig_tgid_in(const struct ig_learn *l)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (bpf_get_ns_current_pid_tgid(l->pidns_dev, l->pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return ns.tgid;
+}
+
 /* The learn slot when the current process is learning keys, else NULL.
- * The tgid test comes first: nearly always nobody is learning. */
+ * The empty-slot test comes first: nearly always nobody is learning. */
 static __always_inline struct ig_learn *ig_learner(void)
 {
 	__u32 zero = 0;
 	struct ig_learn *l = bpf_map_lookup_elem(&learn, &zero);
 
-	if (!l || !l->tgid || l->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+	if (!l || !l->tgid || l->tgid != ig_tgid_in(l))
 		return NULL;
 	return ig_learner_is_current(l) ? l : NULL;
 }

@@ -71,13 +71,17 @@ static int start_ticks(__u64 *ticks)
  */
 static int learner_arm(volatile struct ig_learn *slot)
 {
-	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK), start, now;
+	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK), start = 0, now;
 	struct timespec ts;
+	struct stat ns;
 	int err;
 
 	err = start_ticks(&start);
 	if (err)
 		return err;
+	/* getpid() counts in this namespace; the hooks must compare in it. */
+	if (stat("/proc/self/ns/pid", &ns))
+		return -errno;
 	for (;;) {
 		clock_gettime(CLOCK_BOOTTIME, &ts);
 		now = ((__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec) / tick_ns;
@@ -91,6 +95,8 @@ static int learner_arm(volatile struct ig_learn *slot)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	slot->start_ticks = start;
 	slot->tick_ns = tick_ns;
+	slot->pidns_dev = ns.st_dev;
+	slot->pidns_ino = ns.st_ino;
 	/* The tgid last: the hooks test it first. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	slot->tgid = getpid();

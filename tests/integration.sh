@@ -175,6 +175,21 @@ t_live_protect_unprotect_list() {
 }
 t_register live-protect-unprotect-list t_live_protect_unprotect_list
 
+# A protect from inside a pid namespace (a container, a service manager's
+# sandbox) learns its keys: the hooks compare the learner's pid in its own
+# namespace, not the global one.
+t_protect_from_pid_namespace() {
+	local s=$T_DIR/secret n=$T_DIR/neighbour err
+	mk_secret "$s"; mk_secret "$n"
+	shared_daemon || return 1
+	command -v unshare >/dev/null || { skip "no unshare"; return 77; }
+	err=$(unshare --pid --fork --mount-proc "$IG" protect --kill "$s" 2>&1 >/dev/null) ||
+		{ fail "protect in a pid namespace: $err"; return 1; }
+	expect_readable "$n" nobody read "$n" || return 1
+	expect_blocked kill "$s" nobody read "$s" || return 1
+}
+t_register protect-from-a-pid-namespace t_protect_from_pid_namespace
+
 t_unprotect_missing_by_canonical_name() {
 	local s=$T_DIR/real/secret
 	mk_secret "$s"; ln -s real "$T_DIR/alias"
