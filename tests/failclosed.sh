@@ -143,13 +143,16 @@ le_hex() {
 	printf '%s' "$out"
 }
 
-# arm_learn_slot TGID START_TICKS: what a learner writes (struct ig_learn).
+# arm_learn_slot TGID START_TICKS: what a learner writes (struct ig_learn),
+# in this shell's pid namespace.
 arm_learn_slot() {
-	local tick_ns=$((1000000000 / $(getconf CLK_TCK))) zeros="" i
+	local tick_ns=$((1000000000 / $(getconf CLK_TCK))) zeros="" i ns_dev ns_ino
 	for ((i = 0; i < 256; i++)); do zeros+="00 "; done
+	read -r ns_dev ns_ino < <(stat -L -c '%d %i' /proc/self/ns/pid)
 	# shellcheck disable=SC2046
 	bpftool map update pinned "$PINS/learn" key hex 00 00 00 00 value hex \
-		$(le_hex "$1" 4) $(le_hex 0 4) $(le_hex "$2" 8) $(le_hex "$tick_ns" 8) $zeros
+		$(le_hex "$1" 4) $(le_hex 0 4) $(le_hex "$2" 8) $(le_hex "$tick_ns" 8) \
+		$(le_hex "$ns_dev" 8) $(le_hex "$ns_ino" 8) $zeros
 }
 
 # slot_reader SECRET FIFO: a nobody shell that opens SECRET itself (no
