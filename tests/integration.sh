@@ -30,7 +30,7 @@ t_bad_input() {
 	bad_input_case "unsupported filesystem proc" --deny /proc/version || return 1
 	bad_input_case "/dev/null: a character device" --kill /dev/null || return 1
 }
-t_register bad-input-refused-before-load t_bad_input
+t_register_userspace bad-input-refused-before-load t_bad_input
 
 t_config_file() {
 	local conf=$T_DIR/etc/ig.conf err rc
@@ -291,7 +291,7 @@ open(sys.argv[2],"wb").write(s.recv(4096))' "$sock" "$T_DIR/notify.msg" &
 	grep -q '^READY=1' "$T_DIR/notify.msg" || { fail "no READY=1 on NOTIFY_SOCKET"; return 1; }
 	grep -q "^inodeguard: ready (backend $ACTIVE_BACKEND, 1 files)" "$DAEMON_ERR" || { fail "ready line"; return 1; }
 }
-t_register readiness-line-and-sd-notify t_readiness_notify
+t_register_userspace readiness-line-and-sd-notify t_readiness_notify
 
 t_kill_only_strict() {
 	local s=$T_DIR/secret err rc
@@ -388,7 +388,7 @@ t_json_every_command() {
 	json_lines "run events" "$DAEMON_OUT" || return 1
 	grep -q '"action":"audit"' "$DAEMON_OUT" || { fail "run -j: no event"; return 1; }
 }
-t_register json-one-document-per-command t_json_every_command
+t_register_userspace json-one-document-per-command t_json_every_command
 
 # ---- replies that tell the truth: what is in force now, and what was ----
 
@@ -551,7 +551,7 @@ t_errors_table() {
 	daemon_down
 	json_cases_valid
 }
-t_register errors-table t_errors_table
+t_register_userspace errors-table t_errors_table
 
 # ---- map capacity: sized from the policy, a full map named as such ----
 
@@ -760,7 +760,7 @@ t_tree_bad_input() {
 	bad_input_case "/etc: covers a system directory as a whole (/etc); give --force" --deny /etc || return 1
 	bad_input_case "/usr: covers a system directory" --deny /usr || return 1
 }
-t_register tree-bad-input-refused t_tree_bad_input
+t_register_userspace tree-bad-input-refused t_tree_bad_input
 
 parse_suite_args "$@"
 run_suite

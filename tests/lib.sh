@@ -22,6 +22,15 @@ T_ONLY=""
 
 t_register() { T_NAMES+=("$1"); T_FUNCS+=("$2"); }
 
+# A test whose verdict is user space's alone (error texts, JSON shapes,
+# refusals before anything loads): no kernel can change its outcome, so
+# the matrix guests leave it out (IG_KERNEL_TESTS_ONLY=1) and the host
+# cell and the sanitizer run keep it. Guests are where CI spends its time.
+t_register_userspace() {
+	[ -n "${IG_KERNEL_TESTS_ONLY:-}" ] && return 0
+	t_register "$@"
+}
+
 # Under software emulation every exec costs a large fraction of a second,
 # so the harness sticks to bash builtins wherever it can.
 

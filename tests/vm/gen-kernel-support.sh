@@ -85,6 +85,13 @@ failures() {
 	[ "$n" -gt 0 ] || echo "None."
 }
 
+# ": NAME, NAME, ..." of the tests the guests leave out, from the suites.
+userspace_tests() {
+	local names
+	names=$(sed -n 's/^t_register_userspace \([^ ]*\) .*/\1/p' "$ROOT"/tests/*.sh | paste -sd, | sed 's/,/, /g')
+	[ -n "$names" ] && printf ': %s' "$names"
+}
+
 # Which suites each cell ran, from the suites' own begin lines in its log.
 suites() {
 	local cell log ran
@@ -163,6 +170,10 @@ within its time on two cores, each fmodret (\`nobpf\`) cell runs the
 integration suite and the bypass catalogue, whose verdicts depend on the
 hook type; the allow-rule, fail-closed and stress suites exercise code that
 is the same on both hook types (\`tests/vm/run-matrix.sh\`, \`cell_suites\`).
+Within a suite, the tests of user space alone (error texts, JSON shapes,
+refusals before anything loads: \`t_register_userspace\` in the suites) run
+on the host and under the sanitizers, not in the guests: no kernel can
+change their outcome$(userspace_tests).
 
 $(suites)
 
