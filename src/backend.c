@@ -98,6 +98,14 @@ bool backend__refuses_overlay(enum ig_backend b)
 	return backend__info(b) && !backends[b].sees_overlay;
 }
 
+const char *backend__kernel_gap(enum ig_backend b)
+{
+	if (!backend__info(b) || !backends[b].skipped_when_preempted ||
+	    !features__preempts_kernel_code())
+		return NULL;
+	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check, and a skipped check allows (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
+}
+
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 		   struct ig_instance *keep, char *why, size_t len)
 {

@@ -56,6 +56,9 @@ int backend__parse(const char *s, enum ig_backend *out);
 bool backend__kill_only(enum ig_backend b);
 /* @b is known and cannot see overlayfs backing files. False for AUTO. */
 bool backend__refuses_overlay(enum ig_backend b);
+/* A gap @b has on this kernel beyond its fixed ones, or NULL: fmod_ret
+ * checks that the kernel skips while a preempted task is inside one. */
+const char *backend__kernel_gap(enum ig_backend b);
 /* Prechecks, loads with @o, attaches and proves @b live: 0 or -errno with
  * the reason in @why. With @keep the working instance is left there for the
  * caller; without, it is unloaded again (`check` only asks whether it works). */

@@ -108,7 +108,7 @@ static void print_text(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
 	const struct ig_backend_info *info;
-	const char *const *gap;
+	const char *const *gap, *kernel_gap;
 	int b;
 
 	printf("inodeguard check: kernel %s (%s)\n", u->release, u->machine);
@@ -139,11 +139,13 @@ static void print_text(const struct utsname *u, const struct features *f,
 	}
 	info = backend__info(pick);
 	printf("auto picks: %s; levels honoured: %s\n", info->name, info->levels);
-	if (info->gaps[0]) {
+	kernel_gap = backend__kernel_gap(pick);
+	if (info->gaps[0] || kernel_gap)
 		printf("%s backend gaps:\n", info->name);
-		for (gap = info->gaps; *gap; gap++)
-			printf("  - %s\n", *gap);
-	}
+	for (gap = info->gaps; *gap; gap++)
+		printf("  - %s\n", *gap);
+	if (kernel_gap)
+		printf("  - %s\n", kernel_gap);
 }
 
 static void print_json(const struct utsname *u, const struct features *f,
@@ -204,6 +206,8 @@ static void print_json(const struct utsname *u, const struct features *f,
 	json__begin_array(j);
 	for (gap = pick >= 0 ? backend__info(pick)->gaps : NULL; gap && *gap; gap++)
 		json__str(j, *gap);
+	if (pick >= 0 && backend__kernel_gap(pick))
+		json__str(j, backend__kernel_gap(pick));
 	json__end_array(j);
 }
 

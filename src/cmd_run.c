@@ -108,11 +108,10 @@ static int check_watch(const struct run_opts *o, const struct ig_instance *inst,
  * task is inside one (docs/threat-model.md): say so where that happens. */
 static void warn_skippable(enum ig_backend b)
 {
-	const struct ig_backend_info *info = backend__info(b);
+	const char *gap = backend__kernel_gap(b);
 
-	if (!info || !info->skipped_when_preempted || !features__preempts_kernel_code())
-		return;
-	p_warn("backend fmodret on a kernel that preempts kernel code: under load the kernel skips checks (a skipped check allows); put bpf in lsm= to use the lsm backend (see docs/threat-model.md)");
+	if (gap)
+		p_warn("backend %s: %s", backend__name(b), gap);
 }
 
 /* Type=notify: the unit is started once the policy is in force. */

@@ -315,6 +315,23 @@ t_check_reports() {
 	if [ "$BACKEND" != auto ]; then
 		[[ "$out" == *"\"$BACKEND\":{\"works\":true"* ]] || { fail "check says $BACKEND does not work"; return 1; }
 	fi
+	# fmodret on a kernel that preempts kernel code skips checks under
+	# load: check must list that gap there, and only there.
+	[[ "$out" == *'"auto":"fmodret"'* ]] || return 0
+	local want=no cmdline config=/boot/config-$(uname -r)
+	slurp /proc/cmdline cmdline
+	if [[ "$cmdline" =~ preempt=([a-z]+) ]]; then
+		[[ ${BASH_REMATCH[1]} == full || ${BASH_REMATCH[1]} == lazy ]] && want=yes
+	elif [ -r "$config" ]; then
+		grep -Eq '^CONFIG_PREEMPT(_LAZY)?=y' "$config" && want=yes
+	else
+		return 0 # no kernel config to judge by
+	fi
+	case "$want:$out" in
+	yes:*'"gaps":['*'preempts kernel code'*) ;;
+	no:*'preempts kernel code'*) fail "check lists a preemption gap on a kernel that does not preempt"; return 1 ;;
+	yes:*) fail "check lists no preemption gap for fmodret on a preemptible kernel: ${out##*\"gaps\":}"; return 1 ;;
+	esac
 }
 t_register check-reports-kernel t_check_reports
 
