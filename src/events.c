@@ -105,16 +105,19 @@ static void event_entry(struct ig_events *ev, const struct ig_event *e,
 	event_file(ev, &by_id, entry, len);
 }
 
-/* Why a subject passed no grant (enum ig_mark). */
+/* Why a subject passed no grant (enum ig_mark). A process that ran
+ * execve since the watch began (IG_MARK_CLEAN) has its grants looked at
+ * like one never marked. */
 const char *mark__name(unsigned int mark)
 {
 	static const char *const names[] = {
-		[IG_MARK_NONE] = "none", [IG_MARK_ENV] = "loader-env",
-		[IG_MARK_TRACED] = "traced", [IG_MARK_UNSEEN] = "started-before-watch",
-		[IG_MARK_CLEAN] = "none",
+		[IG_MARK_ENV] = "loader-env", [IG_MARK_TRACED] = "traced",
+		[IG_MARK_UNSEEN] = "started-before-watch",
 	};
 
-	return mark <= IG_MARK_CLEAN ? names[mark] : "?";
+	if (mark == IG_MARK_NONE || mark == IG_MARK_CLEAN)
+		return NULL;
+	return mark < IG_MARK_CLEAN ? names[mark] : "?";
 }
 
 /* The subject's executable: its path while the process is there to ask
@@ -163,6 +166,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	char when[64], file[4096], entry[4096], comm[IG_COMM_LEN + 1], dev[32];
 	char exe[4096], allow[1024];
 	struct json *j = log__json();
+	const char *mark;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -178,17 +182,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 	key__dev_str(&e->key, dev, sizeof(dev));
 	event_exe(e, exe, sizeof(exe));
 	grants__describe(e->grants, allow, sizeof(allow));
+	mark = mark__name(e->mark);
 	if (!j) {
 		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
 		       comm, exe, file, dev, (unsigned long long)e->key.ino,
 		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
-		       e->mark ? " mark=" : "", e->mark ? mark__name(e->mark) : "");
+		       mark ? " mark=" : "", mark ? mark : "");
 		count_unwritten(ev);
 		return 0;
 	}
-	/* One line per event, in the command's one writer. */
+	/* One line per event, in the command's one writer; docs/events.md
+	 * documents each member, in this order. */
 	json__begin_object(j);
+	json__kv_uint(j, "schema", IG_EVENT_SCHEMA);
 	json__kv_str(j, "time", when);
 	json__kv_str(j, "action", action__name(e->action));
 	json__kv_str(j, "op", op__name(e->op));
@@ -204,7 +211,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__kv_str(j, "entry", entry);
 	json__kv_str(j, "exe", exe);
 	json__kv_str(j, "unmatched", allow);
-	json__kv_str(j, "mark", e->mark ? mark__name(e->mark) : "");
+	json__kv_str(j, "mark", mark ? mark : "");
 	json__end_object(j);
 	json__newline(j);
 	count_unwritten(ev);

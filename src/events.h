@@ -9,6 +9,10 @@
 
 struct ig_events;
 
+/* The version of the JSON event line (docs/events.md): members are only
+ * added within a version; a change to an existing one takes a new one. */
+#define IG_EVENT_SCHEMA 1
+
 /* counters points into the object's mmapped .bss, so reading the lost
  * count needs no syscall (and no capability). With -j, events are lines
  * of the command's writer (log__json()). */
@@ -22,6 +26,7 @@ const char *op__name(unsigned int op);
 const char *action__name(unsigned int action);
 /* What made a rule apply: inode, name, tree or depth (enum ig_match). */
 const char *match__name(unsigned int match);
+/* Why a subject's grants were not looked at; NULL when they were. */
 const char *mark__name(unsigned int mark);
 
 #endif

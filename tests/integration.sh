@@ -147,6 +147,58 @@ t_levels_and_events() {
 }
 t_register levels-audit-deny-kill-json-events t_levels_and_events
 
+# docs/events.md is the contract of the -j event lines: its member table
+# (names, order, types), its value lists and its examples must match what
+# a real daemon writes, so the page and the code cannot drift apart.
+t_events_follow_doc() {
+	local a=$T_DIR/audited k=$T_DIR/killed d=$T_DIR/tree
+	command -v python3 >/dev/null || { skip "python3 missing to parse JSON"; return 77; }
+	mk_secret "$a"; mk_secret "$k"; mk_secret "$d/inner"
+	special_daemon -j --audit "$a" --kill "$k" --deny "$d" --allow uid=0 || return 1
+	expect_readable "$a" nobody read "$a" || return 1
+	expect_blocked kill "$k" nobody read "$k" || return 1
+	expect_blocked deny "$d/inner" nobody read "$d/inner" || return 1
+	nap 0.5
+	daemon_down
+	python3 - "$IG_ROOT/docs/events.md" "$DAEMON_OUT" >"$T_DIR/.schema.err" 2>&1 <<'PY' ||
+import json, re, sys
+doc = open(sys.argv[1]).read()
+rows = re.findall(r"^\| `(\w+)` \| (number|string) \|", doc, re.M)
+assert rows, "no member table in docs/events.md"
+values = {}
+for m in re.finditer(r"^- `(\w+)`: (.*(?:\n  .*)*)", doc.split("Values:")[1].split("What they mean")[0], re.M):
+    values[m.group(1)] = re.findall(r"`([^`]*)`", m.group(2))
+examples = re.findall(r"```json\n(.*?)```", doc, re.S)
+def check(line, where):
+    o = json.loads(line)
+    if list(o) in (["warning"], ["error"]):
+        assert isinstance(o[list(o)[0]], str), where + ": message not a string"
+        return None
+    assert list(o) == [n for n, _ in rows], "%s: members %s, documented %s" % (where, list(o), [n for n, _ in rows])
+    for n, t in rows:
+        ok = isinstance(o[n], int) if t == "number" else isinstance(o[n], str)
+        assert ok, "%s: %s is not a %s: %r" % (where, n, t, o[n])
+    for n, vals in values.items():
+        assert o[n] in vals, "%s: %s=%r is not among the documented %s" % (where, n, o[n], vals)
+    assert o["schema"] == 1, where + ": schema is not 1"
+    return o
+n = 0
+for block in examples:
+    for line in block.strip().splitlines():
+        check(line, "docs example")
+        n += 1
+assert n >= 8, "only %d examples in docs/events.md" % n
+seen = [check(l, "daemon line") for l in open(sys.argv[2]) if l.strip()]
+seen = [o for o in seen if o]
+got = {(o["action"], o["rule"]) for o in seen}
+for want in [("audit", "inode"), ("kill", "inode")]:
+    assert want in got, "no %s event by %s from the daemon: %s" % (want + (got,))
+assert any(o["rule"] == "tree" and o["unmatched"] == "uid=0" for o in seen), "no tree event naming its unmatched allow rule: %s" % got
+PY
+		{ fail "$(tail -n 1 "$T_DIR/.schema.err")"; return 1; }
+}
+t_register_userspace event-lines-follow-docs-events-md t_events_follow_doc
+
 t_numeric_levels_and_merge() {
 	local s=$T_DIR/secret out
 	mk_secret "$s"; ln "$s" "$T_DIR/alias"
