@@ -44,6 +44,10 @@ struct scan {
 	size_t ndevs, devcap;
 	const struct scan_opts *opts;
 	size_t holders, killed, remaining, rings;
+	/* Processes whose descriptors and mappings the kernel would not
+	 * show us: another user's, without CAP_SYS_PTRACE. */
+	size_t hidden;
+	int hidden_err;
 };
 
 /* Every protected key, read in batches: no path index is needed here,
@@ -162,6 +166,7 @@ struct proc_info {
 	char comm[64];
 	bool root;
 	bool dead; /* killed by us: nothing more to look at */
+	bool hidden; /* the kernel would not show its descriptors */
 };
 
 static int proc_read(pid_t pid, const char *file, char *buf, size_t len)
@@ -248,6 +253,21 @@ static void ring_judge(struct scan *s, const struct proc_info *p, int fd)
 	       s->opts->refuse ? "" : " (run --strict closes new rings and refuses to start beside old ones)");
 }
 
+/* Whether err is the kernel refusing to show p's descriptors or mappings
+ * (DAC on /proc/PID/fd, ptrace on its links and on maps), which is then
+ * counted once for p; false for a process or descriptor that is gone. */
+static bool note_hidden(struct scan *s, struct proc_info *p, int err)
+{
+	if (err != EACCES && err != EPERM)
+		return false;
+	if (!p->hidden) {
+		p->hidden = true;
+		s->hidden++;
+		s->hidden_err = err;
+	}
+	return true;
+}
+
 static void scan_fds(struct scan *s, struct proc_info *p)
 {
 	char dir[64], link[PATH_MAX + 32], target[PATH_MAX], how[48];
@@ -259,15 +279,22 @@ static void scan_fds(struct scan *s, struct proc_info *p)
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)p->pid);
 	dh = opendir(dir);
-	if (!dh)
-		return; /* gone, or a kernel thread */
+	if (!dh) {
+		/* Gone, or a kernel thread, unless the kernel refused. */
+		note_hidden(s, p, errno);
+		return;
+	}
 	while (!p->dead && (d = readdir(dh))) {
 		if (!isdigit((unsigned char)d->d_name[0]))
 			continue;
 		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
 		n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
+		if (n < 0) {
+			/* The directory is DAC's; each link is ptrace's. */
+			if (note_hidden(s, p, errno))
+				break;
 			continue;
+		}
 		target[n] = '\0';
 		if (strcmp(target, "anon_inode:[io_uring]") == 0) {
 			if (s->opts->refuse || s->opts->kill_holders)
@@ -298,8 +325,10 @@ static void scan_maps(struct scan *s, struct proc_info *p)
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
 	f = fopen(path, "re");
-	if (!f)
+	if (!f) {
+		note_hidden(s, p, errno);
 		return;
+	}
 	while (!p->dead && fgets(line, sizeof(line), f)) {
 		off = 0;
 		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &maj, &min, &ino, &off) < 3 || !ino)
@@ -325,7 +354,8 @@ static void scan_process(struct scan *s, pid_t pid)
 	if (p.root && !s->opts->enforce_root)
 		return;
 	scan_fds(s, &p);
-	scan_maps(s, &p);
+	if (!p.hidden)
+		scan_maps(s, &p);
 }
 
 int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
@@ -361,6 +391,15 @@ int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
 	closedir(dh);
 	p_debug("start-up scan: %zu holder%s of protected inodes (%zu killed), %zu io_uring instance%s",
 		s.holders, s.holders == 1 ? "" : "s", s.killed, s.rings, s.rings == 1 ? "" : "s");
+	if (s.hidden)
+		p_warn("start-up scan: %zu process%s of other users could not be inspected (%s; run needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE for that): descriptors and mappings %s took before protection are not seen",
+		       s.hidden, s.hidden == 1 ? "" : "es", strerror(s.hidden_err),
+		       s.hidden == 1 ? "it" : "they");
+	if (opts->refuse && s.hidden) {
+		p_err("--strict: the start-up scan could not inspect every process; refusing to start");
+		err = -EPERM;
+		goto cleanup;
+	}
 	if (opts->refuse && (s.remaining || s.rings)) {
 		p_err("--strict: %zu descriptor%s listed above reach%s what this backend cannot stop; refusing to start",
 		      s.remaining + s.rings, s.remaining + s.rings == 1 ? "" : "s",

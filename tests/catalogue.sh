@@ -227,6 +227,18 @@ t_register fd-splice t_pre_splice
 t_register fd-copy-file-range t_pre_cfr
 t_register fd-inherited-across-fork t_pre_fork
 
+# packaging/inodeguard.service's CapabilityBoundingSet= as setpriv's
+# -all,+cap,... list.
+unit_bounding_set() {
+	local caps c out=-all
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$IG_ROOT/packaging/inodeguard.service")
+	for c in $caps; do
+		c=${c#CAP_}
+		out+=",+${c,,}"
+	done
+	printf '%s' "$out"
+}
+
 # A descriptor and a mapping made before `run` starts: its start-up scan
 # names each holder, and for a kill entry kills the mapping's holder on
 # every backend (no hook sees mapped pages read) and the descriptor's
@@ -240,7 +252,10 @@ t_held_at_start() {
 	"$VECTOR" -u $NOBODY preopened mapped "$s" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
 	p2=$!
 	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && break; nap 0.05; done
-	special_daemon --kill "$s" || return 1
+	# With exactly the unit's capability bounding set: the scan must see
+	# another user's descriptors and kill him with what the unit grants.
+	IG_WRAP="setpriv --bounding-set=$(unit_bounding_set) --inh-caps=-all --" \
+		special_daemon --kill "$s" || return 1
 	touch "$sync.d.go" "$sync.m.go"
 	wait $p1; rc1=$?
 	wait $p2; rc2=$?

@@ -294,6 +294,28 @@ t_minimal_caps() {
 }
 t_register minimal-capabilities t_minimal_caps
 
+# Without CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE the kernel hides other
+# users' /proc/PID/fd and maps: the start-up scan must say it could not
+# look, not report that nobody holds the file. The same in every kernel,
+# so on the host only.
+t_scan_says_what_it_cannot_see() {
+	local s=$T_DIR/secret sync=$T_DIR/sync p1 i err=""
+	mk_secret "$s"; chmod 0777 "$T_DIR"
+	daemon_down
+	"$IG_TESTBIN/ig-vector" -u $NOBODY preopened read "$s" "$sync" >/dev/null 2>&1 &
+	p1=$!
+	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
+	IG_WRAP="setpriv --bounding-set=-all,+bpf,+perfmon,+setpcap --inh-caps=-all --" \
+		special_daemon --audit "$s" || { kill $p1; return 1; }
+	touch "$sync.go"
+	wait $p1
+	daemon_down
+	slurp "$DAEMON_ERR" err
+	[[ $err == *"start-up scan: "*" of other users could not be inspected (Permission denied; run needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE"* ]] ||
+		{ fail "no line about the processes the scan could not inspect: ${err:0:300}"; return 1; }
+}
+t_register_userspace scan-says-what-it-cannot-see t_scan_says_what_it_cannot_see
+
 t_clean_exit_restores() {
 	local s=$T_DIR/secret rc
 	mk_secret "$s"
