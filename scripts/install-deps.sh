@@ -10,7 +10,7 @@ what=${1:-build}
 BUILD_PKGS=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
             libcap-dev pkg-config)
 TEST_PKGS=(libcap2-bin util-linux liburing-dev gcc-multilib xfsprogs
-           btrfs-progs e2fsprogs attr python3 gnuplot-nox libclang-rt-14-dev)
+           btrfs-progs e2fsprogs attr python3 python3-yaml gnuplot-nox libclang-rt-14-dev)
 VM_PKGS=(qemu-system-x86 udev busybox-static kmod)
 # make deb and its test: the standard Debian packaging tools.
 DEB_PKGS=(debhelper dpkg-dev fakeroot lintian bash-completion systemd)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The service: the systemd unit (verified, scored, and its ExecStart run
 # with exactly its capability bounding set and no_new_privs) and the Debian
-# package (built, linted, installed, run, removed and purged). Host only:
-# a guest has no systemd and no package tools to spare.
+# package (built, linted, installed, run, removed and purged), and the
+# Kubernetes manifests (read, and their policy parsed). Host only: a guest
+# has no systemd and no package tools to spare.
 set -u
 # shellcheck source=tests/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -133,5 +134,112 @@ t_deb_install_remove() {
 	return $rc
 }
 t_register deb_install_remove t_deb_install_remove
+
+# The Kubernetes manifests: no schema validator is packaged for Debian, so
+# python3-yaml reads them and the properties that matter are asserted,
+# the capability set against README.md's table so the two cannot drift.
+# K8S_MANIFEST= names another copy (to see each check fail on a broken one).
+K8S_MANIFEST=${K8S_MANIFEST:-$IG_ROOT/deploy/kubernetes/inodeguard.yaml}
+
+# k8s_check: prints one line per broken property (none when all hold) and
+# writes the ConfigMap's policy to $T_DIR/k8s.conf.
+k8s_check() {
+	python3 - "$K8S_MANIFEST" "$IG_ROOT/README.md" "$T_DIR/k8s.conf" <<'PYEOF'
+import os, re, sys, yaml
+
+manifest, readme, conf_out = sys.argv[1:4]
+try:
+    docs = [d for d in yaml.safe_load_all(open(manifest)) if d]
+except yaml.YAMLError as e:
+    sys.exit("%s is no YAML: %s" % (manifest, " ".join(str(e).split())))
+bad = []
+def need(ok, why):
+    if not ok:
+        bad.append(why)
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+kinds = {d.get("kind"): d for d in docs}
+need("DaemonSet" in kinds and "ConfigMap" in kinds, "kinds are %s, not a DaemonSet and a ConfigMap" % sorted(kinds))
+need(not any(n.get("privileged") is True for n in walk(docs)), "privileged: true is set")
+ds, cm = kinds.get("DaemonSet", {}), kinds.get("ConfigMap", {})
+pod = ds.get("spec", {}).get("template", {}).get("spec", {})
+need(pod.get("hostPID") is True, "hostPID is not true")
+need(pod.get("priorityClassName") == "system-node-critical", "priorityClassName is not system-node-critical")
+need({"operator": "Exists"} in (pod.get("tolerations") or []), "no toleration of every taint")
+
+# The start set: the first column of the first table under "## Capabilities".
+section = re.search(r"^## Capabilities\n(.*?)(?=^## )", open(readme).read(), re.S | re.M)
+rows = re.findall(r"^\| `CAP_([A-Z_]+)` \|", section.group(1).split("\n\n| who")[0], re.M) if section else []
+want = set(rows)
+need(want, "no capability table found in README.md")
+containers = pod.get("containers") or []
+need(len(containers) == 1, "%d containers, expected one" % len(containers))
+c = containers[0] if containers else {}
+caps = c.get("securityContext", {}).get("capabilities", {})
+need(caps.get("drop") == ["ALL"], "capabilities drop %s, not [ALL]" % caps.get("drop"))
+add = caps.get("add") or []
+need(len(add) == len(set(add)) and set(add) == want,
+     "capabilities add %s, README.md's table names %s" % (sorted(add), sorted(want)))
+
+# The node's bpffs and state directory, mounted where inodeguard looks.
+hostpaths = {v["name"]: v["hostPath"]["path"] for v in pod.get("volumes") or [] if "hostPath" in v}
+mounts = {m["mountPath"]: m for m in c.get("volumeMounts") or []}
+for path in ("/sys/fs/bpf", "/run/inodeguard"):
+    m = mounts.get(path, {})
+    need(hostpaths.get(m.get("name")) == path, "no hostPath %s mounted at %s" % (path, path))
+    need(not m.get("readOnly"), "%s is mounted read-only" % path)
+need(mounts.get("/sys/fs/bpf", {}).get("mountPropagation") in ("HostToContainer", "Bidirectional"),
+     "/sys/fs/bpf has no mount propagation from the node")
+need(hostpaths.get(mounts.get("/host", {}).get("name")) == "/", "the node's root is not mounted at /host")
+
+# The command runs the ConfigMap's file, mounted as a directory (a
+# subPath mount is never refreshed, and reload would read the old file).
+cmd = c.get("command") or []
+need(cmd[:2] == ["/usr/sbin/inodeguard", "run"] and "--persist" in cmd and "-c" in cmd[:-1],
+     "command is %s, not inodeguard run --persist -c FILE" % cmd)
+conf = cmd[cmd.index("-c") + 1] if "-c" in cmd[:-1] else ""
+pm = mounts.get(os.path.dirname(conf), {})
+cmvol = [v for v in pod.get("volumes") or [] if v.get("name") == pm.get("name") and "configMap" in v]
+need(cmvol and cmvol[0]["configMap"].get("name") == cm.get("metadata", {}).get("name") and "subPath" not in pm,
+     "%s is not the ConfigMap mounted as a directory" % conf)
+text = cm.get("data", {}).get(os.path.basename(conf))
+need(text is not None, "the ConfigMap has no key %s" % os.path.basename(conf))
+with open(conf_out, "w") as f:
+    f.write(text or "")
+print("\n".join(bad))
+PYEOF
+}
+
+t_k8s_manifest() {
+	local out
+	python3 -c 'import yaml' 2>/dev/null || { skip "python3-yaml is not installed"; return 77; }
+	out=$(k8s_check 2>&1) || { fail "reading the manifest: ${out##*$'\n'}"; return 1; }
+	[ -z "$out" ] || { fail "${out//$'\n'/; }"; return 1; }
+}
+t_register k8s_manifest t_k8s_manifest
+
+# The ConfigMap's policy through the real parser, with nothing loaded:
+# `run` parses every option before it touches the kernel, and a backend
+# that does not exist makes it stop there (exit 2). The one error must be
+# that backend's: any other is the policy's.
+t_k8s_policy_parses() {
+	local out rc=0
+	python3 -c 'import yaml' 2>/dev/null || { skip "python3-yaml is not installed"; return 77; }
+	k8s_check >/dev/null 2>&1
+	[ -s "$T_DIR/k8s.conf" ] || { fail "no policy in the ConfigMap"; return 1; }
+	out=$("$IG" run -c "$T_DIR/k8s.conf" --backend parse-only 2>&1) || rc=$?
+	[ "$rc" = 2 ] && [[ $out == "inodeguard: unknown backend 'parse-only'"* ]] &&
+		[ "${out//[^$'\n']/}" = "" ] ||
+		{ fail "parsing the ConfigMap's policy (exit $rc): ${out//$'\n'/; }"; return 1; }
+}
+t_register k8s_policy_parses t_k8s_policy_parses
 
 run_suite
