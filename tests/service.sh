@@ -177,7 +177,9 @@ need({"operator": "Exists"} in (pod.get("tolerations") or []), "no toleration of
 
 # The start set: the first column of the first table under "## Capabilities".
 section = re.search(r"^## Capabilities\n(.*?)(?=^## )", open(readme).read(), re.S | re.M)
-rows = re.findall(r"^\| `CAP_([A-Z_]+)` \|", section.group(1).split("\n\n| who")[0], re.M) if section else []
+# The first cell of each row names one capability or several.
+cells = re.findall(r"^\| ((?:`CAP_[A-Z_]+`(?:, )?)+) \|", section.group(1).split("\n\n| who")[0], re.M) if section else []
+rows = [c for cell in cells for c in re.findall(r"`CAP_([A-Z_]+)`", cell)]
 want = set(rows)
 need(want, "no capability table found in README.md")
 containers = pod.get("containers") or []
