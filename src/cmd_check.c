@@ -152,7 +152,7 @@ static void print_json(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
 	struct json *j = log__json();
-	const char *const *gap;
+	const char *const *gap, *kernel_gap;
 	int b;
 
 	json__kv_str(j, "kernel", u->release);
@@ -206,8 +206,9 @@ static void print_json(const struct utsname *u, const struct features *f,
 	json__begin_array(j);
 	for (gap = pick >= 0 ? backend__info(pick)->gaps : NULL; gap && *gap; gap++)
 		json__str(j, *gap);
-	if (pick >= 0 && backend__kernel_gap(pick))
-		json__str(j, backend__kernel_gap(pick));
+	kernel_gap = pick >= 0 ? backend__kernel_gap(pick) : NULL;
+	if (kernel_gap)
+		json__str(j, kernel_gap);
 	json__end_array(j);
 }
 

@@ -45,7 +45,8 @@ struct scan {
 	const struct scan_opts *opts;
 	size_t holders, killed, remaining, rings;
 	/* Processes whose descriptors and mappings the kernel would not
-	 * show us: another user's, without CAP_SYS_PTRACE. */
+	 * show us: another user's, without CAP_DAC_READ_SEARCH and
+	 * CAP_SYS_PTRACE. */
 	size_t hidden;
 	int hidden_err;
 };

@@ -227,18 +227,6 @@ t_register fd-splice t_pre_splice
 t_register fd-copy-file-range t_pre_cfr
 t_register fd-inherited-across-fork t_pre_fork
 
-# packaging/inodeguard.service's CapabilityBoundingSet= as setpriv's
-# -all,+cap,... list.
-unit_bounding_set() {
-	local caps c out=-all
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$IG_ROOT/packaging/inodeguard.service")
-	for c in $caps; do
-		c=${c#CAP_}
-		out+=",+${c,,}"
-	done
-	printf '%s' "$out"
-}
-
 # A descriptor and a mapping made before `run` starts: its start-up scan
 # names each holder, and for a kill entry kills the mapping's holder on
 # every backend (no hook sees mapped pages read) and the descriptor's

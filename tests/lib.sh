@@ -31,6 +31,18 @@ t_register_userspace() {
 	t_register "$@"
 }
 
+# packaging/inodeguard.service's CapabilityBoundingSet= as setpriv's
+# -all,+cap,... list: the set the unit starts the daemon with.
+unit_bounding_set() {
+	local caps c out=-all
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$IG_ROOT/packaging/inodeguard.service" | tail -n 1)
+	for c in $caps; do
+		c=${c#CAP_}
+		out+=",+${c,,}"
+	done
+	printf '%s' "$out"
+}
+
 # Under software emulation every exec costs a large fraction of a second,
 # so the harness sticks to bash builtins wherever it can.
 

@@ -50,17 +50,13 @@ t_register unit_security_score t_unit_security_score
 # NoNewPrivileges=, on the host's own /tmp and /home (the unit keeps them
 # visible), with the unit's --persist: protection outlives the daemon.
 t_unit_start_set() {
-	local caps=() c nnp args wrap tmpd homed rc=0
+	local nnp args wrap tmpd homed rc=0
 	read -ra args <<<"$(unit_value ExecStart)"
 	[ "${args[0]}" = /usr/sbin/inodeguard ] && [ "${args[1]}" = run ] ||
 		{ fail "unexpected ExecStart: ${args[*]}"; return 1; }
-	for c in $(unit_value CapabilityBoundingSet); do
-		c=${c#CAP_}
-		caps+=("+${c,,}")
-	done
 	nnp=$(unit_value NoNewPrivileges)
 	[ "$nnp" = yes ] || { fail "NoNewPrivileges=$nnp"; return 1; }
-	wrap="setpriv --bounding-set=-all$(printf ',%s' "${caps[@]}") --inh-caps=-all --ambient-caps=-all --no-new-privs"
+	wrap="setpriv --bounding-set=$(unit_bounding_set) --inh-caps=-all --ambient-caps=-all --no-new-privs"
 	tmpd=$(mktemp -d /tmp/ig-service.XXXXXX)
 	homed=$(mktemp -d /home/ig-service.XXXXXX)
 	chmod 0755 "$tmpd" "$homed"

@@ -467,8 +467,6 @@ pick_cpus() {
 	VM_CPUS=${IG_VM_CPUS:-$(($(nproc) / par > 0 ? $(nproc) / par : 1))}
 }
 
-# Runs up to VM_JOBS guests at once (boots are mostly single-threaded, so
-# two 1-CPU guests finish sooner than two 2-CPU guests in a row).
 # CELLS longest first (lsm cells run every suite, newer kernels are
 # slower under emulation), so that the last two guests end close together.
 cells_longest_first() {
@@ -481,6 +479,8 @@ cells_longest_first() {
 	done
 }
 
+# Runs up to VM_JOBS guests at once (boots are mostly single-threaded, so
+# two 1-CPU guests finish sooner than two 2-CPU guests in a row).
 run_cells() {
 	local c cell fl app exp reason first=1
 	local -a started=() order=()
