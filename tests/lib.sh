@@ -61,7 +61,10 @@ parse_suite_args() {
 		case "$1" in
 		--backend) BACKEND=$2; shift 2 ;;
 		--only) T_ONLY=$2; shift 2 ;;
-		*) echo "usage: $0 [--backend lsm|fmodret|tracepoint|auto] [--only NAME]" >&2; exit 2 ;;
+		# The tests in the order they run, for a runner that must name
+		# the one a timeout cut.
+		--list) printf '%s\n' "${T_NAMES[@]}"; exit 0 ;;
+		*) echo "usage: $0 [--backend lsm|fmodret|tracepoint|auto] [--only NAME] [--list]" >&2; exit 2 ;;
 		esac
 	done
 }
@@ -106,7 +109,7 @@ watchdog() {
 }
 
 run_suite() {
-	local i n=0 rc why wd t0
+	local i n=0 rc why hang wd t0
 	setup_scratch
 	for i in "${!T_NAMES[@]}"; do
 		[ -n "$T_ONLY" ] && [[ "${T_NAMES[$i]}" != *"$T_ONLY"* ]] && continue
@@ -125,6 +128,12 @@ run_suite() {
 		# A suite may define after_each to undo mounts and devices.
 		declare -F after_each >/dev/null && after_each >>"$T_DIR/.log" 2>&1
 		why=""; slurp "$T_WHY" why
+		# A daemon that would not stop fails the test, whatever it said.
+		if [ -s "$T_DIR/.hang" ]; then
+			slurp "$T_DIR/.hang" hang
+			[ "$rc" = 0 ] || [ "$rc" = 77 ] || hang="$why; $hang"
+			why=$hang rc=1
+		fi
 		case $rc in
 		0) echo "#$n ${T_NAMES[$i]}:OK"; T_PASS=$((T_PASS + 1)) ;;
 		77) echo "#$n ${T_NAMES[$i]}:SKIP (${why:-no reason given})"; T_SKIP=$((T_SKIP + 1)) ;;
@@ -135,6 +144,14 @@ run_suite() {
 		# matrix's cost is read from these.
 		echo "  took $((SECONDS - t0)) s: ${T_NAMES[$i]}"
 	done
+	# The last daemon must stop as well; one that does not is a failure.
+	T_DIR=$SCRATCH_ROOT
+	daemon_down
+	if [ -s "$T_DIR/.hang" ]; then
+		slurp "$T_DIR/.hang" hang
+		n=$((n + 1)) T_FAIL=$((T_FAIL + 1))
+		echo "#$n daemon-stops-after-the-suite:FAIL ($hang)"
+	fi
 	teardown_scratch
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
 	[ "$T_FAIL" -eq 0 ]
@@ -172,6 +189,10 @@ daemon_up() {
 	DAEMON_N=$((${DAEMON_N:-0} + 1))
 	DAEMON_OUT=$SCRATCH_ROOT/daemon$DAEMON_N.out
 	DAEMON_ERR=$SCRATCH_ROOT/daemon$DAEMON_N.err
+	# Emptied here, not by the redirection below: that happens in the
+	# background job, and a readiness line left in the file by an
+	# earlier run must not be read before it does.
+	: >"$DAEMON_OUT"; : >"$DAEMON_ERR"
 	# IG_WRAP: a command to start it under, e.g. setpriv with fewer caps.
 	# DAEMON_COUNT_ONLY=1: DAEMON_OUT gets only the number of event lines
 	# (once the daemon is down), for floods whose events would fill tmpfs.
@@ -204,12 +225,39 @@ daemon_wait_ready() {
 	return 1
 }
 
-# daemon_down: SIGINT and wait; returns the daemon's exit status.
+# exited PID: PID, a child of ours, has ended (gone, or a zombie).
+exited() {
+	local stat=""
+	IFS= read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+# daemon_down: SIGINT and wait; returns the daemon's exit status. A daemon
+# still running DOWN_TIMEOUT seconds later is a failure of its own, which
+# the watchdog cannot end (it spares the daemon): where it is stuck goes
+# to $T_DIR/.hang, which fails the test, and it is killed (status 124).
+DOWN_TIMEOUT=${DOWN_TIMEOUT:-60}
 daemon_down() {
-	local rc=0
-	[ -n "$DAEMON_PID" ] || return 0
-	kill -INT "$DAEMON_PID" 2>/dev/null
-	wait "$DAEMON_PID" 2>/dev/null
+	local rc=0 i pid=$DAEMON_PID wchan="" stack="" last=""
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < DOWN_TIMEOUT * 20; i++)); do
+		exited "$pid" && break
+		nap 0.05
+	done
+	if ! exited "$pid"; then
+		slurp "/proc/$pid/wchan" wchan
+		stack=$(sed -e 's/^\[<[0-9a-f]*>\] //' -e 's/+0x.*//' "/proc/$pid/stack" 2>/dev/null | paste -sd ' ' -)
+		last=$(tail -n 1 "$DAEMON_ERR" 2>/dev/null)
+		printf 'the daemon did not exit within %ss of SIGINT (wchan %s, stack %s; its last line: %s)' \
+			"$DOWN_TIMEOUT" "${wchan:-?}" "${stack:0:240}" "${last:-none}" >"${T_DIR:-$SCRATCH_ROOT}/.hang"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		DAEMON_PID=""
+		return 124
+	fi
+	wait "$pid" 2>/dev/null
 	rc=$?
 	DAEMON_PID=""
 	return $rc

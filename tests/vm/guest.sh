@@ -115,6 +115,15 @@ show_check() {
 	echo "IG-CHECK end"
 }
 
+# cut_test SUITE OUT: ", in NAME" for the test SUITE was running when its
+# output OUT stopped (the one after its last result line).
+cut_test() {
+	local done_n running
+	done_n=$(grep -cE '^#[0-9]+ [^:]+:(OK|FAIL|SKIP)' "$2" || true)
+	running=$(cd "$ROOT" && "./$1" --list 2>/dev/null | sed -n "$((done_n + 1))p")
+	[ -z "$running" ] || printf ', in %s' "$running"
+}
+
 # Runs one suite, streaming its lines, and turns a crash or a missing summary
 # into a FAIL line so nothing is lost silently.
 run_suite() { # SUITE
@@ -137,9 +146,9 @@ run_suite() { # SUITE
 	reap_tool
 	fails=$(grep -cE '^#[0-9]+ [^:]+:FAIL' "$out" || true)
 	if [ "$src" = 124 ] || [ "$src" = 137 ]; then
-		result FAIL "$name" "timed out after ${left}s"
+		result FAIL "$name" "timed out after ${left}s$(cut_test "$suite" "$out")"
 	elif ! grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out"; then
-		result FAIL "$name" "ended without a summary line (rc=$src)"
+		result FAIL "$name" "ended without a summary line (rc=$src)$(cut_test "$suite" "$out")"
 	elif [ "$src" != 0 ] && [ "$fails" = 0 ]; then
 		result FAIL "$name" "exited rc=$src without a FAIL line"
 	fi

@@ -567,6 +567,9 @@ print_table() {
 			"${R_FAIL[i]}" "${R_SKIP[i]}" "${R_BOOT[i]}" "${R_WALL[i]}"
 		[ -z "${R_REASON[i]}" ] || printf '  %s: %s\n' "${R_CELL[i]}" "${R_REASON[i]}"
 		[ "${R_FNAMES[i]}" = - ] || printf '  %s: failed: %s\n' "${R_CELL[i]}" "${R_FNAMES[i]}"
+		# Why, from the cell's log: CI keeps only what we print here.
+		[ "${R_FNAMES[i]}" = - ] || grep -E '^#[0-9]+ [^:]+:FAIL' "$LOGDIR/${R_CELL[i]}.log" 2>/dev/null |
+			head -n 10 | cut -c 1-400 | sed 's/^/    /'
 		tp=$((tp + R_PASS[i])) tf=$((tf + R_FAIL[i])) ts=$((ts + R_SKIP[i]))
 	done
 	echo
