@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -201,7 +202,7 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 	struct ig_events *ev = NULL;
 	sig_atomic_t hups_seen = 0, usr1_seen = 0;
 	__u64 skipped = 0;
-	unsigned int polls = 0;
+	time_t checked = 0;
 	int err;
 
 	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
@@ -209,8 +210,11 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 		return err;
 	while (!exiting) {
 		err = events__poll(ev, 250);
-		if (++polls % 4 == 0)
+		/* Once a second, however often a flood makes polls return. */
+		if (time(NULL) != checked) {
+			checked = time(NULL);
 			report_skipped_checks(inst, &skipped);
+		}
 		if (hangups != hups_seen) {
 			hups_seen = hangups;
 			reload_on_hangup(inst, b);
@@ -228,7 +232,7 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 			break;
 		}
 	}
-	events__poll(ev, 0);
+	events__drain(ev);
 	events__close(ev);
 	return err;
 }

@@ -18,10 +18,25 @@ struct ig_events {
 	struct ring_buffer *rb;
 	const volatile struct ig_counters *counters;
 	__u64 lost_reported;
+	long long lost_reported_ns; /* CLOCK_MONOTONIC */
 	__u64 unwritten; /* events stdout no longer took */
 	long long boot_to_real_ns;
 	struct paths_index paths; /* loaded at the first event without a kernel path */
+	unsigned int batch; /* events handled in this poll */
 };
+
+/*
+ * libbpf's ring_buffer__poll() goes on while new records keep arriving,
+ * so a flood (any user opening a protected file in a loop) would keep it
+ * from returning, and the serve loop from seeing a signal, a reload or a
+ * lost count, for as long as the flood lasts. A poll handles at most a
+ * batch: the callback's negative return makes libbpf stop right after
+ * the record it consumed, and the next poll finds the rest.
+ */
+#define IG_EVENTS_BATCH 4096
+#define IG_BATCH_DONE (-EAGAIN)
+/* What stopping drains at most, so that it ends under a flood too. */
+#define IG_DRAIN_MS 1000
 
 static const char *const op_names[IG_OP_MAX] = {
 	[IG_OP_OPEN] = "open", [IG_OP_READ] = "read", [IG_OP_WRITE] = "write",
@@ -159,9 +174,8 @@ static void count_unwritten(struct ig_events *ev)
 			strerror(err));
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+static void print_event(struct ig_events *ev, const void *data, size_t size)
 {
-	struct ig_events *ev = ctx;
 	const struct ig_event *e = data;
 	char when[64], file[4096], entry[4096], comm[IG_COMM_LEN + 1], dev[32];
 	char exe[4096], allow[1024];
@@ -169,7 +183,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	const char *mark;
 
 	if (size < sizeof(*e))
-		return 0;
+		return;
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
 	event_entry(ev, e, entry, sizeof(entry));
@@ -190,7 +204,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
 		       mark ? " mark=" : "", mark ? mark : "");
 		count_unwritten(ev);
-		return 0;
+		return;
 	}
 	/* One line per event, in the command's one writer; docs/events.md
 	 * documents each member, in this order. */
@@ -215,7 +229,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	json__end_object(j);
 	json__newline(j);
 	count_unwritten(ev);
-	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct ig_events *ev = ctx;
+
+	print_event(ev, data, size);
+	return ++ev->batch < IG_EVENTS_BATCH ? 0 : IG_BATCH_DONE;
 }
 
 int events__open(struct ig_events **out, int ringbuf_fd,
@@ -242,22 +263,39 @@ cleanup:
 	return err;
 }
 
-static void report_lost(struct ig_events *ev)
+/* At most once a second, as a flood makes polls return often; force
+ * reports the last figure before stopping. */
+static void report_lost(struct ig_events *ev, bool force)
 {
 	__u64 lost = ev->counters ? ev->counters->events_lost : 0;
+	long long now = clock_ns(CLOCK_MONOTONIC);
 
-	if (lost == ev->lost_reported)
+	if (lost == ev->lost_reported || (!force && now - ev->lost_reported_ns < 1000000000LL))
 		return;
 	p_warn("%llu events lost so far (ring buffer full)", (unsigned long long)lost);
 	ev->lost_reported = lost;
+	ev->lost_reported_ns = now;
 }
 
 int events__poll(struct ig_events *ev, int timeout_ms)
 {
-	int err = ring_buffer__poll(ev->rb, timeout_ms);
+	int err;
 
-	report_lost(ev);
-	return err < 0 ? err : 0;
+	ev->batch = 0;
+	err = ring_buffer__poll(ev->rb, timeout_ms);
+	report_lost(ev, false);
+	return err < 0 && err != IG_BATCH_DONE ? err : 0;
+}
+
+void events__drain(struct ig_events *ev)
+{
+	long long until = clock_ns(CLOCK_MONOTONIC) + IG_DRAIN_MS * 1000000LL;
+
+	do {
+		if (events__poll(ev, 0))
+			break;
+	} while (ev->batch >= IG_EVENTS_BATCH && clock_ns(CLOCK_MONOTONIC) < until);
+	report_lost(ev, true);
 }
 
 void events__close(struct ig_events *ev)

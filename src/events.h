@@ -18,8 +18,11 @@ struct ig_events;
  * of the command's writer (log__json()). */
 int events__open(struct ig_events **out, int ringbuf_fd,
 		 const volatile struct ig_counters *counters);
-/* Handles what is there, waiting up to timeout_ms; -EINTR on a signal. */
+/* Handles what is there, up to a batch, waiting up to timeout_ms;
+ * -EINTR on a signal. */
 int events__poll(struct ig_events *ev, int timeout_ms);
+/* Handles what is left before stopping, for a second at most. */
+void events__drain(struct ig_events *ev);
 void events__close(struct ig_events *ev);
 
 const char *op__name(unsigned int op);

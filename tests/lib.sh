@@ -131,7 +131,7 @@ run_suite() {
 		# A daemon that would not stop fails the test, whatever it said.
 		if [ -s "$T_DIR/.hang" ]; then
 			slurp "$T_DIR/.hang" hang
-			[ "$rc" = 0 ] || [ "$rc" = 77 ] || hang="$why; $hang"
+			[ "$rc" = 0 ] || [ "$rc" = 77 ] || hang="${why:+$why; }$hang"
 			why=$hang rc=1
 		fi
 		case $rc in
@@ -255,6 +255,9 @@ daemon_down() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		DAEMON_PID=""
+		# Killed, it leaves its pins in force; the tests after it
+		# must not adopt them.
+		"$IG" stop >/dev/null 2>&1
 		return 124
 	fi
 	wait "$pid" 2>/dev/null

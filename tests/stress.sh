@@ -153,6 +153,35 @@ t_flood() {
 }
 t_register "event-flood-${FLOOD_OPENS}-opens" t_flood
 
+# A flood must not deafen the daemon. libbpf's poll goes on while records
+# keep arriving, so one user opening a protected file in a loop could keep
+# the daemon from seeing SIGINT (or SIGHUP) for as long as the flood
+# lasts. With the flood still going, it must stop within STOP_IN_FLOOD_S.
+STOP_IN_FLOOD_S=30
+t_stop_during_flood() {
+	local f=$T_DIR/flood flooder rc t0 spent
+	mk_secret "$f"
+	DAEMON_COUNT_ONLY=1 special_daemon --audit "$f" || return 1
+	"$STORM" flood 2000000000 "$f" "$NOBODY" 2>"$T_DIR/flood.err" &
+	flooder=$!
+	nap 2
+	kill -0 "$flooder" 2>/dev/null ||
+		{ fail "the flood ended early: $(tail -n 1 "$T_DIR/flood.err")"; return 1; }
+	t0=$SECONDS
+	DOWN_TIMEOUT=$STOP_IN_FLOOD_S daemon_down
+	rc=$? spent=$((SECONDS - t0))
+	if ! kill -0 "$flooder" 2>/dev/null; then
+		fail "the flood ended before the daemon stopped, so this proves nothing: $(tail -n 1 "$T_DIR/flood.err")"
+		return 1
+	fi
+	kill "$flooder"; wait "$flooder" 2>/dev/null
+	# 124: daemon_down's own report of where the daemon was stuck.
+	[ "$rc" != 124 ] || return 1
+	[ "$rc" = 0 ] || { fail "the daemon exited $rc when stopped during the flood"; return 1; }
+	figure "stop-during-flood backend=$ACTIVE_BACKEND: stopped in ${spent} s with the flood going on"
+}
+t_register stop-during-an-event-flood t_stop_during_flood
+
 # ---- races ----
 
 # one_clear_line FILE NAME: a failed command printed exactly one line, and
