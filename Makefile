@@ -66,7 +66,10 @@ deps:
 	       -a -f /usr/include/gelf.h -a -f /usr/include/zlib.h || \
 	  bash scripts/install-deps.sh build
 
-$(OUTPUT) $(OUTPUT)/tests:
+# Every rule waits for the output directory, so the toolchain check runs
+# before any compiler does: with -j, a C file built beside the check would
+# otherwise meet headers not installed yet.
+$(OUTPUT) $(OUTPUT)/tests: | deps
 	$(Q)mkdir -p $@
 
 # vmlinux.h is regenerated when the running kernel's BTF is newer (a new
