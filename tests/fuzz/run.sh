@@ -20,15 +20,30 @@ shift 2
 
 pass=0 fail=0 total_runs=0
 mkdir -p "$OUT/crashes"
-for t in "$@"; do
-	bin=$OUT/fuzz_$t log=$OUT/fuzz_$t.log work=$OUT/corpus/$t
+
+# fuzz_one TARGET: one target over its corpora; its exit code goes to
+# $OUT/fuzz_TARGET.rc.
+fuzz_one() {
+	local t=$1 bin=$OUT/fuzz_$1 log=$OUT/fuzz_$1.log work=$OUT/corpus/$1
 	mkdir -p "$work"
 	# New inputs go to the build's corpus; the seeds in the tree stay as
 	# they are. -close_fd_mask=3: the parsers' error lines are no output.
 	"$bin" "${limit[@]}" -close_fd_mask=3 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$OUT/crashes/$t-" -print_final_stats=1 \
 		"$work" "$ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1
-	rc=$?
+	echo $? >"$OUT/fuzz_$t.rc"
+}
+
+# All targets at once: each is one process on one CPU, and --seconds is
+# wall time, so the smoke takes as long as one target, not all of them.
+for t in "$@"; do
+	rm -f "$OUT/fuzz_$t.rc"
+	fuzz_one "$t" &
+done
+wait
+for t in "$@"; do
+	log=$OUT/fuzz_$t.log
+	rc=$(cat "$OUT/fuzz_$t.rc" 2>/dev/null || echo 255)
 	runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -n 1)
 	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+')
 	secs=$(sed -nE 's/^Done [0-9]+ runs in ([0-9]+) second.*/\1/p' "$log" | tail -n 1)
