@@ -314,6 +314,25 @@ static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 
 #define IG_RENAME_EXCHANGE 2
 
+struct ig_rename_ends {
+	struct dentry *old_dentry, *new_dentry;
+	unsigned int flags;
+	int ret;
+};
+
+/* End i of a rename: 0 the usual one, 1 the swapped one of an exchange.
+ * 1 when no other end is to be judged. */
+static long ig_rename_end(__u32 i, void *ctx)
+{
+	struct ig_rename_ends *e = ctx;
+
+	if (i && !(e->flags & IG_RENAME_EXCHANGE))
+		return 1;
+	e->ret = i ? ig_on_rename(e->new_dentry, e->old_dentry)
+		   : ig_on_rename(e->old_dentry, e->new_dentry);
+	return e->ret ? 1 : 0;
+}
+
 /* RENAME_EXCHANGE calls the LSM hook twice, ends swapped; the security_
  * function once, with the flags. */
 SEC("lsm/inode_rename")
@@ -328,12 +347,23 @@ int BPF_PROG(fmr_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags,
 	     int ret)
 {
+	struct ig_rename_ends e;
+
 	if (ret)
 		return ret;
-	ret = ig_on_rename(old_dentry, new_dentry);
-	if (!ret && (flags & IG_RENAME_EXCHANGE))
-		ret = ig_on_rename(new_dentry, old_dentry);
-	return ret;
+	e.old_dentry = old_dentry;
+	e.new_dentry = new_dentry;
+	e.flags = flags;
+	e.ret = 0;
+#ifdef IG_LEGACY
+	if (!ig_rename_end(0, &e))
+		ig_rename_end(1, &e);
+#else
+	/* Both ends through one callback: the verifier checks ig_on_rename
+	 * once, not once per end. */
+	bpf_loop(2, ig_rename_end, &e, 0);
+#endif
+	return e.ret;
 }
 
 /* The LSM hook also gets reqprot; file is NULL for anonymous mappings. */

@@ -4,30 +4,56 @@
 #ifndef IG_MATCH_BPF_H
 #define IG_MATCH_BPF_H
 
+struct ig_hash_state {
+	const struct ig_name_buf *buf;
+	__u64 h;
+};
+
+/* One byte of the name; bpf_loop's callback, or the legacy build's loop
+ * body. The mask only tells the verifier what the loop bound already
+ * ensures. */
+static long ig_hash_step(__u32 i, void *ctx)
+{
+	struct ig_hash_state *st = ctx;
+
+	st->h = ig_name_hash_step(st->h, st->buf->name[i & (IG_NAME_LEN - 1)]);
+	return 0;
+}
+
 /* The 64-bit FNV-1a hash of d's name, which user space computes alike
  * (name__key); false when the name cannot be read. */
 static __always_inline bool ig_name_hash(struct dentry *d, bool btf, __u64 *hash)
 {
 	__u32 zero = 0;
 	struct ig_name_buf *buf = bpf_map_lookup_elem(&name_scratch, &zero);
+	struct ig_hash_state st;
 	const unsigned char *name;
-	__u64 h = IG_NAME_HASH_SEED;
-	unsigned char c;
-	int i;
+	long n;
 
 	if (!buf)
 		return false;
 	name = IG_LOAD(btf, d, d_name.name);
-	if (bpf_probe_read_kernel_str(buf->name, sizeof(buf->name), name) <= 0)
+	/* n counts the NUL, which ends the name and is not hashed. */
+	n = bpf_probe_read_kernel_str(buf->name, sizeof(buf->name), name);
+	if (n <= 0)
 		return false;
+	/* Assigned, not initialised: a constant initialiser would become a
+	 * read-only section that the legacy build does not have. */
+	st.buf = buf;
+	st.h = IG_NAME_HASH_SEED;
+#ifdef IG_LEGACY
+	/* No bpf_loop before 5.17: a bounded loop, which the verifier walks
+	 * once per byte. */
+	int i;
+
 #pragma clang loop unroll(disable)
-	for (i = 0; i < IG_NAME_LEN; i++) {
-		c = buf->name[i];
-		if (!c)
-			break;
-		h = ig_name_hash_step(h, c);
-	}
-	*hash = h;
+	for (i = 0; i < IG_NAME_LEN && i < n - 1; i++)
+		ig_hash_step(i, &st);
+#else
+	/* bpf_loop: the verifier checks the step once, not once per byte. */
+	bpf_loop(n - 1, ig_hash_step, &st, 0);
+#endif
+	*hash = st.h;
 	return true;
 }
 
@@ -42,6 +68,53 @@ static __always_inline struct ig_rule *ig_name_rule(const struct ig_key *dir,
 	return bpf_map_lookup_elem(&names, &nk);
 }
 
+struct ig_tree_walk {
+	struct dentry *d;
+	struct ig_rule *rule;
+	bool done; /* the root or a tree rule was reached */
+};
+
+/* One step up from w->d: 1 once the walk is done. */
+static __always_inline long ig_tree_step(struct ig_tree_walk *w, bool btf)
+{
+	/* A local: BPF_CORE_READ would relocate w->d too, and w's type is
+	 * not the kernel's. */
+	struct dentry *d = w->d, *parent = IG_LOAD(btf, d, d_parent);
+	struct inode *inode;
+	struct ig_rule *rule;
+	struct ig_key key;
+
+	if (!parent || parent == d) {
+		w->done = true;
+		return 1;
+	}
+	w->d = parent;
+	inode = IG_LOAD(btf, parent, d_inode);
+	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
+		return 0;
+	ig_key_of_inode(inode, &key, btf);
+	rule = bpf_map_lookup_elem(&protected, &key);
+	if (rule && (rule->flags & IG_RULE_TREE)) {
+		w->rule = rule;
+		w->done = true;
+		return 1;
+	}
+	return 0;
+}
+
+#ifndef IG_LEGACY
+/* bpf_loop's callbacks, one per way of reading the dentries. */
+static long ig_tree_step_btf(__u32 i, void *ctx)
+{
+	return ig_tree_step(ctx, true);
+}
+
+static long ig_tree_step_probe(__u32 i, void *ctx)
+{
+	return ig_tree_step(ctx, false);
+}
+#endif
+
 /*
  * The tree rule of the nearest protected directory above d (d itself not
  * included), or NULL. d_parent stays inside one superblock up to its root,
@@ -51,28 +124,28 @@ static __always_inline struct ig_rule *ig_name_rule(const struct ig_key *dir,
  */
 static __always_inline struct ig_rule *ig_tree_rule(struct dentry *d, bool btf, bool *deep)
 {
-	struct dentry *parent;
-	struct inode *inode;
-	struct ig_rule *rule;
-	struct ig_key key;
+	struct ig_tree_walk w;
+
+	w.d = d;
+	w.rule = NULL;
+	w.done = false;
+
+#ifdef IG_LEGACY
+	/* No bpf_loop before 5.17: a bounded loop, which the verifier walks
+	 * once per level. */
 	int i;
 
 #pragma clang loop unroll(disable)
-	for (i = 0; i < IG_WALK_DEPTH; i++) {
-		parent = IG_LOAD(btf, d, d_parent);
-		if (!parent || parent == d)
-			return NULL;
-		d = parent;
-		inode = IG_LOAD(btf, d, d_inode);
-		if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
-			continue;
-		ig_key_of_inode(inode, &key, btf);
-		rule = bpf_map_lookup_elem(&protected, &key);
-		if (rule && (rule->flags & IG_RULE_TREE))
-			return rule;
-	}
-	*deep = true;
-	return NULL;
+	for (i = 0; i < IG_WALK_DEPTH; i++)
+		if (ig_tree_step(&w, btf))
+			break;
+#else
+	/* bpf_loop: the verifier checks the step once, not once per level. */
+	bpf_loop(IG_WALK_DEPTH, btf ? ig_tree_step_btf : ig_tree_step_probe, &w, 0);
+#endif
+	if (!w.done)
+		*deep = true;
+	return w.rule;
 }
 
 /*

@@ -181,10 +181,11 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 			}
 			rule = bpf_map_lookup_elem(&protected, &key);
 			/* A key learned through a name or tree says so in events. */
-			if (rule && !((rule->flags & IG_RULE_TREE) && ig_op_reads(op)))
-				return ig_judge(&key, rule,
-						(rule->flags & IG_RULE_LEARNED) ? rule->origin : IG_MATCH_INODE,
-						op, path, with_path);
+			if (rule && !((rule->flags & IG_RULE_TREE) && ig_op_reads(op))) {
+				r = *rule;
+				match = (r.flags & IG_RULE_LEARNED) ? r.origin : IG_MATCH_INODE;
+				goto judge;
+			}
 		}
 		/* Listing and opening directories stays allowed in a tree. */
 		if (ig_op_reads(op) && ig_is_dir(inode, btf))
@@ -198,6 +199,8 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 		ig_key_of_inode(inode, &key, btf);
 		ig_adopt(&key, &r, match, false);
 	}
+	/* One call site: the verifier checks the judgement once per verdict. */
+judge:
 	return ig_judge(&key, &r, match, op, path, with_path);
 }
 
