@@ -209,10 +209,13 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 	if (err)
 		return err;
 	while (!exiting) {
+		time_t now;
+
 		err = events__poll(ev, 250);
 		/* Once a second, however often a flood makes polls return. */
-		if (time(NULL) != checked) {
-			checked = time(NULL);
+		now = time(NULL);
+		if (now != checked) {
+			checked = now;
 			report_skipped_checks(inst, &skipped);
 		}
 		if (hangups != hups_seen) {
