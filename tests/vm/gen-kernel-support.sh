@@ -110,10 +110,10 @@ cost() {
 	sum=$(rows | awk -F'\t' '$1 != "host" && $10 ~ /^[0-9]+$/ {s += $10} END {print s + 0}')
 	cat <<EOF
 The whole run took $(meta total_s) s on $(meta host_cpus) host CPUs: $(meta jobs) guests at a
-time with $(meta cpus) CPU(s) each, accelerator $(meta accel). The guest cells' wall
-times add up to $sum s; the total also holds the host cell and any kernel
-download. A cell's \`boot s\` is its wall time minus the time spent inside
-the guest script.
+time with $(meta cpus) CPU(s) each, accelerator $(meta accel); the host cell takes one of
+those places, beside the last guest. The guest cells' wall times add up to $sum s;
+the total also holds any kernel download. A cell's \`boot s\` is its wall time minus
+the time spent inside the guest script.
 EOF
 }
 

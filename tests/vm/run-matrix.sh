@@ -444,15 +444,26 @@ collect_vm_cell() { # cell flavour append expect
 }
 
 # The host kernel refuses LSM and tracing programs, so only the tracepoint
-# backend can be proven here; it runs the same guest.sh without a VM.
-run_host_cell() {
-	local log=$LOGDIR/host.log t0 vrc=0 kdesc
-	kdesc="host $(uname -r)"
+# backend can be proven here; it runs the same guest.sh without a VM, in
+# the background like a guest, so that it takes a slot of the pool rather
+# than running alone before the guests.
+start_host_cell() {
+	local log=$LOGDIR/host.log
 	say "host: $(uname -r), expect tracepoint"
-	t0=$(date +%s)
-	(cd "$ROOT" && IG_EXTRA_SUITES=${CELL_EXTRA_SUITES[host]:-} timeout -k 15 "$CELL_TIMEOUT" \
-		bash -c "$(guest_command tracepoint --host)" </dev/null) 2>&1 | cat >"$log" || vrc=$?
-	collect host "$kdesc" "" tracepoint "$log" "$vrc" "$(($(date +%s) - t0))"
+	rm -f "$log" "$log.rc" "$log.wall"
+	(
+		t0=$(date +%s) vrc=0
+		(cd "$ROOT" && IG_EXTRA_SUITES=${CELL_EXTRA_SUITES[host]:-} timeout -k 15 "$CELL_TIMEOUT" \
+			bash -c "$(guest_command tracepoint --host)" </dev/null) 2>&1 | cat >"$log" || vrc=$?
+		echo "$vrc" >"$log.rc"
+		echo "$(($(date +%s) - t0))" >"$log.wall"
+	) &
+}
+
+collect_host_cell() {
+	local log=$LOGDIR/host.log
+	collect host "host $(uname -r)" "" tracepoint "$log" \
+		"$(cat "$log.rc" 2>/dev/null || echo 255)" "$(cat "$log.wall" 2>/dev/null || echo 0)"
 }
 
 # Shares the host CPUs among the guests that run at once.
@@ -479,7 +490,13 @@ cells_longest_first() {
 	done
 }
 
-# Runs up to VM_JOBS guests at once (boots are mostly single-threaded, so
+wait_for_slot() {
+	while [ "$(jobs -rp | wc -l)" -ge "$VM_JOBS" ]; do
+		wait -n || true
+	done
+}
+
+# Runs up to VM_JOBS guests (and the host cell) at once (boots are mostly single-threaded, so
 # two 1-CPU guests finish sooner than two 2-CPU guests in a row).
 run_cells() {
 	local c cell fl app exp reason first=1
@@ -503,13 +520,19 @@ run_cells() {
 			say "accel: $(accel_name), $VM_JOBS guest(s) at a time, $VM_CPUS cpu(s) each"
 			first=0
 		fi
-		while [ "$(jobs -rp | wc -l)" -ge "$VM_JOBS" ]; do
-			wait -n || true
-		done
+		wait_for_slot
 		start_vm_cell "$cell" "$fl" "$app" "$exp"
 		started+=("$c")
 	done
+	# The host cell is the shortest: last, beside the last guest.
+	if [ "$run_host" = 1 ]; then
+		wait_for_slot
+		start_host_cell
+	fi
 	wait || true
+	if [ "$run_host" = 1 ]; then
+		collect_host_cell
+	fi
 	# Reported in CELLS order, whatever order they ran in.
 	for c in "${CELLS[@]}"; do
 		[[ " ${started[*]} " == *" $c "* ]] || continue
@@ -613,7 +636,6 @@ main() {
 		[ "$in_ci" = 0 ] || say "CI=true: counting the VM cells as failed"
 	fi
 	prepare_kernels
-	[ "$run_host" = 1 ] && run_host_cell
 	run_cells
 	write_results
 	warn_incomplete
