@@ -13,12 +13,14 @@ total_pass=0 total_fail=0 total_skip=0
 
 # run_part NAME CMD...: runs CMD, echoes its output, adds its closing count.
 run_part() {
-	local name=$1 log line p f s rc
+	local name=$1 log line p f s rc t0=$SECONDS
 	shift
 	log=$(mktemp)
 	echo "== $name"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	# What each part costs, for keeping the whole run under its budget.
+	echo "== $name: $((SECONDS - t0)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	rm -f "$log"
 	if [ -z "$line" ]; then
