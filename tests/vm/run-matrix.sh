@@ -409,6 +409,31 @@ guest_command() { # EXPECTED [--host]
 	printf '%s %q' "$cmd" "$1"
 }
 
+# start_cell_job LOG CMD...: runs CMD in $ROOT in the background, its
+# output in LOG, its exit code in LOG.rc and its wall time in LOG.wall.
+# stdin from /dev/null so it never waits on a terminal. The pipe matters:
+# qemu reopens /dev/stderr, which on a plain file starts at offset 0 and
+# overwrote the first guest lines.
+start_cell_job() {
+	local log=$1
+	shift
+	rm -f "$log" "$log.rc" "$log.wall"
+	(
+		t0=$(date +%s) vrc=0
+		(cd "$ROOT" && "$@" </dev/null) 2>&1 | cat >"$log" || vrc=$?
+		echo "$vrc" >"$log.rc"
+		echo "$(($(date +%s) - t0))" >"$log.wall"
+	) &
+}
+
+# collect_cell_job CELL KERNEL APPEND EXPECT: collect() over what
+# start_cell_job left for CELL.
+collect_cell_job() {
+	local log=$LOGDIR/$1.log
+	collect "$1" "$2" "$3" "$4" "$log" \
+		"$(cat "$log.rc" 2>/dev/null || echo 255)" "$(cat "$log.wall" 2>/dev/null || echo 0)"
+}
+
 # Boots one cell in the background; collect() reads its log afterwards.
 start_vm_cell() { # cell flavour append expect
 	local cell=$1 fl=$2 app=$3 exp=$4 log=$LOGDIR/$1.log
@@ -422,25 +447,14 @@ start_vm_cell() { # cell flavour append expect
 		"${K_VMLINUZ[$fl]%/vmlinuz-*}/config-${K_KVER[$fl]}") \
 		IG_SUITES=$(printf %q "$(cell_suites "$exp")") \
 		IG_EXTRA_SUITES=$(printf %q "${CELL_EXTRA_SUITES[$cell]:-}") $(guest_command "$exp")")
-	rm -f "$log" "$log.rc" "$log.wall"
 	say "$cell: booting ${K_KVER[$fl]}${app:+ ($app)}, expect $exp"
-	(
-		t0=$(date +%s) vrc=0
-		# vng chdirs the guest to our cwd; stdin from /dev/null so it never
-		# waits on a terminal. The kill-after catches a qemu ignoring SIGTERM.
-		# The pipe matters: qemu reopens /dev/stderr, which on a plain file
-		# starts at offset 0 and overwrote the first guest lines.
-		(cd "$ROOT" && timeout -k 15 "$CELL_TIMEOUT" "$VNG" "${args[@]}" </dev/null) \
-			2>&1 | cat >"$log" || vrc=$?
-		echo "$vrc" >"$log.rc"
-		echo "$(($(date +%s) - t0))" >"$log.wall"
-	) &
+	# vng chdirs the guest to our cwd. The kill-after catches a qemu
+	# ignoring SIGTERM.
+	start_cell_job "$log" timeout -k 15 "$CELL_TIMEOUT" "$VNG" "${args[@]}"
 }
 
 collect_vm_cell() { # cell flavour append expect
-	local log=$LOGDIR/$1.log
-	collect "$1" "${K_PKG[$2]} ${K_VER[$2]}" "$3" "$4" "$log" \
-		"$(cat "$log.rc" 2>/dev/null || echo 255)" "$(cat "$log.wall" 2>/dev/null || echo 0)"
+	collect_cell_job "$1" "${K_PKG[$2]} ${K_VER[$2]}" "$3" "$4"
 }
 
 # The host kernel refuses LSM and tracing programs, so only the tracepoint
@@ -448,22 +462,13 @@ collect_vm_cell() { # cell flavour append expect
 # the background like a guest, so that it takes a slot of the pool rather
 # than running alone before the guests.
 start_host_cell() {
-	local log=$LOGDIR/host.log
 	say "host: $(uname -r), expect tracepoint"
-	rm -f "$log" "$log.rc" "$log.wall"
-	(
-		t0=$(date +%s) vrc=0
-		(cd "$ROOT" && IG_EXTRA_SUITES=${CELL_EXTRA_SUITES[host]:-} timeout -k 15 "$CELL_TIMEOUT" \
-			bash -c "$(guest_command tracepoint --host)" </dev/null) 2>&1 | cat >"$log" || vrc=$?
-		echo "$vrc" >"$log.rc"
-		echo "$(($(date +%s) - t0))" >"$log.wall"
-	) &
+	IG_EXTRA_SUITES=${CELL_EXTRA_SUITES[host]:-} start_cell_job "$LOGDIR/host.log" \
+		timeout -k 15 "$CELL_TIMEOUT" bash -c "$(guest_command tracepoint --host)"
 }
 
 collect_host_cell() {
-	local log=$LOGDIR/host.log
-	collect host "host $(uname -r)" "" tracepoint "$log" \
-		"$(cat "$log.rc" 2>/dev/null || echo 255)" "$(cat "$log.wall" 2>/dev/null || echo 0)"
+	collect_cell_job host "host $(uname -r)" "" tracepoint
 }
 
 # Shares the host CPUs among the guests that run at once.
