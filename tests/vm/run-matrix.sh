@@ -151,8 +151,12 @@ vm_missing_reason() {
 	echo ""
 }
 
-# KVM here fails inside QEMU (an MSR assertion) even though /dev/kvm exists,
-# so try it briefly before trusting it; TCG is slower but works.
+# KVM here can fail inside QEMU even though /dev/kvm exists: an MSR
+# assertion at start on some machines, on others an "emulation failure"
+# seconds into the boot, after which QEMU sits paused until the cell's
+# timeout. So a probe boot must reach the end, the kernel's panic for want
+# of a root filesystem (QEMU exits at once with -no-reboot), within 20 s;
+# anything else means TCG, slower but working.
 kvm_flag=--disable-kvm
 probe_kvm() { # VMLINUZ
 	case "${IG_VM_KVM:-auto}" in
@@ -160,13 +164,14 @@ probe_kvm() { # VMLINUZ
 	1) kvm_flag=""; return ;;
 	esac
 	[ -w /dev/kvm ] || return 0
-	local rc=0
+	local rc=0 out
+	out=$(mktemp)
 	# The braces also silence bash's "Aborted" report of the crash.
-	{ timeout 4 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
+	{ timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
 		-no-reboot -kernel "$1" -append "console=ttyS0 panic=-1" \
-		-serial null -monitor none >/dev/null 2>&1; } 2>/dev/null || rc=$?
-	# Still running after 4 s (killed by timeout) means the guest was booting.
-	if [ "$rc" = 124 ]; then kvm_flag=""; fi
+		-serial "file:$out" -monitor none >/dev/null 2>&1; } 2>/dev/null || rc=$?
+	if [ "$rc" = 0 ] && grep -q 'Kernel panic' "$out"; then kvm_flag=""; fi
+	rm -f "$out"
 }
 
 accel_name() { if [ -n "$kvm_flag" ]; then echo tcg; else echo kvm; fi; }
