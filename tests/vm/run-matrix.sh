@@ -164,14 +164,14 @@ probe_kvm() { # VMLINUZ
 	1) kvm_flag=""; return ;;
 	esac
 	[ -w /dev/kvm ] || return 0
-	local rc=0 out
-	out=$(mktemp)
+	local rc=0 out=$LOGDIR/kvm-probe.log
 	# The braces also silence bash's "Aborted" report of the crash.
 	{ timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
 		-no-reboot -kernel "$1" -append "console=ttyS0 panic=-1" \
-		-serial "file:$out" -monitor none >/dev/null 2>&1; } 2>/dev/null || rc=$?
+		-serial stdio -monitor none >"$out" 2>&1 </dev/null; } 2>/dev/null || rc=$?
+	# The console and QEMU's own errors stay beside the cells' logs, to
+	# show why TCG was chosen.
 	if [ "$rc" = 0 ] && grep -q 'Kernel panic' "$out"; then kvm_flag=""; fi
-	rm -f "$out"
 }
 
 accel_name() { if [ -n "$kvm_flag" ]; then echo tcg; else echo kvm; fi; }
