@@ -34,6 +34,20 @@
 
 static volatile sig_atomic_t exiting, hangups, reloads;
 
+/* -v: how long each stage of the start took, so a slow start says where
+ * its time went (a million entries make every per-entry cost visible). */
+static void stage_done(const char *stage)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec || last.tv_nsec)
+		p_debug("start: %s took %.3f s", stage,
+			(double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9);
+	last = now;
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
@@ -398,11 +412,14 @@ int cmd_run(int argc, char **argv)
 	bool keep_bpf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	stage_done(NULL);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load.
 	 * Running out of memory is no bad input. */
 	err = run__parse_args(argc, argv, &o);
+	stage_done("parsing");
 	if (!err)
 		err = run__resolve(&o);
+	stage_done("resolving");
 	if (!err)
 		err = size_maps(&o);
 	if (err) {
@@ -432,11 +449,13 @@ int cmd_run(int argc, char **argv)
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
 	if (backend__select(o.backend, &o.load, &inst, &backend))
 		goto cleanup;
+	stage_done("loading the programs");
 	warn_skippable(backend);
 	if (run__warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
 		goto cleanup;
 	err = adopting ? adopt_and_store(&inst, backend, &o.policy, &o.allow)
 		       : fresh_store(&inst, backend, &o.policy, &o.allow);
+	stage_done("keys and maps");
 	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
 	if (!err && (err = record_config(argc, argv)))
@@ -445,8 +464,10 @@ int cmd_run(int argc, char **argv)
 	 * closed first, then the scan finds what was there before. */
 	if (!err)
 		err = settle_io_uring(&o, backend);
+	stage_done("records");
 	if (!err)
 		err = scan_holders(&o, &inst, backend);
+	stage_done("the holder scan");
 	if (err) {
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
@@ -471,6 +492,7 @@ int cmd_run(int argc, char **argv)
 	/* A million entries leave ~300 MB of freed small chunks that malloc
 	 * keeps for reuse; serving never needs them, so give them back. */
 	malloc_trim(0);
+	stage_done("dropping privileges and memory");
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
 		backend__name(backend), nfiles);
 	notify_ready(backend, nfiles);
