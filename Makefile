@@ -145,7 +145,7 @@ $(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/t
 	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector ig-storm,$*),-luring)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
-UNIT_LIB := src/fhandle.c src/quote.c src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c
+UNIT_LIB := src/fhandle.c src/pool.c src/quote.c src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c
 $(OUTPUT)/unit_tests: $(UNIT_SRCS) $(UNIT_LIB) $(wildcard src/*.h) $(OUTPUT)/kconfig_requirements.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(INCLUDES) -Itests/unit \

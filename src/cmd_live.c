@@ -142,7 +142,7 @@ int live__parse_paths(int argc, char **argv, bool with_level, struct ig_policy *
 		return -EINVAL;
 	}
 	for (; optind < argc; optind++)
-		if (policy__add(p, argv[optind], cwd, level, "command line"))
+		if (policy__add(p, argv[optind], cwd, level, "command line", 0))
 			return -ENOMEM;
 	return 0;
 }

@@ -102,7 +102,7 @@ static bool has_allow_rules(const struct run_opts *o)
 	if (o->allow.n)
 		return true;
 	for (i = 0; i < o->policy.n; i++)
-		if (o->policy.v[i].allow.n)
+		if (o->policy.v[i].allow && o->policy.v[i].allow->n)
 			return true;
 	return false;
 }

@@ -58,39 +58,43 @@ int level__parse(const char *s, enum ig_level *out)
 	return 0;
 }
 
-static char *join_path(const char *base_dir, const char *path)
-{
-	char *out;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (asprintf(&out, "%s/%s", base_dir, path) < 0)
-		return NULL;
-	return out;
-}
-
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
-		enum ig_level level, const char *origin)
+		enum ig_level level, const char *origin, unsigned int line)
 {
+	const struct ig_entry where = { .origin = origin, .line = line };
+	char buf[IG_ORIGIN_BUF];
 	struct ig_entry *e;
+	char *joined = NULL;
 
-	if (array__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v))) {
-		p_err("%s: out of memory", origin);
-		return -ENOMEM;
-	}
+	if (bigarray__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+		goto nomem;
 	e = &p->v[p->n];
 	memset(e, 0, sizeof(*e));
-	e->path = join_path(base_dir, path);
-	e->origin = strdup(origin);
-	e->level = level;
-	if (!e->path || !e->origin) {
-		free(e->path);
-		free(e->origin);
-		p_err("%s: out of memory", origin);
-		return -ENOMEM;
+	if (path[0] == '/') {
+		e->path = strpool__dup(&p->strings, path, strlen(path));
+	} else if (asprintf(&joined, "%s/%s", base_dir, path) >= 0) {
+		e->path = strpool__dup(&p->strings, joined, strlen(joined));
+		free(joined);
 	}
+	if (!e->path)
+		goto nomem;
+	e->path_pooled = true;
+	e->origin = origin;
+	e->line = line;
+	e->level = level;
 	p->n++;
 	return 0;
+nomem:
+	p_err("%s: out of memory", entry__origin(&where, buf, sizeof(buf)));
+	return -ENOMEM;
+}
+
+const char *entry__origin(const struct ig_entry *e, char *buf, size_t len)
+{
+	if (!e->line)
+		return e->origin;
+	snprintf(buf, len, "%s:%u", e->origin, e->line);
+	return buf;
 }
 
 static char *trim(char *s)
@@ -148,6 +152,7 @@ static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool 
 			    const char *origin)
 {
 	char *kind = line + strlen("allow"), *value;
+	struct ig_entry *e;
 
 	if (!indented) {
 		line_err("%s: an allow line must be indented under the entry it belongs to", origin);
@@ -161,7 +166,12 @@ static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool 
 	value = kind + strcspn(kind, " \t");
 	if (*value)
 		*value++ = '\0';
-	return allow__parse(&p->v[p->n - 1].allow, kind, trim(value), origin);
+	e = &p->v[p->n - 1];
+	if (!e->allow && !(e->allow = calloc(1, sizeof(*e->allow)))) {
+		p_err("%s: out of memory", origin);
+		return -ENOMEM;
+	}
+	return allow__parse(e->allow, kind, trim(value), origin);
 }
 
 static bool is_allow_line(const char *s)
@@ -169,9 +179,10 @@ static bool is_allow_line(const char *s)
 	return strncmp(s, "allow", 5) == 0 && (s[5] == ' ' || s[5] == '\t' || !s[5]);
 }
 
-/* "LEVEL PATH": the path is the rest of the line, so it may hold spaces. */
+/* "LEVEL PATH": the path is the rest of the line, so it may hold spaces;
+ * the entry's origin is file (a name the policy holds) at lineno. */
 static int parse_line(struct ig_policy *p, char *line, const char *dir,
-		      const char *origin)
+		      const char *origin, const char *file, unsigned int lineno)
 {
 	enum ig_level level;
 	char *word = line, *path, q[QUOTE_BUF];
@@ -192,13 +203,13 @@ static int parse_line(struct ig_policy *p, char *line, const char *dir,
 		line_err("%s: missing path after level '%s'", origin, quote__str(word, q));
 		return -EINVAL;
 	}
-	return policy__add(p, path, dir, level, origin);
+	return policy__add(p, path, dir, level, file, lineno);
 }
 
 int policy__load_file(struct ig_policy *p, const char *file)
 {
 	char dir[PATH_MAX], origin[QUOTE_BUF + 32], q[QUOTE_BUF];
-	char *line = NULL, *s;
+	char *line = NULL, *s, *file_name;
 	size_t cap = 0, first = p->n;
 	ssize_t n;
 	int err = 0, lineno = 0, bad = 0;
@@ -207,6 +218,11 @@ int policy__load_file(struct ig_policy *p, const char *file)
 
 	/* Origins carry the file's name into every later message. */
 	quote__str(file, q);
+	file_name = strpool__dup(&p->strings, q, strlen(q));
+	if (!file_name) {
+		p_err("%s: out of memory", q);
+		return -ENOMEM;
+	}
 	f = fopen(file, "re");
 	if (!f) {
 		err = -errno;
@@ -234,7 +250,7 @@ int policy__load_file(struct ig_policy *p, const char *file)
 			continue;
 		snprintf(origin, sizeof(origin), "%s:%d", q, lineno);
 		err = is_allow_line(s) ? parse_allow_line(p, first, s, indented, origin) :
-		      parse_line(p, s, dir, origin);
+		      parse_line(p, s, dir, origin, file_name, (unsigned int)lineno);
 		if (err == -ENOMEM)
 			break;
 		bad += err != 0;
@@ -259,10 +275,14 @@ cleanup:
 
 void entry__free(struct ig_entry *e)
 {
-	allow__free(&e->allow);
-	free(e->path);
-	free(e->origin);
-	e->path = e->origin = NULL;
+	if (e->allow) {
+		allow__free(e->allow);
+		free(e->allow);
+		e->allow = NULL;
+	}
+	if (!e->path_pooled)
+		free(e->path);
+	e->path = NULL;
 }
 
 void policy__free(struct ig_policy *p)
@@ -271,7 +291,8 @@ void policy__free(struct ig_policy *p)
 
 	for (i = 0; i < p->n; i++)
 		entry__free(&p->v[i]);
-	free(p->v);
+	bigarray__free(p->v, p->cap, sizeof(*p->v));
 	p->v = NULL;
 	p->n = p->cap = 0;
+	strpool__free(&p->strings);
 }

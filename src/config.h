@@ -9,13 +9,19 @@
 #include <sys/types.h>
 #include "allow.h"
 #include "inodeguard.h"
+#include "pool.h"
+#include "quote.h"
 
 /* One entry from parse to keys: config fills path, origin and level;
  * resolve makes path canonical and fills the file's identity; keys
  * learns the kernel's keys. */
 struct ig_entry {
 	char *path;        /* absolute; canonical once resolved */
-	char *origin;      /* "FILE:LINE" or "command line", for error messages */
+	bool path_pooled;  /* path is in the policy's pool, not allocated alone */
+	/* Where it was given, for error messages: a config file's name (held
+	 * by the policy) and line, or "command line" and 0; entry__origin(). */
+	const char *origin;
+	unsigned int line;
 	unsigned int level; /* enum ig_level */
 	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
 	ino_t st_ino;
@@ -28,15 +34,17 @@ struct ig_entry {
 	 * (two on overlayfs, like the file's own). */
 	int ndir_keys;
 	struct ig_key dir_keys[IG_TARGET_KEYS];
-	/* Who may pass it: its own allow lines, then the global --allow
-	 * rules; grants is the registered set (grants.c), 0 for none. */
-	struct ig_allows allow;
+	/* Who may pass it: its own allow lines (NULL: none), then the global
+	 * --allow rules; grants is the registered set (grants.c), 0 for none. */
+	struct ig_allows *allow;
 	__u32 grants;
 };
 
 struct ig_policy {
 	struct ig_entry *v;
 	size_t n, cap;
+	/* Entries' paths and the config files' names. */
+	struct strpool strings;
 	/* --force: a tree may cover a whole system directory. */
 	bool force;
 };
@@ -46,15 +54,20 @@ struct ig_policy {
 int level__parse(const char *s, enum ig_level *out);
 const char *level__name(unsigned int level);
 
-/* A relative path is taken relative to base_dir; -ENOMEM is printed. */
+/* A relative path is taken relative to base_dir; origin (a literal, or a
+ * name the policy holds) and line say where it was given. -ENOMEM is
+ * printed. */
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
-		enum ig_level level, const char *origin);
+		enum ig_level level, const char *origin, unsigned int line);
+/* "FILE:LINE", or the origin alone when it has no line. */
+const char *entry__origin(const struct ig_entry *e, char *buf, size_t len);
+#define IG_ORIGIN_BUF (QUOTE_BUF + 16)
 /* Prints "FILE:LINE: reason" for the first bad lines and how many more
  * there were; -EINVAL if any. -ENOMEM or a read error (-errno) stops it,
  * with one line saying so. An
  * indented "allow KIND VALUE" line belongs to the entry above it. */
 int policy__load_file(struct ig_policy *p, const char *file);
-/* Frees what an entry owns (path, origin). */
+/* Frees what an entry owns (its path unless pooled, its allow lines). */
 void entry__free(struct ig_entry *e);
 void policy__free(struct ig_policy *p);
 

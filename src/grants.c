@@ -214,7 +214,7 @@ static int record_subject(__u32 kind, __u32 id, const char *path, int err)
 static int register_exe(const struct ig_maps *m, struct ig_learner *l, const char *path,
 			__u32 *id)
 {
-	struct ig_entry e = { .path = (char *)path, .origin = (char *)"allow exe" };
+	struct ig_entry e = { .path = (char *)path, .origin = "allow exe" };
 	struct ig_subject s = {};
 	struct ig_name_key nk;
 	char why[256];

@@ -154,6 +154,7 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 		goto cleanup;
 	}
 	e->path = copy;
+	e->path_pooled = false;
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = overlay;
@@ -286,6 +287,7 @@ static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_entry
 	if (asprintf(&canon, "%s/%s", clen == 1 ? "" : c->canon, base) < 0)
 		return 0;
 	e->path = canon;
+	e->path_pooled = false;
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = c->overlay;
@@ -337,9 +339,10 @@ static bool tree_on_overlay(const struct ig_entry *e, char *why, size_t len)
 int resolve__policy(struct ig_policy *p)
 {
 	struct dir_cache dirs = { .fd = -1 };
-	char why[256], *given, q[QUOTE_BUF];
+	char why[256], *given, q[QUOTE_BUF], where[IG_ORIGIN_BUF];
 	size_t i, u = 0;
 	int bad = 0, err, nomem = 0;
+	bool pooled;
 
 	/* In place: a resolved entry replaces its given path with the
 	 * canonical one, a bad one is reported and dropped. */
@@ -347,9 +350,11 @@ int resolve__policy(struct ig_policy *p)
 		struct ig_entry *e = &p->v[i];
 
 		given = e->path;
+		pooled = e->path_pooled;
 		err = resolve_in_dir(&dirs, given, e) ? 0 : resolve__path(given, e, why, sizeof(why));
 		if (err) {
-			p_err("%s: %s: %s", e->origin, quote__str(given, q), why);
+			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), quote__str(given, q),
+			      why);
 			entry__free(e);
 			nomem += err == -ENOMEM;
 			bad++;
@@ -357,13 +362,16 @@ int resolve__policy(struct ig_policy *p)
 		}
 		if (e->tree && ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
 				tree_on_overlay(e, why, sizeof(why)))) {
-			p_err("%s: %s: %s", e->origin, quote__str(given, q), why);
-			free(given);
+			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), quote__str(given, q),
+			      why);
+			if (!pooled)
+				free(given);
 			entry__free(e);
 			bad++;
 			continue;
 		}
-		free(given);
+		if (!pooled)
+			free(given);
 		p->v[u++] = *e;
 	}
 	p->n = u;

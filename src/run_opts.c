@@ -57,7 +57,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		case CLI_OPT_AUDIT:
 		case CLI_OPT_DENY:
 		case CLI_OPT_KILL:
-			if (policy__add(&o->policy, optarg, cwd, opt - CLI_OPT_AUDIT, "command line"))
+			if (policy__add(&o->policy, optarg, cwd, opt - CLI_OPT_AUDIT, "command line", 0))
 				return -ENOMEM;
 			break;
 		case 'c':
@@ -109,7 +109,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 	}
 	/* Bare paths are protected at deny, the usual intent. */
 	for (; optind < argc; optind++)
-		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line"))
+		if (policy__add(&o->policy, argv[optind], cwd, IG_LEVEL_DENY, "command line", 0))
 			return -ENOMEM;
 	if (o->config_override) {
 		err = policy__load_file(&o->policy, o->config_override);
@@ -128,7 +128,8 @@ static int resolve_allows(struct run_opts *o)
 
 	bad += allow__resolve(&o->allow) != 0;
 	for (i = 0; i < o->policy.n; i++)
-		bad += allow__resolve(&o->policy.v[i].allow) != 0;
+		if (o->policy.v[i].allow)
+			bad += allow__resolve(o->policy.v[i].allow) != 0;
 	return bad ? -EINVAL : 0;
 }
 

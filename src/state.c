@@ -394,12 +394,13 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 		.grants = w->tree->grants, .st_dev = st->st_dev, .st_ino = st->st_ino,
 	};
 	struct ig_rule rule;
-	char why[256], q[QUOTE_BUF];
+	char why[256], q[QUOTE_BUF], where[IG_ORIGIN_BUF];
 	int k, err;
 
 	err = keys__learn(w->learner, &f, why, sizeof(why));
 	if (err) {
-		p_err("%s: %s: %s", w->tree->origin, quote__str(path, q), why);
+		p_err("%s: %s: %s", entry__origin(w->tree, where, sizeof(where)),
+		      quote__str(path, q), why);
 		w->bad++;
 		return 0;
 	}
@@ -415,7 +416,8 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	if (!err)
 		err = state__paths_append(&f, 1);
 	if (err)
-		p_err("%s: %s: cannot add it: %s", w->tree->origin, quote__str(path, q),
+		p_err("%s: %s: cannot add it: %s", entry__origin(w->tree, where, sizeof(where)),
+		      quote__str(path, q),
 		      err == -E2BIG ? "the protected map is full (give a larger --capacity)" : strerror(-err));
 	return err;
 }

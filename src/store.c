@@ -16,19 +16,19 @@
  * for a file entry's name part. */
 static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
 {
-	char why[256];
+	char why[256], where[IG_ORIGIN_BUF];
 	int err;
 
 	if (e->overlay && backend__refuses_overlay(b)) {
 		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
-		      e->origin, e->path, backend__name(b));
+		      entry__origin(e, where, sizeof(where)), e->path, backend__name(b));
 		return -EINVAL;
 	}
 	err = keys__learn(l, e, why, sizeof(why));
 	if (!err && !e->tree)
 		err = keys__learn_parent(l, e, why, sizeof(why));
 	if (err)
-		p_err("%s: %s: %s", e->origin, e->path, why);
+		p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), e->path, why);
 	return err;
 }
 
@@ -69,9 +69,9 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 		struct ig_entry *e = &policy->v[i];
 
 		e->grants = global_set;
-		if (!e->allow.n)
+		if (!e->allow || !e->allow->n)
 			continue;
-		err = allow__append(&both, &e->allow);
+		err = allow__append(&both, e->allow);
 		if (!err)
 			err = allow__append(&both, global);
 		if (!err)

@@ -96,7 +96,7 @@ UNIT_TEST(test_level_names_and_numbers)
 UNIT_TEST(test_config_lines_comments_spaces_relative)
 {
 	struct ig_policy p = {};
-	char conf[PATH_MAX], want[PATH_MAX + 16];
+	char conf[PATH_MAX], want[PATH_MAX + 16], where[IG_ORIGIN_BUF];
 
 	log__init(false, 0);
 	snprintf(conf, sizeof(conf), "%s/ig.conf", scratch_dir());
@@ -109,7 +109,7 @@ UNIT_TEST(test_config_lines_comments_spaces_relative)
 	ASSERT_STREQ(p.v[1].path, "/abs/path#1");
 	ASSERT_EQ_INT(p.v[2].level, IG_LEVEL_KILL);
 	snprintf(want, sizeof(want), "%s:5", conf);
-	ASSERT_STREQ(p.v[2].origin, want);
+	ASSERT_STREQ(entry__origin(&p.v[2], where, sizeof(where)), want);
 	snprintf(want, sizeof(want), "%s/a\tb", scratch_dir());
 	ASSERT_STREQ(p.v[3].path, want);
 	policy__free(&p);
@@ -171,9 +171,9 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	symlink("secret", lnk);
 	if (link(file, hard) != 0)
 		UNIT_SKIP("cannot hard-link in %s", dir);
-	ASSERT_EQ_INT(policy__add(&p, lnk, "/", IG_LEVEL_AUDIT, "t:1"), 0);
-	ASSERT_EQ_INT(policy__add(&p, "m/hard", scratch_dir(), IG_LEVEL_KILL, "t:2"), 0);
-	ASSERT_EQ_INT(policy__add(&p, file, "/", IG_LEVEL_DENY, "t:3"), 0);
+	ASSERT_EQ_INT(policy__add(&p, lnk, "/", IG_LEVEL_AUDIT, "t", 1), 0);
+	ASSERT_EQ_INT(policy__add(&p, "m/hard", scratch_dir(), IG_LEVEL_KILL, "t", 2), 0);
+	ASSERT_EQ_INT(policy__add(&p, file, "/", IG_LEVEL_DENY, "t", 3), 0);
 	/* Only a scratch filesystem we refuse (say, a 9p root) is a reason
 	 * to skip; an entry rejected anywhere else is a regression. */
 	if (scratch_unsupported(why, sizeof(why)))
@@ -211,7 +211,7 @@ UNIT_TEST(test_resolve_by_directory_matches_full_resolution)
 	symlink("c", path[0]);
 	for (i = 0; i < 4; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/%s", base, rel[i]);
-		ASSERT_EQ_INT(policy__add(&p, path[i], "/", IG_LEVEL_AUDIT, "t:1"), 0);
+		ASSERT_EQ_INT(policy__add(&p, path[i], "/", IG_LEVEL_AUDIT, "t", 1), 0);
 	}
 	if (scratch_unsupported(why, sizeof(why)))
 		UNIT_SKIP("%s: %s", scratch_dir(), why);
