@@ -188,22 +188,54 @@ int state__learn_lock(void)
 	return fd;
 }
 
-/* Sets the filter bits of n keys through the map's mmap. A bit is set
- * before its key is added, so the filter never hides a protected inode. */
-static int filter_set(int filter_fd, const struct ig_key *keys, size_t n)
-{
-	size_t len = (size_t)IG_FILTER_WORDS * sizeof(__u64), i;
+/* The filter map, mapped for a whole fill: every mapping faults its
+ * pages in anew, which a fill done in batches would pay per batch. */
+struct filter_view {
 	__u64 *words;
+	size_t len;
+};
+
+static int filter_map(int filter_fd, struct filter_view *f)
+{
+	f->len = (size_t)IG_FILTER_WORDS * sizeof(__u64);
+	f->words = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, filter_fd, 0);
+	if (f->words == MAP_FAILED) {
+		f->words = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static void filter_unmap(struct filter_view *f)
+{
+	if (f->words)
+		munmap(f->words, f->len);
+	f->words = NULL;
+}
+
+/* A bit is set before its key is added, so the filter never hides a
+ * protected inode. */
+static void filter_mark(const struct filter_view *f, const struct ig_key *keys, size_t n)
+{
+	size_t i;
 	__u32 bit;
 
-	words = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, filter_fd, 0);
-	if (words == MAP_FAILED)
-		return -errno;
 	for (i = 0; i < n; i++) {
 		bit = ig_filter_bit(keys[i].ino);
-		__atomic_fetch_or(&words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELEASE);
+		__atomic_fetch_or(&f->words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELEASE);
 	}
-	munmap(words, len);
+}
+
+/* Sets the filter bits of n keys through the map's mmap. */
+static int filter_set(int filter_fd, const struct ig_key *keys, size_t n)
+{
+	struct filter_view f;
+	int err = filter_map(filter_fd, &f);
+
+	if (err)
+		return err;
+	filter_mark(&f, keys, n);
+	filter_unmap(&f);
 	return 0;
 }
 
@@ -262,78 +294,247 @@ int state__add(const struct ig_maps *m, const struct ig_entry *t)
 	return err;
 }
 
-static int keyed_rule_cmp(const void *a, const void *b)
-{
-	return key__cmp(&((const struct keyed_rule *)a)->key,
-			&((const struct keyed_rule *)b)->key);
-}
+/* What a fill does with a key the map holds already. */
+typedef int (*exist_fn)(const struct ig_maps *m, int fd, const void *k,
+			const struct ig_rule *r, void *ctx);
 
-static int update_batch(int fd, struct ig_key *keys, struct ig_rule *rules, __u32 n)
+/* Adds n (key, rule) pairs to the hash map fd, a batch per system call;
+ * kernels without batches for hash maps (before 5.6) take one update per
+ * key. A batch update replaces what a key held: fill__add() keeps keys
+ * the map may hold already out of batches. */
+static int update_batch(int fd, const void *keys, size_t key_size, const struct ig_rule *rules,
+			__u32 n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const char *k = keys;
 	__u32 done = 0, count;
-	int err;
 
 	while (done < n) {
 		count = n - done;
-		err = bpf_map_update_batch(fd, keys + done, rules + done, &count, &opts);
-		if (err) {
-			err = -errno;
+		if (bpf_map_update_batch(fd, k + done * key_size, rules + done, &count, &opts))
 			break;
-		}
 		done += count;
 	}
-	if (done == n)
-		return 0;
-	/* Kernels without batch support for hash maps: one by one. */
 	for (; done < n; done++)
-		if (bpf_map_update_elem(fd, &keys[done], &rules[done], BPF_ANY))
+		if (bpf_map_update_elem(fd, k + done * key_size, &rules[done], BPF_ANY))
 			return -errno;
 	return 0;
 }
 
+/* The entry ids one fill registers: a rule that carries one of them was
+ * added by this very fill. */
+struct id_range {
+	__u32 first, last;
+};
+
+/* A key this fill added already (one inode listed twice, or an overlay
+ * file's backing inode listed alone) merges to the strictest rule; a key
+ * an older instance keyed is this policy's now. */
+static int merge_or_replace(const struct ig_maps *m, int fd, const void *k,
+			    const struct ig_rule *r, void *ctx)
+{
+	const struct id_range *ids = ctx;
+	struct ig_rule old, rule = *r;
+	int err;
+
+	if (bpf_map_lookup_elem(fd, k, &old) == 0 && old.entry >= ids->first &&
+	    old.entry <= ids->last) {
+		rule = old;
+		err = rule_merge(m, &rule, r);
+		if (err)
+			return err;
+	}
+	return bpf_map_update_elem(fd, k, &rule, BPF_ANY) ? -errno : 0;
+}
+
+/* A name part already there: merged, as protect merges it (rule_put). */
+static int merge_into(const struct ig_maps *m, int fd, const void *k, const struct ig_rule *r,
+		      void *ctx)
+{
+	(void)ctx;
+	return rule_put(m, fd, k, r);
+}
+
+/* Keys and their rules gathered for the next batch. */
+#define FILL_BATCH 4096
+
+/*
+ * The keys the map may hold already: a bit pair per key (its hash's two
+ * halves) in a bitmap of 32 bits per key, set for every key the map held
+ * when the fill began and every key the fill queued. A key whose two bits
+ * are set is looked up (about one in 300 are by chance) and, when there,
+ * settled by the fill's on_exist; two entries on one inode merge instead
+ * of the later replacing the earlier.
+ */
+struct seen {
+	__u64 *bits;
+	__u64 mask;
+};
+
+static __u64 key_hash(const void *key, size_t len)
+{
+	const unsigned char *b = key;
+	__u64 h = 0x9E3779B97F4A7C15ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static bool seen__test_and_set(struct seen *s, __u64 h)
+{
+	__u64 a = h & s->mask, b = (h >> 32 ^ h << 7) & s->mask;
+	bool both = (s->bits[a >> 6] >> (a & 63) & 1) && (s->bits[b >> 6] >> (b & 63) & 1);
+
+	s->bits[a >> 6] |= 1ULL << (a & 63);
+	s->bits[b >> 6] |= 1ULL << (b & 63);
+	return both;
+}
+
+struct fill {
+	const struct ig_maps *m;
+	struct filter_view filter;
+	struct seen seen;
+	int fd;
+	size_t key_size;
+	void *keys;
+	struct ig_rule *rules;
+	__u32 n;
+	exist_fn on_exist;
+	void *ctx;
+};
+
+/* Marks every key the map holds now as seen. */
+static int fill__note_existing(struct fill *f)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 in = 0, out = 0, count, i;
+	bool first = true;
+	int err;
+
+	if (bpf_map_get_next_key(f->fd, NULL, f->keys))
+		return errno == ENOENT ? 0 : -errno;
+	for (;; first = false, in = out) {
+		count = FILL_BATCH;
+		err = bpf_map_lookup_batch(f->fd, first ? NULL : &in, &out, f->keys, f->rules,
+					   &count, &opts) ? -errno : 0;
+		if (err && err != -ENOENT)
+			break;
+		for (i = 0; i < count; i++)
+			seen__test_and_set(&f->seen, key_hash((char *)f->keys + i * f->key_size,
+							      f->key_size));
+		if (err)
+			return 0;
+	}
+	if (!first)
+		return err;
+	/* No batches for this map here (before 5.6): key by key. */
+	{
+		char *prev = malloc(f->key_size), *next = malloc(f->key_size);
+		bool have = false;
+
+		err = prev && next ? 0 : -ENOMEM;
+		while (!err && bpf_map_get_next_key(f->fd, have ? prev : NULL, next) == 0) {
+			seen__test_and_set(&f->seen, key_hash(next, f->key_size));
+			memcpy(prev, next, f->key_size);
+			have = true;
+		}
+		free(prev);
+		free(next);
+	}
+	return err;
+}
+
+static int fill__open(struct fill *f, const struct ig_maps *m, int fd, size_t key_size,
+		      size_t nkeys, exist_fn on_exist, void *ctx)
+{
+	size_t nbits = 1 << 16;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->m = m;
+	f->fd = fd;
+	f->key_size = key_size;
+	f->on_exist = on_exist;
+	f->ctx = ctx;
+	while (nbits < nkeys * 32)
+		nbits *= 2;
+	f->seen.mask = nbits - 1;
+	f->seen.bits = calloc(nbits / 64, sizeof(__u64));
+	f->keys = malloc(FILL_BATCH * key_size);
+	f->rules = malloc(FILL_BATCH * sizeof(*f->rules));
+	if (!f->keys || !f->rules || !f->seen.bits)
+		return -ENOMEM;
+	err = filter_map(m->filter_fd, &f->filter);
+	return err ? err : fill__note_existing(f);
+}
+
+static int fill__flush(struct fill *f)
+{
+	int err = f->n ? update_batch(f->fd, f->keys, f->key_size, f->rules, f->n) : 0;
+
+	f->n = 0;
+	return err;
+}
+
+/* Queues (key, rule); filter bits for the inodes in filter_keys are set
+ * now, before any batch holding their key can reach the map. */
+static int fill__add(struct fill *f, const void *key, const struct ig_rule *rule,
+		     const struct ig_key *filter_keys, size_t nfilter)
+{
+	struct ig_rule old;
+	int err;
+
+	filter_mark(&f->filter, filter_keys, nfilter);
+	if (seen__test_and_set(&f->seen, key_hash(key, f->key_size))) {
+		/* What the map holds must include every key queued before. */
+		err = fill__flush(f);
+		if (err)
+			return err;
+		if (bpf_map_lookup_elem(f->fd, key, &old) == 0)
+			return f->on_exist(f->m, f->fd, key, rule, f->ctx);
+	}
+	memcpy((char *)f->keys + f->n * f->key_size, key, f->key_size);
+	f->rules[f->n++] = *rule;
+	return f->n == FILL_BATCH ? fill__flush(f) : 0;
+}
+
+static void fill__close(struct fill *f)
+{
+	filter_unmap(&f->filter);
+	free(f->seen.bits);
+	free(f->keys);
+	free(f->rules);
+}
+
+/* A fill of a million keys holds one batch at a time: no sorted copy of
+ * the whole set, which took more memory than the policy itself. */
 int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 {
-	struct keyed_rule *all;
-	struct ig_key *keys = NULL;
-	struct ig_rule *rules = NULL;
-	size_t i, n = 0, u = 0;
-	int k, err = -ENOMEM;
+	struct id_range ids = { .first = UINT32_MAX, .last = 0 };
+	struct ig_rule rule;
+	struct fill f;
+	size_t i, n = 0;
+	int k, err;
 
+	for (i = 0; i < policy->n; i++) {
+		if (policy->v[i].id < ids.first)
+			ids.first = policy->v[i].id;
+		if (policy->v[i].id > ids.last)
+			ids.last = policy->v[i].id;
+	}
 	for (i = 0; i < policy->n; i++)
 		n += policy->v[i].nkeys;
-	if (!n)
-		return 0;
-	all = calloc(n, sizeof(*all));
-	keys = calloc(n, sizeof(*keys));
-	rules = calloc(n, sizeof(*rules));
-	if (!all || !keys || !rules)
-		goto cleanup;
-	n = 0;
-	for (i = 0; i < policy->n; i++) {
-		for (k = 0; k < policy->v[i].nkeys; k++) {
-			all[n].key = policy->v[i].keys[k];
-			all[n++].rule = rule_of(&policy->v[i]);
-		}
+	err = fill__open(&f, m, m->protected_fd, sizeof(struct ig_key), n, merge_or_replace, &ids);
+	for (i = 0; !err && i < policy->n; i++) {
+		rule = rule_of(&policy->v[i]);
+		for (k = 0; !err && k < policy->v[i].nkeys; k++)
+			err = fill__add(&f, &policy->v[i].keys[k], &rule, &policy->v[i].keys[k], 1);
 	}
-	qsort(all, n, sizeof(*all), keyed_rule_cmp);
-	for (i = 0; i < n; i++) {
-		if (u && key__cmp(&keys[u - 1], &all[i].key) == 0) {
-			err = rule_merge(m, &rules[u - 1], &all[i].rule);
-			if (err)
-				goto cleanup;
-			continue;
-		}
-		keys[u] = all[i].key;
-		rules[u++] = all[i].rule;
-	}
-	err = filter_set(m->filter_fd, keys, u);
 	if (!err)
-		err = update_batch(m->protected_fd, keys, rules, u);
-cleanup:
-	free(all);
-	free(keys);
-	free(rules);
+		err = fill__flush(&f);
+	fill__close(&f);
 	return err;
 }
 
@@ -349,31 +550,38 @@ int state__remove(const struct ig_maps *m, const struct ig_key *k)
 
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n)
 {
+	const struct ig_entry *last = NULL;
 	struct ig_name_key nk;
 	struct ig_rule rule;
+	struct fill f;
 	const char *base;
-	size_t i, added = 0;
-	int k, err = 0;
+	size_t i, added = 0, nnames = 0;
+	int k, err;
 
-	const struct ig_entry *last = NULL;
-
+	for (i = 0; i < n; i++)
+		nnames += e[i].tree ? 0 : e[i].ndir_keys;
+	err = fill__open(&f, m, m->names_fd, sizeof(nk), nnames, merge_into, NULL);
 	for (i = 0; i < n && !err; i++) {
+		bool new_dir;
+
 		if (e[i].tree || !e[i].ndir_keys)
 			continue;
 		base = strrchr(e[i].path, '/') + 1;
 		rule = rule_of(&e[i]);
-		/* Setting filter bits maps the whole filter: once per directory,
-		 * not once per file, or a million entries take minutes. */
-		if (!last || last->ndir_keys != e[i].ndir_keys ||
-		    memcmp(last->dir_keys, e[i].dir_keys, e[i].ndir_keys * sizeof(e[i].dir_keys[0])))
-			err = filter_set(m->filter_fd, e[i].dir_keys, e[i].ndir_keys);
+		/* A directory's bits once, not once per file in it. */
+		new_dir = !last || last->ndir_keys != e[i].ndir_keys ||
+			  memcmp(last->dir_keys, e[i].dir_keys,
+				 e[i].ndir_keys * sizeof(e[i].dir_keys[0]));
 		last = &e[i];
 		for (k = 0; !err && k < e[i].ndir_keys; k++) {
 			name__key(&e[i].dir_keys[k], base, &nk);
-			err = rule_put(m, m->names_fd, &nk, &rule);
+			err = fill__add(&f, &nk, &rule, &e[i].dir_keys[k], new_dir);
 		}
 		added++;
 	}
+	if (!err)
+		err = fill__flush(&f);
+	fill__close(&f);
 	if (!err && added)
 		err = kinds__count(m, KIND_NAMES, (int)added);
 	return err;
