@@ -294,5 +294,8 @@ void policy__free(struct ig_policy *p)
 	bigarray__free(p->v, p->cap, sizeof(*p->v));
 	p->v = NULL;
 	p->n = p->cap = 0;
+	free(p->groups);
+	p->groups = NULL;
+	p->ngroups = 0;
 	strpool__free(&p->strings);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "allow.h"
+#include "fhandle.h"
 #include "inodeguard.h"
 #include "pool.h"
 #include "quote.h"
@@ -28,12 +29,16 @@ struct ig_entry {
 	bool overlay;      /* on overlayfs: the backing file is a second key */
 	bool tree;         /* a directory: every file below it, now and later */
 	__u32 id;          /* the registered entry; rules and events carry it */
-	int nkeys;         /* filled by keys__learn() once programs run */
+	/* Filled by keys__learn() once programs run, or computed from the
+	 * file's handle while resolving (key_group says which layout, to be
+	 * verified against the kernel before it is used). */
+	int nkeys;
 	struct ig_key keys[IG_TARGET_KEYS];
 	/* A file entry's name part: the key(s) of the directory holding it
-	 * (two on overlayfs, like the file's own). */
+	 * (two on overlayfs, like the file's own); dir_group as key_group. */
 	int ndir_keys;
 	struct ig_key dir_keys[IG_TARGET_KEYS];
+	__u16 key_group, dir_group; /* 1 + index in ig_policy.groups; 0: none */
 	/* Who may pass it: its own allow lines (NULL: none), then the global
 	 * --allow rules; grants is the registered set (grants.c), 0 for none. */
 	struct ig_allows *allow;
@@ -43,6 +48,9 @@ struct ig_entry {
 struct ig_policy {
 	struct ig_entry *v;
 	size_t n, cap;
+	/* The handle layouts of the keys computed while resolving. */
+	struct fhandle_group *groups;
+	size_t ngroups;
 	/* Entries' paths and the config files' names. */
 	struct strpool strings;
 	/* --force: a tree may cover a whole system directory. */

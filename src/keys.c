@@ -263,6 +263,38 @@ int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size
 	return 0;
 }
 
+static void key_str(const struct ig_key *k, char *buf, size_t len)
+{
+	char dev[32];
+
+	key__dev_str(k, dev, sizeof(dev));
+	snprintf(buf, len, "dev %s ino %llu gen %u", dev, (unsigned long long)k->ino, k->gen);
+}
+
+int keys__confirm(struct ig_learner *l, const struct ig_entry *e, bool dir, char *why,
+		  size_t len)
+{
+	const struct ig_key *want = dir ? &e->dir_keys[0] : &e->keys[0], *got;
+	struct ig_entry probe = {
+		.path = e->path, .st_dev = e->st_dev, .st_ino = e->st_ino,
+	};
+	char a[96], b[96];
+	int err, n;
+
+	err = dir ? keys__learn_parent(l, &probe, why, len) : keys__learn(l, &probe, why, len);
+	if (err)
+		return err;
+	got = dir ? probe.dir_keys : probe.keys;
+	n = dir ? probe.ndir_keys : probe.nkeys;
+	if (n == 1 && key__cmp(got, want) == 0)
+		return 0;
+	key_str(got, a, sizeof(a));
+	key_str(want, b, sizeof(b));
+	snprintf(why, len, "the kernel keys %s %s%s, its handle says %s",
+		 dir ? "its directory" : "it", a, n > 1 ? " and more" : "", b);
+	return -EPROTO;
+}
+
 int keys__prove_live(int learn_fd, char *why, size_t len)
 {
 	struct ig_entry self = {};

@@ -22,6 +22,13 @@ void keys__learner_close(struct ig_learner *l);
 int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len);
 /* Learns the key(s) of the directory holding e's file: its name part. */
 int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len);
+/*
+ * Whether the kernel keys e's file (its directory when dir) exactly as the
+ * key computed from its handle says: 0, -EPROTO with why saying both keys
+ * when it does not, or -errno when the file could not be learned.
+ */
+int keys__confirm(struct ig_learner *l, const struct ig_entry *e, bool dir, char *why,
+		  size_t len);
 /* Proves the attached programs really run (an LSM can attach and never be
  * called): one learning open of our own executable must be seen. */
 int keys__prove_live(int learn_fd, char *why, size_t len);

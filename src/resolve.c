@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Resolve stage: paths to canonical, supported, regular files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 #include <unistd.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include "array.h"
+#include "fhandle.h"
 #include "log.h"
 #include "quote.h"
 #include "resolve.h"
@@ -220,20 +225,180 @@ int resolve__name(const char *path, char *out, size_t len)
 
 /*
  * Large policies list many files per directory. The directory is resolved
- * once (O_PATH, its filesystem, its kernel name) and each file in it costs
- * one fstatat() relative to it, instead of a walk of the whole path, an
- * fstatfs() and a /proc lookup per file. Anything unusual (a symlink, a
- * file on another filesystem than its directory, any failure) takes
- * resolve__path(), which also writes the reasons.
+ * once (O_PATH, its filesystem, its kernel name, its own handle) and each
+ * file in it costs one system call: its handle, which names the inode
+ * number and generation, so the file's key is computed here rather than
+ * learned later by opening the file; storing has the kernel confirm one
+ * key of each handle layout on each superblock before any is used. Where
+ * most of a directory is listed, one read of the directory gives every
+ * name's type and inode number; otherwise an fstatat() per file does.
+ * Anything unusual (a symlink, another mount on top of the name, any
+ * failure) takes resolve__path(), which also writes the reasons.
  */
+
+/* A directory's names, read once: getdents64 records and a hash index. */
+struct dirents {
+	char *buf;
+	size_t len, cap;
+	__u32 *slots; /* 1 + offset of a record in buf; 0: empty */
+	size_t mask;
+};
+
 struct dir_cache {
 	char *dir;          /* the directory as the policy spells it */
 	int fd;
 	dev_t st_dev;
 	bool usable;        /* opened, named, and its filesystem supported */
 	bool overlay;
+	bool canonical;     /* the policy spells it as the kernel names it */
+	bool handles;       /* its handles decode, and its own did */
+	unsigned long fs_magic;
+	struct fhandle_key self;
+	__u16 self_group;
+	bool have_names;
+	struct dirents names;
 	char canon[PATH_MAX];
 };
+
+/* What the resolving threads share. */
+struct resolve_ctx {
+	struct ig_policy *p;
+	size_t next;          /* the next block of entries to take */
+	pthread_mutex_t lock; /* p->groups */
+};
+
+/* An entry resolve__path() refused, reported in order once all are done. */
+struct failure {
+	size_t i;
+	int err;
+	char *why;
+};
+
+struct resolver {
+	struct resolve_ctx *ctx;
+	struct failure *fail;
+	size_t nfail, cap;
+	int err;              /* -ENOMEM while recording a failure */
+	/* The last layout looked up: a directory's files share one. */
+	struct fhandle_group last;
+	__u16 last_group;
+};
+
+#define RESOLVE_BLOCK 4096
+
+static __u64 name_hash(const char *name)
+{
+	__u64 h = IG_NAME_HASH_SEED;
+
+	for (; *name; name++)
+		h = ig_name_hash_step(h, (unsigned char)*name);
+	return h;
+}
+
+static void dirents__free(struct dirents *d)
+{
+	free(d->buf);
+	free(d->slots);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Reads every name of the directory dirfd and indexes it; -errno. */
+static int dirents__read(struct dirents *d, int dirfd)
+{
+	struct dirent64 *r;
+	size_t off, count = 0, nslots = 16, s;
+	ssize_t n;
+	int fd, err = 0;
+
+	d->len = 0;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (d->cap - d->len < 65536) {
+			char *b = realloc(d->buf, d->cap * 2 + 65536);
+
+			if (!b) {
+				err = -ENOMEM;
+				break;
+			}
+			d->buf = b;
+			d->cap = d->cap * 2 + 65536;
+		}
+		n = getdents64(fd, d->buf + d->len, d->cap - d->len);
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		d->len += (size_t)n;
+	}
+	close(fd);
+	for (off = 0; !err && off < d->len; off += r->d_reclen, count++)
+		r = (struct dirent64 *)(d->buf + off);
+	while (nslots < count * 2)
+		nslots *= 2;
+	free(d->slots);
+	d->slots = err ? NULL : calloc(nslots, sizeof(*d->slots));
+	if (!err && !d->slots)
+		err = -ENOMEM;
+	if (err)
+		return err;
+	d->mask = nslots - 1;
+	for (off = 0; off < d->len; off += r->d_reclen) {
+		r = (struct dirent64 *)(d->buf + off);
+		for (s = name_hash(r->d_name) & d->mask; d->slots[s]; s = (s + 1) & d->mask)
+			;
+		d->slots[s] = (__u32)off + 1;
+	}
+	return 0;
+}
+
+static const struct dirent64 *dirents__find(const struct dirents *d, const char *name)
+{
+	const struct dirent64 *r;
+	size_t s;
+
+	for (s = name_hash(name) & d->mask; d->slots[s]; s = (s + 1) & d->mask) {
+		r = (const struct dirent64 *)(d->buf + d->slots[s] - 1);
+		if (strcmp(r->d_name, name) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* 1 + the index of the layout group of k on st_dev, or 0 when there are
+ * too many to number (those files are learned instead). */
+static __u16 group_of(struct resolver *r, dev_t st_dev, const struct fhandle_key *k)
+{
+	struct ig_policy *p = r->ctx->p;
+	struct fhandle_group g = { .st_dev = st_dev, .type = k->type, .bytes = k->bytes };
+	__u16 found = 0;
+	size_t i;
+
+	if (r->last_group && r->last.st_dev == g.st_dev && r->last.type == g.type &&
+	    r->last.bytes == g.bytes)
+		return r->last_group;
+	pthread_mutex_lock(&r->ctx->lock);
+	for (i = 0; i < p->ngroups && !found; i++)
+		if (p->groups[i].st_dev == g.st_dev && p->groups[i].type == g.type &&
+		    p->groups[i].bytes == g.bytes)
+			found = (__u16)(i + 1);
+	if (!found && p->ngroups < UINT16_MAX) {
+		struct fhandle_group *v = realloc(p->groups, (p->ngroups + 1) * sizeof(*v));
+
+		if (v) {
+			p->groups = v;
+			p->groups[p->ngroups++] = g;
+			found = (__u16)p->ngroups;
+		}
+	}
+	pthread_mutex_unlock(&r->ctx->lock);
+	if (found) {
+		r->last = g;
+		r->last_group = found;
+	}
+	return found;
+}
 
 static void dir_cache__reset(struct dir_cache *c)
 {
@@ -242,12 +407,20 @@ static void dir_cache__reset(struct dir_cache *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	c->usable = false;
+	c->usable = c->handles = c->have_names = false;
 }
 
-static void dir_cache__open(struct dir_cache *c, const char *dir, size_t dlen)
+/*
+ * Opens the directory that the next listed entries share. Reading all its
+ * names pays where most of them are listed: a name costs a fraction of
+ * an fstatat() there. Its size says roughly how many names it holds (at
+ * least 16 bytes each on the filesystems with handles known here).
+ */
+static void dir_cache__open(struct resolver *r, struct dir_cache *c, const char *dir,
+			    size_t dlen, size_t listed)
 {
 	char why[256];
+	struct statfs sfs;
 	struct stat st;
 
 	dir_cache__reset(c);
@@ -260,14 +433,65 @@ static void dir_cache__open(struct dir_cache *c, const char *dir, size_t dlen)
 	c->st_dev = st.st_dev;
 	c->usable = check_filesystem(c->fd, &c->overlay, why, sizeof(why)) == 0 &&
 		    fd_path(c->fd, c->canon, sizeof(c->canon)) == 0;
+	if (!c->usable)
+		return;
+	c->canonical = strcmp(c->dir, c->canon) == 0;
+	c->fs_magic = fstatfs(c->fd, &sfs) == 0 ? (unsigned long)sfs.f_type : 0;
+	c->handles = fhandle__known_fs(c->fs_magic) &&
+		     fhandle__of(c->fd, "", c->fs_magic, c->st_dev, &c->self) == 0 &&
+		     c->self.key.ino == st.st_ino &&
+		     (c->self_group = group_of(r, c->st_dev, &c->self)) != 0;
+	if (c->handles && listed >= 16 && listed * 4 >= (size_t)st.st_size / 16)
+		c->have_names = dirents__read(&c->names, c->fd) == 0;
 }
 
-/* 1 if the fast path resolved path into e, 0 if the full path must. */
-static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_entry *e)
+/* How many entries from i on (before end) name a file in the directory
+ * dir (dlen bytes), directly. */
+static size_t count_in_dir(const struct ig_policy *p, size_t i, size_t end, const char *dir,
+			   size_t dlen)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t n = 0;
+
+	for (; i < end; i++, n++) {
+		const char *path = p->v[i].path;
+
+		if (strncmp(path, dir, dlen) != 0 || path[dlen] != '/' ||
+		    strchr(path + dlen + 1, '/'))
+			break;
+	}
+	return n;
+}
+
+/* The file's key from its handle, when the handle is of the directory's
+ * mount (no other mount on top of the name) and names inode ino. */
+static bool key_from_handle(struct resolver *r, const struct dir_cache *c, const char *base,
+			    ino_t ino, struct ig_entry *e)
+{
+	struct fhandle_key k;
+
+	if (!c->handles || fhandle__of(c->fd, base, c->fs_magic, c->st_dev, &k) ||
+	    k.mount_id != c->self.mount_id || k.key.ino != ino)
+		return false;
+	e->key_group = group_of(r, c->st_dev, &k);
+	if (!e->key_group)
+		return false;
+	e->keys[0] = k.key;
+	e->nkeys = 1;
+	e->dir_keys[0] = c->self.key;
+	e->ndir_keys = 1;
+	e->dir_group = c->self_group;
+	return true;
+}
+
+/* 1 if the fast path resolved e (its path now canonical, perhaps the same
+ * string), 0 if the full path must. */
+static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_entry *e,
+			  size_t i, size_t end)
+{
+	const char *path = e->path, *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	const char *dir = slash ? path : ".";
 	size_t dlen = slash ? (size_t)(slash == path ? 1 : slash - path) : 1;
+	const struct dirent64 *d;
 	struct stat st;
 	size_t clen;
 	char *canon;
@@ -275,55 +499,58 @@ static int resolve_in_dir(struct dir_cache *c, const char *path, struct ig_entry
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return 0;
 	if (!c->dir || strlen(c->dir) != dlen || strncmp(c->dir, dir, dlen) != 0)
-		dir_cache__open(c, dir, dlen);
+		dir_cache__open(r, c, dir, dlen, slash && slash != path ?
+				count_in_dir(r->ctx->p, i, end, dir, dlen) : 1);
 	if (!c->usable)
 		return 0;
-	if (fstatat(c->fd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
-	    st.st_dev != c->st_dev)
-		return 0;
-	clen = strlen(c->canon);
-	if (clen + 1 + strlen(base) >= PATH_MAX)
-		return 0;
-	if (asprintf(&canon, "%s/%s", clen == 1 ? "" : c->canon, base) < 0)
-		return 0;
+	if (c->have_names) {
+		/* A name's record gives the inode under any mount on top of
+		 * it, so only a handle of the directory's own mount counts. */
+		d = dirents__find(&c->names, base);
+		if (!d || d->d_type != DT_REG || !key_from_handle(r, c, base, d->d_ino, e))
+			return 0;
+		st.st_dev = c->st_dev;
+		st.st_ino = d->d_ino;
+	} else {
+		if (fstatat(c->fd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+		    st.st_dev != c->st_dev)
+			return 0;
+		key_from_handle(r, c, base, st.st_ino, e);
+	}
+	if (c->canonical) {
+		canon = e->path;
+	} else {
+		clen = strlen(c->canon);
+		if (clen + 1 + strlen(base) >= PATH_MAX ||
+		    asprintf(&canon, "%s/%s", clen == 1 ? "" : c->canon, base) < 0) {
+			e->nkeys = e->ndir_keys = 0;
+			e->key_group = e->dir_group = 0;
+			return 0;
+		}
+	}
+	if (canon != e->path)
+		e->path_pooled = false;
 	e->path = canon;
-	e->path_pooled = false;
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = c->overlay;
 	return 1;
 }
 
-static int same_file_cmp(const void *a, const void *b)
+static int failure_add(struct resolver *r, size_t i, int err, const char *why)
 {
-	const struct ig_entry *x = a, *y = b;
+	struct failure *f;
 
-	if (x->st_dev != y->st_dev)
-		return x->st_dev < y->st_dev ? -1 : 1;
-	if (x->st_ino != y->st_ino)
-		return x->st_ino < y->st_ino ? -1 : 1;
+	if (array__grow((void **)&r->fail, &r->cap, r->nfail, sizeof(*r->fail)))
+		return -ENOMEM;
+	f = &r->fail[r->nfail];
+	f->why = strdup(why);
+	if (!f->why)
+		return -ENOMEM;
+	f->i = i;
+	f->err = err;
+	r->nfail++;
 	return 0;
-}
-
-/* Hard links and aliases of one file become one entry at the strictest
- * level. Sorting keeps this O(n log n) for a million entries. */
-static void merge_same_files(struct ig_policy *p)
-{
-	size_t i, u = 0;
-
-	if (p->n < 2)
-		return;
-	qsort(p->v, p->n, sizeof(*p->v), same_file_cmp);
-	for (i = 1; i < p->n; i++) {
-		if (same_file_cmp(&p->v[u], &p->v[i]) == 0) {
-			if (p->v[i].level > p->v[u].level)
-				p->v[u].level = p->v[i].level;
-			entry__free(&p->v[i]);
-			continue;
-		}
-		p->v[++u] = p->v[i];
-	}
-	p->n = u + 1;
 }
 
 /* A file below an overlay directory is opened through the layers' own
@@ -336,46 +563,161 @@ static bool tree_on_overlay(const struct ig_entry *e, char *why, size_t len)
 	return true;
 }
 
-int resolve__policy(struct ig_policy *p)
+/* Resolves blocks of entries until none is left; each block keeps its own
+ * directory cache, so the threads share only the block counter and the
+ * layout groups. */
+static void *resolve_blocks(void *arg)
 {
+	struct resolver *r = arg;
+	struct ig_policy *p = r->ctx->p;
 	struct dir_cache dirs = { .fd = -1 };
-	char why[256], *given, q[QUOTE_BUF], where[IG_ORIGIN_BUF];
-	size_t i, u = 0;
-	int bad = 0, err, nomem = 0;
+	size_t i, end;
+	char why[256];
+	char *given;
 	bool pooled;
+	int err;
 
-	/* In place: a resolved entry replaces its given path with the
-	 * canonical one, a bad one is reported and dropped. */
-	for (i = 0; i < p->n; i++) {
-		struct ig_entry *e = &p->v[i];
+	for (;;) {
+		i = __atomic_fetch_add(&r->ctx->next, RESOLVE_BLOCK, __ATOMIC_RELAXED);
+		if (i >= p->n)
+			break;
+		end = i + RESOLVE_BLOCK < p->n ? i + RESOLVE_BLOCK : p->n;
+		for (; i < end; i++) {
+			struct ig_entry *e = &p->v[i];
 
-		given = e->path;
-		pooled = e->path_pooled;
-		err = resolve_in_dir(&dirs, given, e) ? 0 : resolve__path(given, e, why, sizeof(why));
-		if (err) {
-			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), quote__str(given, q),
-			      why);
-			entry__free(e);
-			nomem += err == -ENOMEM;
-			bad++;
-			continue;
-		}
-		if (e->tree && ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
-				tree_on_overlay(e, why, sizeof(why)))) {
-			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), quote__str(given, q),
-			      why);
-			if (!pooled)
+			given = e->path;
+			pooled = e->path_pooled;
+			err = resolve_in_dir(r, &dirs, e, i, end) ? 0 :
+			      resolve__path(given, e, why, sizeof(why));
+			if (!err && e->tree &&
+			    ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
+			     tree_on_overlay(e, why, sizeof(why)))) {
+				/* Reported under the name it was given. */
+				free(e->path);
+				e->path = given;
+				e->path_pooled = pooled;
+				err = -EINVAL;
+			}
+			if (err) {
+				if (!r->err)
+					r->err = failure_add(r, i, err, why);
+				continue;
+			}
+			if (e->path != given && !pooled)
 				free(given);
+		}
+	}
+	dir_cache__reset(&dirs);
+	dirents__free(&dirs.names);
+	return NULL;
+}
+
+static int failure_cmp(const void *a, const void *b)
+{
+	const struct failure *x = a, *y = b;
+
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Hard links and aliases of one file become one entry, the first listed,
+ * at the strictest level; the others go, and the order stays the
+ * policy's. A hash of (dev, ino) keeps this linear for a million. */
+static int merge_same_files(struct ig_policy *p)
+{
+	size_t nslots = 16, i, s, u = 0;
+	__u32 *slots;
+
+	while (nslots < p->n * 2)
+		nslots *= 2;
+	slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		struct ig_entry *e = &p->v[i], *first = NULL;
+		__u64 h = ((__u64)e->st_dev * 0x9E3779B97F4A7C15ULL) ^ e->st_ino;
+
+		h *= 0xff51afd7ed558ccdULL;
+		for (s = (h >> 20) & (nslots - 1); slots[s]; s = (s + 1) & (nslots - 1)) {
+			struct ig_entry *o = &p->v[slots[s] - 1];
+
+			if (o->st_dev == e->st_dev && o->st_ino == e->st_ino) {
+				first = o;
+				break;
+			}
+		}
+		if (first) {
+			if (e->level > first->level)
+				first->level = e->level;
 			entry__free(e);
-			bad++;
 			continue;
 		}
-		if (!pooled)
-			free(given);
-		p->v[u++] = *e;
+		if (u != i)
+			p->v[u] = *e;
+		slots[s] = (__u32)++u;
 	}
 	p->n = u;
-	merge_same_files(p);
-	dir_cache__reset(&dirs);
-	return nomem ? -ENOMEM : bad ? -EINVAL : 0;
+	free(slots);
+	return 0;
+}
+/* Threads pay where a policy is large: each file is a system call. */
+static unsigned int resolver_threads(size_t n)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 4 * RESOLVE_BLOCK || cpus < 2)
+		return 1;
+	return cpus > 4 ? 4 : (unsigned int)cpus;
+}
+
+int resolve__policy(struct ig_policy *p)
+{
+	struct resolve_ctx ctx = { .p = p, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct resolver r[4] = {};
+	pthread_t threads[4];
+	unsigned int t, nthreads = resolver_threads(p->n), started = 1;
+	struct failure *fail = NULL;
+	char q[QUOTE_BUF], where[IG_ORIGIN_BUF];
+	size_t i, u = 0, k = 0, nfail = 0;
+	int bad = 0, err, nomem = 0;
+
+	for (t = 0; t < nthreads; t++)
+		r[t].ctx = &ctx;
+	for (t = 1; t < nthreads; t++)
+		if (pthread_create(&threads[t], NULL, resolve_blocks, &r[t]) == 0)
+			started++;
+		else
+			break;
+	resolve_blocks(&r[0]);
+	for (t = 1; t < started; t++)
+		pthread_join(threads[t], NULL);
+	for (t = 0; t < nthreads; t++) {
+		nomem += r[t].err != 0;
+		for (i = 0; i < r[t].nfail; i++) {
+			if (array__grow((void **)&fail, &k, nfail, sizeof(*fail)) == 0)
+				fail[nfail++] = r[t].fail[i];
+			else
+				nomem++, free(r[t].fail[i].why);
+		}
+		free(r[t].fail);
+	}
+	qsort(fail, nfail, sizeof(*fail), failure_cmp);
+	/* In place and in order: a bad entry is reported and dropped. */
+	for (i = 0, k = 0; i < p->n; i++) {
+		struct ig_entry *e = &p->v[i];
+
+		if (k < nfail && fail[k].i == i) {
+			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)),
+			      quote__str(e->path, q), fail[k].why);
+			nomem += fail[k].err == -ENOMEM;
+			free(fail[k++].why);
+			entry__free(e);
+			bad++;
+			continue;
+		}
+		p->v[u++] = *e;
+	}
+	free(fail);
+	p->n = u;
+	err = merge_same_files(p);
+	return err || nomem ? -ENOMEM : bad ? -EINVAL : 0;
 }

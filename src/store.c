@@ -12,24 +12,105 @@
 #include "state.h"
 #include "store.h"
 
-/* Learns every key an entry needs: its inode(s), and the directory's
- * for a file entry's name part. */
+/* Learns every key an entry needs that no confirmed handle gave: its
+ * inode(s), and the directory's for a file entry's name part. */
 static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
 {
 	char why[256], where[IG_ORIGIN_BUF];
-	int err;
+	int err = 0;
 
 	if (e->overlay && backend__refuses_overlay(b)) {
 		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
 		      entry__origin(e, where, sizeof(where)), e->path, backend__name(b));
 		return -EINVAL;
 	}
-	err = keys__learn(l, e, why, sizeof(why));
-	if (!err && !e->tree)
+	if (!e->nkeys)
+		err = keys__learn(l, e, why, sizeof(why));
+	if (!err && !e->tree && !e->ndir_keys)
 		err = keys__learn_parent(l, e, why, sizeof(why));
 	if (err)
 		p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), e->path, why);
 	return err;
+}
+
+/* What the kernel said of a layout group of computed keys. */
+enum group_verdict {
+	GROUP_UNTRIED = 0,
+	GROUP_CONFIRMED,
+	GROUP_REFUSED,
+};
+
+struct confirm {
+	struct ig_learner *learner;
+	const struct fhandle_group *groups;
+	enum group_verdict *verdict;
+	size_t computed;
+};
+
+/* Keeps e's computed key (its directory's when dir) if its group is
+ * confirmed, trying e itself when the group is untried; else forgets it,
+ * so that it is learned by opening. A file that cannot be learned does
+ * not decide for its group: the next one is tried. */
+static void confirm_key(struct confirm *c, struct ig_entry *e, bool dir)
+{
+	__u16 g = dir ? e->dir_group : e->key_group;
+	enum group_verdict *v = &c->verdict[g - 1];
+	char why[256], dev[32];
+	struct ig_key k;
+	int err;
+
+	if (*v == GROUP_UNTRIED) {
+		err = keys__confirm(c->learner, e, dir, why, sizeof(why));
+		if (err == -EPROTO) {
+			k.dev = fhandle__kernel_dev(c->groups[g - 1].st_dev);
+			key__dev_str(&k, dev, sizeof(dev));
+			p_warn("%s: file handles (type %d, %u bytes) on dev %s do not give the kernel's keys (%s): every file there is learned by opening it",
+			       e->path, c->groups[g - 1].type, c->groups[g - 1].bytes, dev, why);
+		}
+		*v = err == 0 ? GROUP_CONFIRMED : err == -EPROTO ? GROUP_REFUSED : GROUP_UNTRIED;
+	}
+	if (*v == GROUP_CONFIRMED) {
+		c->computed += !dir;
+		return;
+	}
+	if (dir) {
+		e->ndir_keys = 0;
+		e->dir_group = 0;
+	} else {
+		e->nkeys = 0;
+		e->key_group = 0;
+	}
+}
+
+/*
+ * Keys computed from file handles are used only where the kernel keyed
+ * one file of the same layout on the same superblock just so, learned by
+ * opening it as any key is learned; the others are forgotten here and
+ * learned by opening their files.
+ */
+static int confirm_computed(struct ig_learner *l, struct ig_policy *fresh,
+			    const struct ig_policy *policy)
+{
+	struct confirm c = { .learner = l, .groups = policy->groups };
+	size_t i;
+
+	if (!policy->ngroups)
+		return 0;
+	c.verdict = calloc(policy->ngroups, sizeof(*c.verdict));
+	if (!c.verdict)
+		return -ENOMEM;
+	for (i = 0; i < fresh->n; i++) {
+		struct ig_entry *e = &fresh->v[i];
+
+		if (e->key_group)
+			confirm_key(&c, e, false);
+		if (e->dir_group)
+			confirm_key(&c, e, true);
+	}
+	free(c.verdict);
+	p_debug("keys: %zu computed from file handles and confirmed by the kernel, %zu to learn by opening the file",
+		c.computed, fresh->n - c.computed);
+	return 0;
 }
 
 /* Trees first get their directory's rule, then every file already below
@@ -83,7 +164,7 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 
 /* Learns and stores fresh, the entries of the policy without an id. */
 static int store_fresh(const struct ig_maps *maps, struct ig_learner *learner, enum ig_backend b,
-		       struct ig_policy *fresh)
+		       struct ig_policy *fresh, const struct ig_policy *policy)
 {
 	__u32 first_id = 0, cap;
 	int err, bad = 0;
@@ -95,6 +176,9 @@ static int store_fresh(const struct ig_maps *maps, struct ig_learner *learner, e
 		p_err("cannot map the rule_kinds map: %s", strerror(-err));
 		return err;
 	}
+	err = confirm_computed(learner, fresh, policy);
+	if (err)
+		return err;
 	for (i = 0; i < fresh->n; i++) {
 		fresh->v[i].id = first_id + (__u32)i;
 		bad += learn_entry(learner, &fresh->v[i], b) != 0;
@@ -146,7 +230,7 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 	for (i = 0, k = 0; i < policy->n; i++)
 		if (!policy->v[i].id)
 			fresh.v[k++] = policy->v[i];
-	err = store_fresh(maps, &learner, b, &fresh);
+	err = store_fresh(maps, &learner, b, &fresh, policy);
 	for (i = 0, k = 0; !err && i < policy->n; i++)
 		if (!policy->v[i].id)
 			policy->v[i].id = fresh.v[k++].id;
