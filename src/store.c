@@ -221,6 +221,12 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 		fresh.n += !policy->v[i].id;
 	if (!fresh.n)
 		goto cleanup;
+	if (fresh.n == policy->n) {
+		/* A fresh start: all are new, and a million need no copy. */
+		fresh.v = policy->v;
+		err = store_fresh(maps, &learner, b, &fresh, policy);
+		goto cleanup;
+	}
 	/* Shallow copies: the paths stay the policy's. */
 	fresh.v = calloc(fresh.n, sizeof(*fresh.v));
 	if (!fresh.v) {
@@ -231,11 +237,13 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 		if (!policy->v[i].id)
 			fresh.v[k++] = policy->v[i];
 	err = store_fresh(maps, &learner, b, &fresh, policy);
+	/* Back with their ids and keys: the start-up scan reads the keys. */
 	for (i = 0, k = 0; !err && i < policy->n; i++)
 		if (!policy->v[i].id)
-			policy->v[i].id = fresh.v[k++].id;
+			policy->v[i] = fresh.v[k++];
 cleanup:
 	keys__learner_close(&learner);
-	free(fresh.v);
+	if (fresh.v != policy->v)
+		free(fresh.v);
 	return err;
 }
