@@ -37,9 +37,23 @@ struct dev_pair {
 	__u32 kdev;
 };
 
+/* The inodes processes hold, as (kernel dev, i_ino): the protected keys
+ * are checked against them, so a million keys need no sorted copy. An
+ * open-addressing set; (0, 0) marks a free slot (no file has inode 0). */
+struct held_set {
+	struct held_inode {
+		__u32 dev;
+		__u64 ino;
+	} *v;
+	size_t n, mask;
+};
+
 struct scan {
+	/* The first walk over /proc fills held; the second judges. */
+	bool collecting;
+	struct held_set held;
 	struct held_key *keys;
-	size_t nkeys;
+	size_t nkeys, keycap;
 	struct dev_pair *devs;
 	size_t ndevs, devcap;
 	const struct scan_opts *opts;
@@ -49,33 +63,80 @@ struct scan {
 	 * CAP_SYS_PTRACE. */
 	size_t hidden;
 	int hidden_err;
+	bool nomem;
 };
 
-/* Every protected key, read in batches: no path index is needed here,
- * which a million entries would make the slow part of the start. */
+static size_t held_slot(const struct held_set *h, __u32 dev, __u64 ino)
+{
+	__u64 x = (ino ^ (__u64)dev << 40) * 0x9E3779B97F4A7C15ULL;
+	size_t i;
+
+	for (i = (size_t)(x >> 32) & h->mask; h->v[i].dev || h->v[i].ino; i = (i + 1) & h->mask)
+		if (h->v[i].dev == dev && h->v[i].ino == ino)
+			break;
+	return i;
+}
+
+static bool held_has(const struct held_set *h, __u32 dev, __u64 ino)
+{
+	size_t i;
+
+	if (!h->n)
+		return false;
+	i = held_slot(h, dev, ino);
+	return h->v[i].dev || h->v[i].ino;
+}
+
+static int held_add(struct held_set *h, __u32 dev, __u64 ino)
+{
+	struct held_set bigger;
+	size_t i;
+
+	if (!h->v || (h->n + 1) * 2 > h->mask + 1) {
+		bigger.mask = h->v ? h->mask * 2 + 1 : 1023;
+		bigger.v = calloc(bigger.mask + 1, sizeof(*bigger.v));
+		if (!bigger.v)
+			return -ENOMEM;
+		for (i = 0; h->v && i <= h->mask; i++)
+			if (h->v[i].dev || h->v[i].ino)
+				bigger.v[held_slot(&bigger, h->v[i].dev, h->v[i].ino)] = h->v[i];
+		bigger.n = h->n;
+		free(h->v);
+		*h = bigger;
+	}
+	i = held_slot(h, dev, ino);
+	if (!h->v[i].dev && !h->v[i].ino) {
+		h->v[i].dev = dev;
+		h->v[i].ino = ino;
+		h->n++;
+	}
+	return 0;
+}
+
+/* The protected keys of the inodes some process holds, read in batches
+ * and kept only when held: no path index is needed here, and no copy of
+ * a million keys. */
+static int pick_held(const struct ig_key *keys, const struct ig_rule *rules, __u32 n, void *ctx)
+{
+	struct scan *s = ctx;
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (!held_has(&s->held, keys[i].dev, keys[i].ino))
+			continue;
+		if (array__grow((void **)&s->keys, &s->keycap, s->nkeys, sizeof(*s->keys)))
+			return -ENOMEM;
+		s->keys[s->nkeys].dev = keys[i].dev;
+		s->keys[s->nkeys].ino = keys[i].ino;
+		s->keys[s->nkeys].level = rules[i].level;
+		s->keys[s->nkeys++].granted = rules[i].grants != 0;
+	}
+	return 0;
+}
+
 static int keys_collect(struct scan *s, const struct ig_maps *m)
 {
-	struct keyed_rule *v = NULL;
-	size_t i, n = 0;
-	int err;
-
-	err = state__read_rules(m, &v, &n);
-	if (err)
-		return err;
-	s->keys = calloc(n ? n : 1, sizeof(*s->keys));
-	if (!s->keys) {
-		free(v);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		s->keys[i].dev = v[i].key.dev;
-		s->keys[i].ino = v[i].key.ino;
-		s->keys[i].level = v[i].rule.level;
-		s->keys[i].granted = v[i].rule.grants != 0;
-	}
-	s->nkeys = n;
-	free(v);
-	return 0;
+	return s->held.n ? state__for_each_rule(m, pick_held, s) : 0;
 }
 
 static int held_cmp(const void *a, const void *b)
@@ -154,9 +215,18 @@ static __u32 kernel_dev(const struct scan *s, dev_t st_dev)
 	return (__u32)(major(st_dev) << 20 | minor(st_dev));
 }
 
-static const struct held_key *key_find(const struct scan *s, __u32 dev, __u64 ino)
+/* While collecting, notes the inode and finds nothing. */
+static const struct held_key *key_find(struct scan *s, __u32 dev, __u64 ino)
 {
 	struct held_key want = { .dev = dev, .ino = ino };
+
+	if (s->collecting) {
+		if (held_add(&s->held, dev, ino))
+			s->nomem = true;
+		return NULL;
+	}
+	if (!s->nkeys)
+		return NULL;
 
 	return bsearch(&want, s->keys, s->nkeys, sizeof(*s->keys), held_cmp);
 }
@@ -298,7 +368,7 @@ static void scan_fds(struct scan *s, struct proc_info *p)
 		}
 		target[n] = '\0';
 		if (strcmp(target, "anon_inode:[io_uring]") == 0) {
-			if (s->opts->refuse || s->opts->kill_holders)
+			if (!s->collecting && (s->opts->refuse || s->opts->kill_holders))
 				ring_judge(s, p, atoi(d->d_name));
 			continue;
 		}
@@ -359,37 +429,58 @@ static void scan_process(struct scan *s, pid_t pid)
 		scan_maps(s, &p);
 }
 
-int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
-		  const struct scan_opts *opts)
+/* Every process once, through scan_process(). */
+static int scan_all(struct scan *s)
 {
-	struct scan s = { .opts = opts };
 	struct dirent *d;
 	char *end;
 	long pid;
 	DIR *dh;
 	int err;
 
-	err = keys_collect(&s, m);
-	if (!err)
-		err = devs_collect(&s, policy);
-	if (err) {
-		p_err("cannot list the protected inodes for the start-up scan: %s", strerror(-err));
-		goto cleanup;
-	}
-	keys_fold(&s);
 	dh = opendir("/proc");
 	if (!dh) {
 		err = -errno;
 		p_err("cannot scan /proc for descriptors opened before protection: %s", strerror(-err));
-		goto cleanup;
+		return err;
 	}
 	while ((d = readdir(dh))) {
 		pid = strtol(d->d_name, &end, 10);
 		if (*end || pid <= 0)
 			continue;
-		scan_process(&s, (pid_t)pid);
+		scan_process(s, (pid_t)pid);
 	}
 	closedir(dh);
+	return 0;
+}
+
+int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
+		  const struct scan_opts *opts)
+{
+	struct scan s = { .opts = opts, .collecting = true };
+	int err;
+
+	/* First what the processes hold, then the protected keys of those
+	 * inodes alone, then each holder judged. */
+	err = devs_collect(&s, policy);
+	if (err) {
+		p_err("cannot list the protected inodes for the start-up scan: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = scan_all(&s);
+	if (err)
+		goto cleanup;
+	s.collecting = false;
+	s.hidden = 0;
+	err = s.nomem ? -ENOMEM : keys_collect(&s, m);
+	if (err) {
+		p_err("cannot list the protected inodes for the start-up scan: %s", strerror(-err));
+		goto cleanup;
+	}
+	keys_fold(&s);
+	err = scan_all(&s);
+	if (err)
+		goto cleanup;
 	p_debug("start-up scan: %zu holder%s of protected inodes (%zu killed), %zu io_uring instance%s",
 		s.holders, s.holders == 1 ? "" : "s", s.killed, s.rings, s.rings == 1 ? "" : "s");
 	if (s.hidden)
@@ -408,6 +499,7 @@ int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
 		err = -EPERM;
 	}
 cleanup:
+	free(s.held.v);
 	free(s.keys);
 	free(s.devs);
 	return err;

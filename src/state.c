@@ -821,12 +821,8 @@ cleanup:
  * a million lookups into a few hundred syscalls. */
 #define FOR_EACH_BATCH 4096
 
-/* Called with each batch of entries the map gives up. */
-typedef int (*batch_cb)(const struct ig_key *keys, const struct ig_rule *rules,
-			__u32 n, void *ctx);
-
 /* 1 if the kernel cannot batch this map (before 5.6), else 0 or -errno. */
-static int for_each_batched(int fd, batch_cb fn, void *ctx)
+static int for_each_batched(int fd, state__rules_fn fn, void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct ig_key *keys = calloc(FOR_EACH_BATCH, sizeof(*keys));
@@ -859,7 +855,7 @@ cleanup:
 	return err;
 }
 
-static int for_each_one_by_one(int fd, batch_cb fn, void *ctx)
+static int for_each_one_by_one(int fd, state__rules_fn fn, void *ctx)
 {
 	struct ig_key key, next, *prev = NULL;
 	struct ig_rule rule;
@@ -908,21 +904,17 @@ static int collect_rules(const struct ig_key *keys, const struct ig_rule *rules,
 	return 0;
 }
 
-static int read_rules(int fd, struct rule_list *l)
+int state__for_each_rule(const struct ig_maps *m, state__rules_fn fn, void *ctx)
 {
-	int err = for_each_batched(fd, collect_rules, l);
+	int err = for_each_batched(m->protected_fd, fn, ctx);
 
-	if (err == 1) {
-		l->n = 0;
-		err = for_each_one_by_one(fd, collect_rules, l);
-	}
-	return err;
+	return err == 1 ? for_each_one_by_one(m->protected_fd, fn, ctx) : err;
 }
 
 int state__read_rules(const struct ig_maps *m, struct keyed_rule **v, size_t *n)
 {
 	struct rule_list rules = {};
-	int err = read_rules(m->protected_fd, &rules);
+	int err = state__for_each_rule(m, collect_rules, &rules);
 
 	if (err) {
 		free(rules.v);
@@ -979,7 +971,7 @@ int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx
 
 	if (state__paths_load(&ix))
 		p_debug("cannot read %s; listing without paths", IG_PATHS_FILE);
-	err = read_rules(m->protected_fd, &rules);
+	err = state__for_each_rule(m, collect_rules, &rules);
 	if (!err)
 		err = group_by_entry(&rules, max_id, &start);
 	for (id = 1; !err && id <= max_id; id++) {

@@ -103,6 +103,12 @@ struct ig_entry_view {
 /* Every key of the protected map and its rule, in batches; *v is the
  * caller's to free. */
 int state__read_rules(const struct ig_maps *m, struct keyed_rule **v, size_t *n);
+/* Calls fn with each batch of the protected map's (key, rule) pairs, in
+ * no order, holding none of them after: a million need no copy. A nonzero
+ * return of fn stops it and is returned. */
+typedef int (*state__rules_fn)(const struct ig_key *keys, const struct ig_rule *rules,
+			       __u32 n, void *ctx);
+int state__for_each_rule(const struct ig_maps *m, state__rules_fn fn, void *ctx);
 typedef int (*state__entry_fn)(const struct ig_entry_view *v, void *ctx);
 int state__for_each_entry(const struct ig_maps *m, state__entry_fn fn, void *ctx);
 /* The id of the entry registered under canonical path canon, or -ENOENT. */
