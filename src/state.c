@@ -359,16 +359,17 @@ static int merge_into(const struct ig_maps *m, int fd, const void *k, const stru
 #define FILL_BATCH 4096
 
 /*
- * The keys the map may hold already: a bit pair per key (its hash's two
- * halves) in a bitmap of 32 bits per key, set for every key the map held
- * when the fill began and every key the fill queued. A key whose two bits
- * are set is looked up (about one in 300 are by chance) and, when there,
- * settled by the fill's on_exist; two entries on one inode merge instead
- * of the later replacing the earlier.
+ * The keys the map may hold already: two bits per key (from its hash) in
+ * one 64-bit word of a bitmap of 32 bits per key, set for every key the
+ * map held when the fill began and every key the fill queued. A key whose
+ * two bits are set is looked up (a few in a thousand are by chance) and,
+ * when there, settled by the fill's on_exist; two entries on one inode
+ * merge instead of the later replacing the earlier. One word per key is
+ * one cache miss, where two random bits were two.
  */
 struct seen {
-	__u64 *bits;
-	__u64 mask;
+	__u64 *words;
+	__u64 mask; /* of the word index */
 };
 
 static __u64 key_hash(const void *key, size_t len)
@@ -384,11 +385,11 @@ static __u64 key_hash(const void *key, size_t len)
 
 static bool seen__test_and_set(struct seen *s, __u64 h)
 {
-	__u64 a = h & s->mask, b = (h >> 32 ^ h << 7) & s->mask;
-	bool both = (s->bits[a >> 6] >> (a & 63) & 1) && (s->bits[b >> 6] >> (b & 63) & 1);
+	__u64 *w = &s->words[(h >> 12) & s->mask];
+	__u64 bits = 1ULL << (h & 63) | 1ULL << (h >> 6 & 63);
+	bool both = (*w & bits) == bits;
 
-	s->bits[a >> 6] |= 1ULL << (a & 63);
-	s->bits[b >> 6] |= 1ULL << (b & 63);
+	*w |= bits;
 	return both;
 }
 
@@ -449,7 +450,7 @@ static int fill__note_existing(struct fill *f)
 static int fill__open(struct fill *f, const struct ig_maps *m, int fd, size_t key_size,
 		      size_t nkeys, exist_fn on_exist, void *ctx)
 {
-	size_t nbits = 1 << 16;
+	size_t nwords = 1024;
 	int err;
 
 	memset(f, 0, sizeof(*f));
@@ -458,13 +459,13 @@ static int fill__open(struct fill *f, const struct ig_maps *m, int fd, size_t ke
 	f->key_size = key_size;
 	f->on_exist = on_exist;
 	f->ctx = ctx;
-	while (nbits < nkeys * 32)
-		nbits *= 2;
-	f->seen.mask = nbits - 1;
-	f->seen.bits = calloc(nbits / 64, sizeof(__u64));
+	while (nwords * 2 < nkeys)
+		nwords *= 2;
+	f->seen.mask = nwords - 1;
+	f->seen.words = calloc(nwords, sizeof(__u64));
 	f->keys = malloc(FILL_BATCH * key_size);
 	f->rules = malloc(FILL_BATCH * sizeof(*f->rules));
-	if (!f->keys || !f->rules || !f->seen.bits)
+	if (!f->keys || !f->rules || !f->seen.words)
 		return -ENOMEM;
 	err = filter_map(m->filter_fd, &f->filter);
 	return err ? err : fill__note_existing(f);
@@ -503,7 +504,7 @@ static int fill__add(struct fill *f, const void *key, const struct ig_rule *rule
 static void fill__close(struct fill *f)
 {
 	filter_unmap(&f->filter);
-	free(f->seen.bits);
+	free(f->seen.words);
 	free(f->keys);
 	free(f->rules);
 }
