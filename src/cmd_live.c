@@ -37,14 +37,14 @@ static void report_protected(struct json *j, const struct ig_entry *t,
 	const char *kind = t->tree ? "dir" : "file";
 	char dev[32], q[QUOTE_BUF], qa[QUOTE_BUF], was[32] = "", allow[1024];
 
-	key__dev_str(&t->keys[0], dev, sizeof(dev));
+	key__dev_str(&t->key, dev, sizeof(dev));
 	grants__describe(t->grants, allow, sizeof(allow));
 	if (!j) {
 		if (r->existed)
 			snprintf(was, sizeof(was), "%s -> ", level__name(r->old_level));
 		printf("protected %s %s (%s%s, dev %s ino %llu%s%s%s%s%s)\n", kind,
 		       quote__str(r->path, q), was, level__name(t->level), dev,
-		       (unsigned long long)t->keys[0].ino, *allow ? ", allow " : "", allow,
+		       (unsigned long long)t->key.ino, *allow ? ", allow " : "", allow,
 		       r->alias ? "; " : "", r->alias ? quote__str(r->alias, qa) : "",
 		       r->alias ? " is another name of it" : "");
 		return;
@@ -59,7 +59,7 @@ static void report_protected(struct json *j, const struct ig_entry *t,
 	if (r->alias)
 		json__kv_str(j, "name", r->alias);
 	json__kv_str(j, "dev", dev);
-	json__kv_uint(j, "ino", t->keys[0].ino);
+	json__kv_uint(j, "ino", t->key.ino);
 	json__kv_str(j, "allow", allow);
 	json__end_object(j);
 }
@@ -196,7 +196,7 @@ static bool alias_of_entry(struct live *l, const struct ig_entry *t, __u32 *id)
 {
 	struct ig_rule rule;
 
-	if (t->tree || !t->nkeys || state__rule_of(&l->maps, &t->keys[0], &rule) ||
+	if (t->tree || !t->nkeys || state__rule_of(&l->maps, &t->key, &rule) ||
 	    !rule.entry || (rule.flags & (IG_RULE_TREE | IG_RULE_LEARNED)))
 		return false;
 	*id = rule.entry;
@@ -351,7 +351,7 @@ static int entry_of(struct live *l, const char *path, struct ig_entry *t, char *
 		err = keys__learn(&l->learner, t, why, len);
 		if (err)
 			return err;
-		if (state__rule_of(&l->maps, &t->keys[0], &rule) == 0 && rule.entry) {
+		if (state__rule_of(&l->maps, &t->key, &rule) == 0 && rule.entry) {
 			t->id = rule.entry;
 			/* The reply names the entry removed, not the alias. */
 			if (state__path_of_entry(t->id, canon, sizeof(canon)) == 0) {
@@ -400,7 +400,7 @@ int cmd_unprotect(int argc, char **argv)
 			p_err("%s: %s", quote__str(p.v[i].path, q), why[0] ? why : strerror(-err));
 			unknown += err == -ENOENT;
 			bad++;
-			free(t.path);
+			entry__free(&t);
 			continue;
 		}
 		err = state__remove_entry(&live.maps, t.id, &removed, &level);
@@ -410,7 +410,7 @@ int cmd_unprotect(int argc, char **argv)
 		} else {
 			report_removed(j, &t, removed, level);
 		}
-		free(t.path);
+		entry__free(&t);
 	}
 	status = !bad ? IG_EXIT_OK : unknown == bad ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 cleanup:

@@ -273,8 +273,65 @@ cleanup:
 	return err;
 }
 
+static int extra_keys(int n)
+{
+	return n > 1 ? n - 1 : 0;
+}
+
+const struct ig_key *entry__key_at(const struct ig_entry *e, int i)
+{
+	return i ? &e->more[i - 1] : &e->key;
+}
+
+const struct ig_key *entry__dir_key_at(const struct ig_entry *e, int i)
+{
+	return i ? &e->more[extra_keys(e->nkeys) + i - 1] : &e->dir_key;
+}
+
+int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_KEYS])
+{
+	int i, n = dir ? e->ndir_keys : e->nkeys;
+
+	for (i = 0; i < n; i++)
+		out[i] = *(dir ? entry__dir_key_at(e, i) : entry__key_at(e, i));
+	return n;
+}
+
+int entry__set_keys(struct ig_entry *e, bool dir, const struct ig_key *k, int n)
+{
+	struct ig_key file[IG_TARGET_KEYS], dirs[IG_TARGET_KEYS], *more = NULL;
+	int nf = dir ? entry__keys(e, false, file) : n;
+	int nd = dir ? n : entry__keys(e, true, dirs);
+
+	memcpy(dir ? dirs : file, k, (size_t)n * sizeof(*k));
+	if (extra_keys(nf) + extra_keys(nd)) {
+		more = malloc((size_t)(extra_keys(nf) + extra_keys(nd)) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		memcpy(more, file + 1, (size_t)extra_keys(nf) * sizeof(*more));
+		memcpy(more + extra_keys(nf), dirs + 1, (size_t)extra_keys(nd) * sizeof(*more));
+	}
+	free(e->more);
+	e->more = more;
+	e->nkeys = (__u8)nf;
+	e->ndir_keys = (__u8)nd;
+	if (nf)
+		e->key = file[0];
+	if (nd)
+		e->dir_key = dirs[0];
+	return 0;
+}
+
+void entry__free_keys(struct ig_entry *e)
+{
+	free(e->more);
+	e->more = NULL;
+	e->nkeys = e->ndir_keys = 0;
+}
+
 void entry__free(struct ig_entry *e)
 {
+	entry__free_keys(e);
 	if (e->allow) {
 		allow__free(e->allow);
 		free(e->allow);

@@ -18,31 +18,34 @@
  * learns the kernel's keys. */
 struct ig_entry {
 	char *path;        /* absolute; canonical once resolved */
-	bool path_pooled;  /* path is in the policy's pool, not allocated alone */
 	/* Where it was given, for error messages: a config file's name (held
 	 * by the policy) and line, or "command line" and 0; entry__origin(). */
 	const char *origin;
-	unsigned int line;
-	unsigned int level; /* enum ig_level */
-	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
-	ino_t st_ino;
-	bool overlay;      /* on overlayfs: the backing file is a second key */
-	bool tree;         /* a directory: every file below it, now and later */
-	__u32 id;          /* the registered entry; rules and events carry it */
-	/* Filled by keys__learn() once programs run, or computed from the
-	 * file's handle while resolving (key_group says which layout, to be
-	 * verified against the kernel before it is used). */
-	int nkeys;
-	struct ig_key keys[IG_TARGET_KEYS];
-	/* A file entry's name part: the key(s) of the directory holding it
-	 * (two on overlayfs, like the file's own); dir_group as key_group. */
-	int ndir_keys;
-	struct ig_key dir_keys[IG_TARGET_KEYS];
-	__u16 key_group, dir_group; /* 1 + index in ig_policy.groups; 0: none */
 	/* Who may pass it: its own allow lines (NULL: none), then the global
 	 * --allow rules; grants is the registered set (grants.c), 0 for none. */
 	struct ig_allows *allow;
+	/*
+	 * Its keys, filled by keys__learn() once programs run, or computed
+	 * from the file's handle while resolving (key_group says which
+	 * layout, to be verified against the kernel before it is used); and
+	 * for a file entry's name part the key(s) of the directory holding
+	 * it, dir_group as key_group. The first of each is here, which is
+	 * all but overlayfs needs (two there); further ones are in more, the
+	 * file's first. entry__key_at() and entry__set_keys() read and write them.
+	 */
+	struct ig_key key, dir_key;
+	struct ig_key *more;
+	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
+	ino_t st_ino;
+	unsigned int line;
+	unsigned int level; /* enum ig_level */
+	__u32 id;          /* the registered entry; rules and events carry it */
 	__u32 grants;
+	__u16 key_group, dir_group; /* 1 + index in ig_policy.groups; 0: none */
+	__u8 nkeys, ndir_keys;
+	bool path_pooled;  /* path is in the policy's pool, not allocated alone */
+	bool overlay;      /* on overlayfs: the backing file is a second key */
+	bool tree;         /* a directory: every file below it, now and later */
 };
 
 struct ig_policy {
@@ -75,7 +78,19 @@ const char *entry__origin(const struct ig_entry *e, char *buf, size_t len);
  * with one line saying so. An
  * indented "allow KIND VALUE" line belongs to the entry above it. */
 int policy__load_file(struct ig_policy *p, const char *file);
-/* Frees what an entry owns (its path unless pooled, its allow lines). */
+/* Key i (below nkeys) of e's file, or (below ndir_keys) of its directory. */
+const struct ig_key *entry__key_at(const struct ig_entry *e, int i);
+const struct ig_key *entry__dir_key_at(const struct ig_entry *e, int i);
+/* Copies the file's keys (dir: its directory's) into out; how many. */
+int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_KEYS]);
+/* Sets the file's keys (dir: its directory's) to the n (at most
+ * IG_TARGET_KEYS) at k; 0 or -ENOMEM. */
+int entry__set_keys(struct ig_entry *e, bool dir, const struct ig_key *k, int n);
+/* Drops every key of e (an entry that never goes through entry__free()
+ * must, when it may have had more than one). */
+void entry__free_keys(struct ig_entry *e);
+/* Frees what an entry owns (its path unless pooled, its allow lines, its
+ * keys). */
 void entry__free(struct ig_entry *e);
 void policy__free(struct ig_policy *p);
 

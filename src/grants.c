@@ -230,19 +230,21 @@ static int register_exe(const struct ig_maps *m, struct ig_learner *l, const cha
 		err = keys__learn_parent(l, &e, why, sizeof(why));
 	if (err) {
 		p_err("allow exe %s: %s", path, why);
+		entry__free_keys(&e);
 		return err;
 	}
 	err = kinds__new_id(m, &s.id);
 	for (k = 0; !err && k < e.nkeys; k++)
-		if (bpf_map_update_elem(m->exes_fd, &e.keys[k], &s, BPF_ANY))
+		if (bpf_map_update_elem(m->exes_fd, entry__key_at(&e, k), &s, BPF_ANY))
 			err = -errno;
 	for (k = 0; !err && k < e.ndir_keys; k++) {
-		name__key(&e.dir_keys[k], strrchr(path, '/') + 1, &nk);
+		name__key(entry__dir_key_at(&e, k), strrchr(path, '/') + 1, &nk);
 		if (bpf_map_update_elem(m->exe_names_fd, &nk, &s, BPF_ANY))
 			err = -errno;
 	}
 	if (!err)
 		err = kinds__count(m, KIND_EXE_NAMES, 1);
+	entry__free_keys(&e);
 	*id = s.id;
 	return record_subject(IG_ALLOW_EXE, s.id, path, err);
 }

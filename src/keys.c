@@ -134,17 +134,17 @@ void keys__learner_close(struct ig_learner *l)
 	l->view = NULL;
 }
 
-static int add_unique(struct ig_entry *t, const volatile struct ig_key *vk)
+static int add_unique(struct ig_keyset *set, const volatile struct ig_key *vk)
 {
 	struct ig_key k = { .dev = vk->dev, .gen = vk->gen, .ino = vk->ino };
 	int i;
 
-	for (i = 0; i < t->nkeys; i++)
-		if (key__cmp(&t->keys[i], &k) == 0)
+	for (i = 0; i < set->n; i++)
+		if (key__cmp(&set->keys[i], &k) == 0)
 			return 0;
-	if (t->nkeys == IG_TARGET_KEYS)
+	if (set->n == IG_TARGET_KEYS)
 		return -E2BIG;
-	t->keys[t->nkeys++] = k;
+	set->keys[set->n++] = k;
 	return 0;
 }
 
@@ -189,6 +189,7 @@ static int open_seen(struct ig_learner *l, const char *path, __u32 *before, __u3
 int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 {
 	__u32 before, after, i;
+	struct ig_keyset set = {};
 	struct stat st;
 	int fd, err = 0;
 
@@ -215,11 +216,12 @@ int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 		err = -E2BIG;
 		goto cleanup;
 	}
-	t->nkeys = 0;
 	for (i = before; i != after && !err; i++)
-		err = add_unique(t, &l->view->keys[i & (IG_LEARN_SLOTS - 1)]);
+		err = add_unique(&set, &l->view->keys[i & (IG_LEARN_SLOTS - 1)]);
 	if (err)
 		snprintf(why, len, "more than %d inodes behind one path", IG_TARGET_KEYS);
+	else if ((err = entry__set_keys(t, false, set.keys, set.n)))
+		snprintf(why, len, "%s", strerror(-err));
 cleanup:
 	close(fd);
 	return err;
@@ -228,6 +230,7 @@ cleanup:
 int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len)
 {
 	struct ig_entry dir = {};
+	struct ig_keyset *last = &l->last_dir;
 	char path[PATH_MAX], *slash;
 	struct stat st;
 	int err;
@@ -244,23 +247,20 @@ int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size
 	}
 	/* Large policies hold many files per directory: a stat() tells that
 	 * it is the directory learned last, without another learning open. */
-	if (l->last_dir.nkeys && st.st_dev == l->last_dir.st_dev &&
-	    st.st_ino == l->last_dir.st_ino) {
-		e->ndir_keys = l->last_dir.nkeys;
-		memcpy(e->dir_keys, l->last_dir.keys, sizeof(e->dir_keys));
-		return 0;
-	}
+	if (last->n && st.st_dev == l->last_dir_dev && st.st_ino == l->last_dir_ino)
+		return entry__set_keys(e, true, last->keys, last->n);
 	dir.path = path;
 	dir.st_dev = st.st_dev;
 	dir.st_ino = st.st_ino;
 	err = keys__learn(l, &dir, why, len);
-	if (err)
-		return err;
-	dir.path = NULL;
-	l->last_dir = dir;
-	e->ndir_keys = dir.nkeys;
-	memcpy(e->dir_keys, dir.keys, sizeof(dir.keys));
-	return 0;
+	if (!err) {
+		last->n = entry__keys(&dir, false, last->keys);
+		l->last_dir_dev = st.st_dev;
+		l->last_dir_ino = st.st_ino;
+		err = entry__set_keys(e, true, last->keys, last->n);
+	}
+	entry__free_keys(&dir);
+	return err;
 }
 
 static void key_str(const struct ig_key *k, char *buf, size_t len)
@@ -274,18 +274,19 @@ static void key_str(const struct ig_key *k, char *buf, size_t len)
 int keys__confirm(struct ig_learner *l, const struct ig_entry *e, bool dir, char *why,
 		  size_t len)
 {
-	const struct ig_key *want = dir ? &e->dir_keys[0] : &e->keys[0], *got;
+	const struct ig_key *want = dir ? &e->dir_key : &e->key;
 	struct ig_entry probe = {
 		.path = e->path, .st_dev = e->st_dev, .st_ino = e->st_ino,
 	};
+	struct ig_key got[IG_TARGET_KEYS];
 	char a[96], b[96];
 	int err, n;
 
 	err = dir ? keys__learn_parent(l, &probe, why, len) : keys__learn(l, &probe, why, len);
+	n = err ? 0 : entry__keys(&probe, dir, got);
+	entry__free_keys(&probe);
 	if (err)
 		return err;
-	got = dir ? probe.dir_keys : probe.keys;
-	n = dir ? probe.ndir_keys : probe.nkeys;
 	if (n == 1 && key__cmp(got, want) == 0)
 		return 0;
 	key_str(got, a, sizeof(a));
@@ -313,6 +314,7 @@ int keys__prove_live(int learn_fd, char *why, size_t len)
 		self.st_ino = st.st_ino;
 	}
 	err = keys__learn(&l, &self, why, len);
+	entry__free_keys(&self);
 	keys__learner_close(&l);
 	if (err == -ENOTRECOVERABLE)
 		snprintf(why, len, "its programs attached but never ran");

@@ -7,11 +7,20 @@
 #include <stddef.h>
 #include "resolve.h"
 
+/* The keys one open showed. */
+struct ig_keyset {
+	int n;
+	struct ig_key keys[IG_TARGET_KEYS];
+};
+
 /* The learn map, mmapped and armed with our tgid. */
 struct ig_learner {
 	volatile struct ig_learn *view;
 	size_t len;
-	struct ig_entry last_dir; /* keys__learn_parent()'s last directory */
+	/* keys__learn_parent()'s last directory: its stat() and keys. */
+	dev_t last_dir_dev;
+	ino_t last_dir_ino;
+	struct ig_keyset last_dir;
 };
 
 int keys__learner_open(struct ig_learner *l, int learn_fd);

@@ -475,9 +475,9 @@ static bool key_from_handle(struct resolver *r, const struct dir_cache *c, const
 	e->key_group = group_of(r, c->st_dev, &k);
 	if (!e->key_group)
 		return false;
-	e->keys[0] = k.key;
+	e->key = k.key;
 	e->nkeys = 1;
-	e->dir_keys[0] = c->self.key;
+	e->dir_key = c->self.key;
 	e->ndir_keys = 1;
 	e->dir_group = c->self_group;
 	return true;

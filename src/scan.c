@@ -191,12 +191,12 @@ static int devs_collect(struct scan *s, const struct ig_policy *policy)
 		if (devs_known(s, e->st_dev))
 			continue;
 		for (k = 0; k < e->nkeys; k++) {
-			if (e->keys[k].ino != e->st_ino)
+			if (entry__key_at(e, k)->ino != e->st_ino)
 				continue;
 			if (array__grow((void **)&s->devs, &s->devcap, s->ndevs, sizeof(*s->devs)))
 				return -ENOMEM;
 			s->devs[s->ndevs].st_dev = e->st_dev;
-			s->devs[s->ndevs++].kdev = e->keys[k].dev;
+			s->devs[s->ndevs++].kdev = entry__key_at(e, k)->dev;
 			break;
 		}
 	}

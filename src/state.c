@@ -286,11 +286,12 @@ static int rule_put(const struct ig_maps *m, int fd, const void *k, const struct
 int state__add(const struct ig_maps *m, const struct ig_entry *t)
 {
 	struct ig_rule rule = rule_of(t);
+	struct ig_key keys[IG_TARGET_KEYS];
 	int i, err;
 
-	err = filter_set(m->filter_fd, t->keys, t->nkeys);
+	err = filter_set(m->filter_fd, keys, entry__keys(t, false, keys));
 	for (i = 0; !err && i < t->nkeys; i++)
-		err = rule_put(m, m->protected_fd, &t->keys[i], &rule);
+		err = rule_put(m, m->protected_fd, &keys[i], &rule);
 	return err;
 }
 
@@ -531,7 +532,8 @@ int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 	for (i = 0; !err && i < policy->n; i++) {
 		rule = rule_of(&policy->v[i]);
 		for (k = 0; !err && k < policy->v[i].nkeys; k++)
-			err = fill__add(&f, &policy->v[i].keys[k], &rule, &policy->v[i].keys[k], 1);
+			err = fill__add(&f, entry__key_at(&policy->v[i], k), &rule,
+					entry__key_at(&policy->v[i], k), 1);
 	}
 	if (!err)
 		err = fill__flush(&f);
@@ -570,13 +572,13 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 		base = strrchr(e[i].path, '/') + 1;
 		rule = rule_of(&e[i]);
 		/* A directory's bits once, not once per file in it. */
-		new_dir = !last || last->ndir_keys != e[i].ndir_keys ||
-			  memcmp(last->dir_keys, e[i].dir_keys,
-				 e[i].ndir_keys * sizeof(e[i].dir_keys[0]));
+		new_dir = !last || last->ndir_keys != e[i].ndir_keys;
+		for (k = 0; !new_dir && k < e[i].ndir_keys; k++)
+			new_dir = key__cmp(entry__dir_key_at(last, k), entry__dir_key_at(&e[i], k)) != 0;
 		last = &e[i];
 		for (k = 0; !err && k < e[i].ndir_keys; k++) {
-			name__key(&e[i].dir_keys[k], base, &nk);
-			err = fill__add(&f, &nk, &rule, &e[i].dir_keys[k], new_dir);
+			name__key(entry__dir_key_at(&e[i], k), base, &nk);
+			err = fill__add(&f, &nk, &rule, entry__dir_key_at(&e[i], k), new_dir);
 		}
 		added++;
 	}
@@ -602,6 +604,7 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 		.path = (char *)path, .level = w->tree->level, .id = w->tree->id,
 		.grants = w->tree->grants, .st_dev = st->st_dev, .st_ino = st->st_ino,
 	};
+	struct ig_key keys[IG_TARGET_KEYS];
 	struct ig_rule rule;
 	char why[256], q[QUOTE_BUF], where[IG_ORIGIN_BUF];
 	int k, err;
@@ -617,13 +620,14 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	/* Like the keys the kernel adds: reclaimed once the file is gone. */
 	rule.flags |= IG_RULE_LEARNED;
 	rule.origin = IG_MATCH_TREE;
-	err = filter_set(w->maps->filter_fd, f.keys, f.nkeys);
+	err = filter_set(w->maps->filter_fd, keys, entry__keys(&f, false, keys));
 	for (k = 0; !err && k < f.nkeys; k++)
-		err = rule_put(w->maps, w->maps->protected_fd, &f.keys[k], &rule);
+		err = rule_put(w->maps, w->maps->protected_fd, &keys[k], &rule);
 	/* Registered under its own path; the tree is its entry. */
 	f.id = 0;
 	if (!err)
 		err = state__paths_append(&f, 1);
+	entry__free_keys(&f);
 	if (err)
 		p_err("%s: %s: cannot add it: %s", entry__origin(w->tree, where, sizeof(where)),
 		      quote__str(path, q),
@@ -691,9 +695,11 @@ int state__paths_append(const struct ig_entry *t, size_t n)
 			put_line(f, (unsigned long long[]){ 0, 0, t[i].id }, 3, t[i].path);
 			continue;
 		}
-		for (k = 0; k < t[i].nkeys; k++)
-			put_line(f, (unsigned long long[]){ t[i].keys[k].dev, t[i].keys[k].gen,
-							    t[i].keys[k].ino }, 3, t[i].path);
+		for (k = 0; k < t[i].nkeys; k++) {
+			const struct ig_key *key = entry__key_at(&t[i], k);
+
+			put_line(f, (unsigned long long[]){ key->dev, key->gen, key->ino }, 3, t[i].path);
+		}
 	}
 	if (fclose(f))
 		err = -errno;

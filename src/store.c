@@ -73,6 +73,7 @@ static void confirm_key(struct confirm *c, struct ig_entry *e, bool dir)
 		c->computed += !dir;
 		return;
 	}
+	/* One key each: nothing to free, and no allocation to fail. */
 	if (dir) {
 		e->ndir_keys = 0;
 		e->dir_group = 0;
