@@ -50,7 +50,8 @@ static const struct {
 	{ 0x73717368, "squashfs", false },
 };
 
-static int check_filesystem(int fd, bool *overlay, char *why, size_t len)
+/* 0 and the filesystem's statfs magic where it is supported. */
+static int check_filesystem(int fd, unsigned long *magic, char *why, size_t len)
 {
 	struct statfs sfs;
 	size_t i;
@@ -66,7 +67,7 @@ static int check_filesystem(int fd, bool *overlay, char *why, size_t len)
 				 filesystems[i].name);
 			return -EOPNOTSUPP;
 		}
-		*overlay = sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+		*magic = (unsigned long)sfs.f_type;
 		return 0;
 	}
 	snprintf(why, len, "unsupported filesystem (magic 0x%lx)",
@@ -113,6 +114,7 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 {
 	char canon[PATH_MAX], *copy;
 	struct stat st;
+	unsigned long magic = 0;
 	bool overlay = false;
 	int fd, err;
 
@@ -148,9 +150,10 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 		if (err)
 			goto cleanup;
 	}
-	err = check_filesystem(fd, &overlay, why, len);
+	err = check_filesystem(fd, &magic, why, len);
 	if (err)
 		goto cleanup;
+	overlay = magic == OVERLAYFS_SUPER_MAGIC;
 
 	copy = strdup(canon);
 	if (!copy) {
@@ -420,7 +423,6 @@ static void dir_cache__open(struct resolver *r, struct dir_cache *c, const char 
 			    size_t dlen, size_t listed)
 {
 	char why[256];
-	struct statfs sfs;
 	struct stat st;
 
 	dir_cache__reset(c);
@@ -431,12 +433,12 @@ static void dir_cache__open(struct resolver *r, struct dir_cache *c, const char 
 	if (c->fd < 0 || fstat(c->fd, &st))
 		return;
 	c->st_dev = st.st_dev;
-	c->usable = check_filesystem(c->fd, &c->overlay, why, sizeof(why)) == 0 &&
+	c->usable = check_filesystem(c->fd, &c->fs_magic, why, sizeof(why)) == 0 &&
 		    fd_path(c->fd, c->canon, sizeof(c->canon)) == 0;
 	if (!c->usable)
 		return;
+	c->overlay = c->fs_magic == OVERLAYFS_SUPER_MAGIC;
 	c->canonical = strcmp(c->dir, c->canon) == 0;
-	c->fs_magic = fstatfs(c->fd, &sfs) == 0 ? (unsigned long)sfs.f_type : 0;
 	c->handles = fhandle__known_fs(c->fs_magic) &&
 		     fhandle__of(c->fd, "", c->fs_magic, c->st_dev, &c->self) == 0 &&
 		     c->self.key.ino == st.st_ino &&
