@@ -95,9 +95,7 @@ static int confirm_computed(struct ig_learner *l, struct ig_policy *fresh,
 	struct confirm c = { .learner = l, .groups = policy->groups };
 	size_t i;
 
-	if (!policy->ngroups)
-		return 0;
-	c.verdict = calloc(policy->ngroups, sizeof(*c.verdict));
+	c.verdict = calloc(policy->ngroups ? policy->ngroups : 1, sizeof(*c.verdict));
 	if (!c.verdict)
 		return -ENOMEM;
 	for (i = 0; i < fresh->n; i++) {
