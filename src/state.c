@@ -2,6 +2,7 @@
 /* Serve-stage state: instance lock, pinned maps, entry add/remove/list. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,8 @@ static bool seen__test_and_set(struct seen *s, __u64 h)
 	return both;
 }
 
+static pthread_mutex_t fill_merge_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct fill {
 	const struct ig_maps *m;
 	struct filter_view filter;
@@ -494,8 +497,14 @@ static int fill__add(struct fill *f, const void *key, const struct ig_rule *rule
 		err = fill__flush(f);
 		if (err)
 			return err;
-		if (bpf_map_lookup_elem(f->fd, key, &old) == 0)
-			return f->on_exist(f->m, f->fd, key, rule, f->ctx);
+		if (bpf_map_lookup_elem(f->fd, key, &old) == 0) {
+			/* Merging may register an allow set (grants.c), which
+			 * two fills running at once must not do together. */
+			pthread_mutex_lock(&fill_merge_lock);
+			err = f->on_exist(f->m, f->fd, key, rule, f->ctx);
+			pthread_mutex_unlock(&fill_merge_lock);
+			return err;
+		}
 	}
 	memcpy((char *)f->keys + f->n * f->key_size, key, f->key_size);
 	f->rules[f->n++] = *rule;

@@ -67,7 +67,8 @@ int state__remove(const struct ig_maps *m, const struct ig_key *k);
 int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_rule *r);
 
 /* The name part of file entries (their dir_keys and base name), each
- * counted in rule_kinds so the hooks start looking at names. */
+ * counted in rule_kinds so the hooks start looking at names. It may run
+ * beside state__add_all() on another thread. */
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n);
 /* Keys every regular file already below tree entry e, so hard links made
  * elsewhere and descriptors opened before are judged by key too. Prints

@@ -2,6 +2,7 @@
 /* Storing stage: learn the keys of a policy's new entries and add them,
  * in the order that leaves no window; register every entry's allow set. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,42 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 }
 
 /* Learns and stores fresh, the entries of the policy without an id. */
+/* Large policies fill the names map on a thread of its own. */
+#define FILL_THREADED_MIN 65536
+
+struct names_fill {
+	const struct ig_maps *maps;
+	const struct ig_policy *fresh;
+	int err;
+};
+
+static void *names_fill(void *arg)
+{
+	struct names_fill *job = arg;
+
+	job->err = state__add_names(job->maps, job->fresh->v, job->fresh->n);
+	return NULL;
+}
+
+/* The protected and names maps: each update is the kernel's work, and one
+ * map's updates need not wait for the other's, so a large policy fills
+ * them at once, each on its own CPU where there are two. */
+static int fill_both(const struct ig_maps *maps, const struct ig_policy *fresh)
+{
+	struct names_fill job = { .maps = maps, .fresh = fresh };
+	bool threaded;
+	pthread_t t;
+	int err;
+
+	threaded = fresh->n >= FILL_THREADED_MIN && pthread_create(&t, NULL, names_fill, &job) == 0;
+	err = state__add_all(maps, fresh);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (!err)
+		names_fill(&job);
+	return err ? err : job.err;
+}
+
 static int store_fresh(const struct ig_maps *maps, struct ig_learner *learner, enum ig_backend b,
 		       struct ig_policy *fresh, const struct ig_policy *policy)
 {
@@ -184,9 +221,7 @@ static int store_fresh(const struct ig_maps *maps, struct ig_learner *learner, e
 	}
 	if (bad)
 		return -EINVAL;
-	err = state__add_all(maps, fresh);
-	if (!err)
-		err = state__add_names(maps, fresh->v, fresh->n);
+	err = fill_both(maps, fresh);
 	if (err == -E2BIG && state__capacity(maps, &cap) == 0)
 		p_err("cannot fill the protected maps: they are full at %u keys (give a larger --capacity)",
 		      cap);
