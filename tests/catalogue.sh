@@ -333,34 +333,7 @@ t_register tamper-chown t_chown
 
 # ---- filesystems on loop devices ----
 
-LOOPS=()
-MOUNTS=()
-
-# mk_loopfs TYPE DIR [mkfs args]: a fresh filesystem of TYPE mounted at DIR.
-mk_loopfs() {
-	local type=$1 dir=$2 img dev
-	shift 2
-	modprobe loop 2>/dev/null; modprobe "$type" 2>/dev/null
-	command -v "mkfs.$type" >/dev/null || { skip "mkfs.$type missing"; return 77; }
-	img=$T_DIR/$type.img
-	truncate -s 320M "$img"
-	"mkfs.$type" -q "$@" "$img" >/dev/null 2>&1 || "mkfs.$type" "$@" "$img" >/dev/null 2>&1 ||
-		{ fail "mkfs.$type failed"; return 1; }
-	dev=$(losetup -f --show "$img") || { skip "no loop device"; return 77; }
-	LOOPS+=("$dev")
-	mkdir -p "$dir"
-	mount -t "$type" "$dev" "$dir" || { fail "mount $type failed"; return 1; }
-	MOUNTS+=("$dir")
-	chmod 0755 "$dir"
-	LOOPDEV=$dev
-}
-
-after_each() {
-	local i
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null; done
-	for i in "${LOOPS[@]}"; do losetup -d "$i" 2>/dev/null; done
-	MOUNTS=() LOOPS=()
-}
+after_each() { loops_down; }
 
 fs_vector() {
 	local s=$T_DIR/mnt/secret

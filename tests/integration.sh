@@ -644,6 +644,113 @@ t_errors_table() {
 }
 t_register_userspace errors-table t_errors_table
 
+# ---- keys taken from file handles at start, confirmed by the kernel ----
+
+after_each() { loops_down; }
+
+# handles_files DIR N: N secrets DIR/f1..fN, listed at deny on stdout, and
+# an unprotected neighbour DIR/open.
+handles_files() {
+	local i
+	mkdir -p "$1"
+	for ((i = 1; i <= $2; i++)); do
+		mk_secret "$1/f$i"
+		printf 'deny %s\n' "$1/f$i"
+	done
+	mk_secret "$1/open"
+}
+
+# keys_taken COMPUTED LEARNED: what run -v said of the keys of a config.
+keys_taken() {
+	local want="keys: $1 computed from file handles and confirmed by the kernel, $2 to learn by opening the file"
+	grep -qF "$want" "$DAEMON_ERR" ||
+		{ fail "want '$want', got '$(grep -o 'keys: .*' "$DAEMON_ERR")'"; return 1; }
+}
+
+# handles_hold DIR N: what protecting DIR/f1..fN must hold, whichever way
+# their keys were taken. A hard link made now in another directory is
+# judged by the inode's key alone; a new file moved over a protected name
+# by the name part, which is keyed by the directory's key; the neighbour
+# is read by the same route.
+handles_hold() {
+	local d=$1 n=$2 link=$1/../link-${1##*/}-f2
+	expect_blocked deny "$d/f$n" nobody read "$d/f$n" || return 1
+	ln "$d/f2" "$link" || { fail "cannot link $d/f2"; return 1; }
+	expect_blocked deny "$d/f2" nobody read "$link" || return 1
+	mk_secret "$d/new"
+	mv -f "$d/new" "$d/f1"
+	expect_blocked deny "$d/f1" nobody read "$d/f1" || return 1
+	expect_readable "$d/open" nobody read "$d/open"
+}
+
+# tmpfs: a directory listed nearly whole (its names read at once) and one
+# of which 2 names in 300 are listed (one fstatat() per file).
+t_handles_tmpfs() {
+	local conf=$T_DIR/ig.conf
+	handles_files "$T_DIR/a" 40 >"$conf"
+	mkdir "$T_DIR/b"; (cd "$T_DIR/b" && seq 300 | sed 's/^/x/' | xargs touch)
+	handles_files "$T_DIR/b" 2 >>"$conf"
+	special_daemon -v -c "$conf" || return 1
+	keys_taken 42 0 || return 1
+	handles_hold "$T_DIR/a" 40 && handles_hold "$T_DIR/b" 2
+}
+t_register keys-from-handles-tmpfs t_handles_tmpfs
+
+# ext4 on a loop device, beside tmpfs in the same config: one layout group
+# each, each confirmed by the kernel.
+t_handles_ext4() {
+	local conf=$T_DIR/ig.conf
+	mk_loopfs ext4 "$T_DIR/ext4" || return $?
+	handles_files "$T_DIR/ext4/d" 40 >"$conf"
+	handles_files "$T_DIR/ext4/e" 2 >>"$conf"
+	handles_files "$T_DIR/t" 20 >>"$conf"
+	special_daemon -v -c "$conf" || return 1
+	keys_taken 62 0 || return 1
+	handles_hold "$T_DIR/ext4/d" 40 && handles_hold "$T_DIR/ext4/e" 2 &&
+		handles_hold "$T_DIR/t" 20
+}
+t_register keys-from-handles-ext4-loop t_handles_ext4
+
+# xfs writes its 64-bit layout (type 0x81, 12 bytes) by default and the
+# 32-bit one (type 1, 8 bytes) when mounted with inode32.
+handles_xfs() {
+	local conf=$T_DIR/ig.conf
+	mk_loopfs xfs "$T_DIR/xfs" || return $?
+	if [ -n "$1" ]; then
+		umount "$T_DIR/xfs" && mount -o "$1" "$LOOPDEV" "$T_DIR/xfs" ||
+			{ fail "cannot mount xfs with $1"; return 1; }
+	fi
+	handles_files "$T_DIR/xfs/d" 20 >"$conf"
+	special_daemon -v -c "$conf" || return 1
+	keys_taken 20 0 || return 1
+	handles_hold "$T_DIR/xfs/d" 20
+}
+t_handles_xfs() { handles_xfs ""; }
+t_handles_xfs32() { handles_xfs inode32; }
+t_register keys-from-handles-xfs t_handles_xfs
+t_register keys-from-handles-xfs-inode32 t_handles_xfs32
+
+# Where handles cannot stand for the kernel's key, the file is learned by
+# opening it: on btrfs (not a filesystem whose handles are read: stat()
+# names another device than the kernel keys), and for a file mounted over
+# a listed name on tmpfs (its handle is of another mount than its
+# directory's); the mounted file is the one protected, under both names.
+t_handles_fallback() {
+	local conf=$T_DIR/ig.conf
+	mk_loopfs btrfs "$T_DIR/btrfs" || return $?
+	handles_files "$T_DIR/btrfs/d" 20 >"$conf"
+	handles_files "$T_DIR/a" 20 >>"$conf"
+	mk_secret "$T_DIR/other"
+	mount --bind "$T_DIR/other" "$T_DIR/a/f4" || { skip "mount --bind failed"; return 77; }
+	MOUNTS+=("$T_DIR/a/f4")
+	special_daemon -v -c "$conf" || return 1
+	keys_taken 19 21 || return 1
+	handles_hold "$T_DIR/btrfs/d" 20 && handles_hold "$T_DIR/a" 20 || return 1
+	expect_blocked deny "$T_DIR/other" nobody read "$T_DIR/a/f4" || return 1
+	expect_blocked deny "$T_DIR/other" nobody read "$T_DIR/other"
+}
+t_register keys-learned-where-handles-cannot-stand t_handles_fallback
+
 # ---- map capacity: sized from the policy, a full map named as such ----
 
 t_capacity_from_policy() {

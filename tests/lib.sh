@@ -174,6 +174,39 @@ marker_of() {
 	[[ $content =~ IG-SECRET-[A-Za-z0-9._-]* ]] && printf '%s' "${BASH_REMATCH[0]}"
 }
 
+# ---- filesystems on loop devices ----
+
+LOOPS=()
+MOUNTS=()
+
+# mk_loopfs TYPE DIR [mkfs args]: a fresh filesystem of TYPE, its image in
+# $T_DIR (on the scratch tmpfs), mounted at DIR.
+mk_loopfs() {
+	local type=$1 dir=$2 img dev
+	shift 2
+	modprobe loop 2>/dev/null; modprobe "$type" 2>/dev/null
+	command -v "mkfs.$type" >/dev/null || { skip "mkfs.$type missing"; return 77; }
+	img=$T_DIR/$type.img
+	truncate -s 320M "$img"
+	"mkfs.$type" -q "$@" "$img" >/dev/null 2>&1 || "mkfs.$type" "$@" "$img" >/dev/null 2>&1 ||
+		{ fail "mkfs.$type failed"; return 1; }
+	dev=$(losetup -f --show "$img") || { skip "no loop device"; return 77; }
+	LOOPS+=("$dev")
+	mkdir -p "$dir"
+	mount -t "$type" "$dev" "$dir" || { fail "mount $type failed"; return 1; }
+	MOUNTS+=("$dir")
+	chmod 0755 "$dir"
+	LOOPDEV=$dev
+}
+
+# loops_down: what mk_loopfs and its callers mounted goes, in reverse.
+loops_down() {
+	local i
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null; done
+	for i in "${LOOPS[@]}"; do losetup -d "$i" 2>/dev/null; done
+	MOUNTS=() LOOPS=()
+}
+
 # ---- the daemon ----
 
 DAEMON_PID=""
