@@ -702,7 +702,8 @@ int resolve__policy(struct ig_policy *p)
 		}
 		free(r[t].fail);
 	}
-	qsort(fail, nfail, sizeof(*fail), failure_cmp);
+	if (nfail)
+		qsort(fail, nfail, sizeof(*fail), failure_cmp);
 	/* In place and in order: a bad entry is reported and dropped. */
 	for (i = 0, k = 0; i < p->n; i++) {
 		struct ig_entry *e = &p->v[i];

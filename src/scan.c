@@ -155,6 +155,8 @@ static void keys_fold(struct scan *s)
 {
 	size_t i, n = 0;
 
+	if (!s->nkeys)
+		return;
 	qsort(s->keys, s->nkeys, sizeof(*s->keys), held_cmp);
 	for (i = 0; i < s->nkeys; i++) {
 		if (n && held_cmp(&s->keys[n - 1], &s->keys[i]) == 0) {
