@@ -505,15 +505,18 @@ static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_ent
 				count_in_dir(r->ctx->p, i, end, dir, dlen) : 1);
 	if (!c->usable)
 		return 0;
-	if (c->have_names) {
+	d = c->have_names ? dirents__find(&c->names, base) : NULL;
+	if (c->have_names && (!d || (d->d_type != DT_REG && d->d_type != DT_UNKNOWN)))
+		return 0;
+	if (d && d->d_type == DT_REG) {
 		/* A name's record gives the inode under any mount on top of
 		 * it, so only a handle of the directory's own mount counts. */
-		d = dirents__find(&c->names, base);
-		if (!d || d->d_type != DT_REG || !key_from_handle(r, c, base, d->d_ino, e))
+		if (!key_from_handle(r, c, base, d->d_ino, e))
 			return 0;
 		st.st_dev = c->st_dev;
 		st.st_ino = d->d_ino;
 	} else {
+		/* Not read, or a filesystem that leaves the type unknown. */
 		if (fstatat(c->fd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
 		    st.st_dev != c->st_dev)
 			return 0;
