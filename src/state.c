@@ -451,8 +451,10 @@ static int fill__note_existing(struct fill *f)
 	return err;
 }
 
+/* distinct: no two of the nkeys keys to come are equal, so a map empty
+ * now needs no seen set (which costs a cache miss per key). */
 static int fill__open(struct fill *f, const struct ig_maps *m, int fd, size_t key_size,
-		      size_t nkeys, exist_fn on_exist, void *ctx)
+		      size_t nkeys, bool distinct, exist_fn on_exist, void *ctx)
 {
 	size_t nwords = 1024;
 	int err;
@@ -463,16 +465,20 @@ static int fill__open(struct fill *f, const struct ig_maps *m, int fd, size_t ke
 	f->key_size = key_size;
 	f->on_exist = on_exist;
 	f->ctx = ctx;
+	f->keys = malloc(FILL_BATCH * key_size);
+	f->rules = malloc(FILL_BATCH * sizeof(*f->rules));
+	if (!f->keys || !f->rules)
+		return -ENOMEM;
+	err = filter_map(m->filter_fd, &f->filter);
+	if (err)
+		return err;
+	if (distinct && bpf_map_get_next_key(fd, NULL, f->keys) && errno == ENOENT)
+		return 0;
 	while (nwords * 2 < nkeys)
 		nwords *= 2;
 	f->seen.mask = nwords - 1;
 	f->seen.words = calloc(nwords, sizeof(__u64));
-	f->keys = malloc(FILL_BATCH * key_size);
-	f->rules = malloc(FILL_BATCH * sizeof(*f->rules));
-	if (!f->keys || !f->rules || !f->seen.words)
-		return -ENOMEM;
-	err = filter_map(m->filter_fd, &f->filter);
-	return err ? err : fill__note_existing(f);
+	return f->seen.words ? fill__note_existing(f) : -ENOMEM;
 }
 
 static int fill__flush(struct fill *f)
@@ -492,7 +498,7 @@ static int fill__add(struct fill *f, const void *key, const struct ig_rule *rule
 	int err;
 
 	filter_mark(&f->filter, filter_keys, nfilter);
-	if (seen__test_and_set(&f->seen, key_hash(key, f->key_size))) {
+	if (f->seen.words && seen__test_and_set(&f->seen, key_hash(key, f->key_size))) {
 		/* What the map holds must include every key queued before. */
 		err = fill__flush(f);
 		if (err)
@@ -525,6 +531,7 @@ int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 {
 	struct id_range ids = { .first = UINT32_MAX, .last = 0 };
 	struct ig_rule rule;
+	bool distinct = true;
 	struct fill f;
 	size_t i, n = 0;
 	int k, err;
@@ -535,9 +542,14 @@ int state__add_all(const struct ig_maps *m, const struct ig_policy *policy)
 		if (policy->v[i].id > ids.last)
 			ids.last = policy->v[i].id;
 	}
-	for (i = 0; i < policy->n; i++)
+	for (i = 0; i < policy->n; i++) {
 		n += policy->v[i].nkeys;
-	err = fill__open(&f, m, m->protected_fd, sizeof(struct ig_key), n, merge_or_replace, &ids);
+		/* Keys computed from handles are of distinct (dev, ino): the
+		 * policy holds each stat() identity once. */
+		distinct &= policy->v[i].nkeys == 1 && policy->v[i].key_group;
+	}
+	err = fill__open(&f, m, m->protected_fd, sizeof(struct ig_key), n, distinct,
+			 merge_or_replace, &ids);
 	for (i = 0; !err && i < policy->n; i++) {
 		rule = rule_of(&policy->v[i]);
 		for (k = 0; !err && k < policy->v[i].nkeys; k++)
@@ -572,7 +584,7 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 
 	for (i = 0; i < n; i++)
 		nnames += e[i].tree ? 0 : e[i].ndir_keys;
-	err = fill__open(&f, m, m->names_fd, sizeof(nk), nnames, merge_into, NULL);
+	err = fill__open(&f, m, m->names_fd, sizeof(nk), nnames, false, merge_into, NULL);
 	for (i = 0; i < n && !err; i++) {
 		bool new_dir;
 
