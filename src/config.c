@@ -182,25 +182,25 @@ static bool is_allow_line(const char *s)
 /* "LEVEL PATH": the path is the rest of the line, so it may hold spaces;
  * the entry's origin is file (a name the policy holds) at lineno. */
 static int parse_line(struct ig_policy *p, char *line, const char *dir,
-		      const char *origin, const char *file, unsigned int lineno)
+		      const char *file, unsigned int lineno)
 {
 	enum ig_level level;
 	char *word = line, *path, q[QUOTE_BUF];
 
 	path = word + strcspn(word, " \t");
 	if (!*path) {
-		line_err("%s: expected 'LEVEL PATH', got '%s'", origin, quote__str(word, q));
+		line_err("%s:%u: expected 'LEVEL PATH', got '%s'", file, lineno, quote__str(word, q));
 		return -EINVAL;
 	}
 	*path++ = '\0';
 	path = trim(path);
 	if (level__parse(word, &level)) {
-		line_err("%s: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
-			 origin, quote__str(word, q));
+		line_err("%s:%u: unknown level '%s' (use audit, deny, kill or 0, 1, 2)",
+			 file, lineno, quote__str(word, q));
 		return -EINVAL;
 	}
 	if (!*path) {
-		line_err("%s: missing path after level '%s'", origin, quote__str(word, q));
+		line_err("%s:%u: missing path after level '%s'", file, lineno, quote__str(word, q));
 		return -EINVAL;
 	}
 	return policy__add(p, path, dir, level, file, lineno);
@@ -248,9 +248,14 @@ int policy__load_file(struct ig_policy *p, const char *file)
 		s = trim(line);
 		if (!*s)
 			continue;
-		snprintf(origin, sizeof(origin), "%s:%d", q, lineno);
-		err = is_allow_line(s) ? parse_allow_line(p, first, s, indented, origin) :
-		      parse_line(p, s, dir, origin, file_name, (unsigned int)lineno);
+		/* "FILE:LINE" is formatted only for the few lines that keep it;
+		 * a million entries hold the file's name and their line. */
+		if (is_allow_line(s)) {
+			snprintf(origin, sizeof(origin), "%s:%d", q, lineno);
+			err = parse_allow_line(p, first, s, indented, origin);
+		} else {
+			err = parse_line(p, s, dir, file_name, (unsigned int)lineno);
+		}
 		if (err == -ENOMEM)
 			break;
 		bad += err != 0;
