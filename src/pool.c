@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Pools: bulk memory for a large policy. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "pool.h"
 
-/* 2 MiB: one huge page, where the kernel gives them. */
+/* 2 MiB: one huge page, where the kernel gives them. A pool's first
+ * block is small and of small pages: most policies fit in it, and a huge
+ * page would add 2 MiB to their peak. */
 #define POOL_BLOCK ((size_t)2 << 20)
+#define POOL_FIRST ((size_t)64 << 10)
 
 struct pool_block {
 	struct pool_block *next;
@@ -15,16 +19,17 @@ struct pool_block {
 	char data[];
 };
 
-/* A mapping of len bytes (a multiple of POOL_BLOCK) that asks for huge
- * pages as a whole: advice on part of it would split it, and a split
- * mapping can no longer grow by mremap(). */
-static void *huge_map(size_t len)
+/* A mapping of len bytes; when huge, it asks for huge pages as a whole:
+ * advice on part of it would split it, and a split mapping can no longer
+ * grow by mremap(). */
+static void *map_block(size_t len, bool huge)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, len, MADV_HUGEPAGE);
+	if (huge)
+		madvise(p, len, MADV_HUGEPAGE);
 	return p;
 }
 
@@ -40,8 +45,9 @@ char *strpool__dup(struct strpool *p, const char *s, size_t len)
 	char *out;
 
 	if (p->left < len + 1) {
-		size = round_block(sizeof(*b) + len + 1);
-		b = huge_map(size);
+		size = sizeof(*b) + len + 1;
+		size = !p->blocks && size <= POOL_FIRST ? POOL_FIRST : round_block(size);
+		b = map_block(size, size >= POOL_BLOCK);
 		if (!b)
 			return NULL;
 		b->size = size;
@@ -103,7 +109,7 @@ int bigarray__grow(void **v, size_t *cap, size_t n, size_t elem)
 	if (bytes < BIGARRAY_MIN) {
 		p = realloc(*v, bytes);
 	} else if (old_bytes < BIGARRAY_MIN) {
-		p = huge_map(round_block(bytes));
+		p = map_block(round_block(bytes), true);
 		if (p) {
 			memcpy(p, *v, old_bytes);
 			free(*v);
