@@ -412,6 +412,11 @@ int cmd_run(int argc, char **argv)
 	bool keep_bpf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* One malloc arena for every thread: a large policy is resolved and
+	 * filled on threads, and what a thread's arena held stays resident
+	 * after it is freed (malloc_trim() gives back the main arena's top
+	 * only), 4 MiB of a daemon's steady state at a million entries. */
+	mallopt(M_ARENA_MAX, 1);
 	stage_done(NULL);
 	/* Stage 1-2: parse and resolve; bad input stops here, before any load.
 	 * Running out of memory is no bad input. */
