@@ -162,7 +162,6 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 	return err;
 }
 
-/* Learns and stores fresh, the entries of the policy without an id. */
 /* Large policies fill the names map on a thread of its own. */
 #define FILL_THREADED_MIN 65536
 
@@ -199,6 +198,7 @@ static int fill_both(const struct ig_maps *maps, const struct ig_policy *fresh)
 	return err ? err : job.err;
 }
 
+/* Learns and stores fresh, the entries of the policy without an id. */
 static int store_fresh(const struct ig_maps *maps, struct ig_learner *learner, enum ig_backend b,
 		       struct ig_policy *fresh, const struct ig_policy *policy)
 {
@@ -271,8 +271,9 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 		if (!policy->v[i].id)
 			fresh.v[k++] = policy->v[i];
 	err = store_fresh(maps, &learner, b, &fresh, policy);
-	/* Back with their ids and keys: the start-up scan reads the keys. */
-	for (i = 0, k = 0; !err && i < policy->n; i++)
+	/* Back with their ids and keys (the start-up scan reads the keys),
+	 * failed or not: the keys a copy learned are the policy's to free. */
+	for (i = 0, k = 0; i < policy->n; i++)
 		if (!policy->v[i].id)
 			policy->v[i] = fresh.v[k++];
 cleanup:
