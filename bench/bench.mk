@@ -40,9 +40,11 @@ $(BENCH_DIR)/nullprog: bench/nullprog.c $(BENCH_DIR)/null.skel.h | $(BENCH_DIR)
 # host. In that order so the guests' emulation does not load the host's run.
 # Results stay under build/bench; `make docs` writes docs/performance.md and
 # docs/perf-open.png from them.
+# BENCH_OLD=PATH: an earlier release's binary, whose load of the same
+# million-file config is measured beside this one's, rep by rep.
 bench: bench-bins $(OUTPUT)/inodeguard
 	bench/vm.sh
-	bench/run.sh
+	bench/run.sh $(if $(BENCH_OLD),--old-tool $(BENCH_OLD))
 
 # CI: tiny sizes, checks only that everything runs and writes the TSV.
 bench-smoke: bench-bins $(OUTPUT)/inodeguard

@@ -213,24 +213,39 @@ def targets(res, backend, lines):
             parts.append(f"the tool reading a config of {n:,} real files {fmt_s(ready)} to ready")
             worst_load = max(worst_load or 0, ready)
         start1 = res.get(backend, "start", "conf", 1, "ready", "time") or 0
+        old = res.get(backend, "load", "conf_old", n, "ready", "time")
+        syscall = res.get(backend, "load", "syscall", n, "getppid", "ns_per_op")
+        hwm_new = res.get(backend, "mem", "load", n, "daemon", "VmHWM")
+        hwm_old = res.get(backend, "mem", "load_old", n, "daemon", "VmHWM")
+        if ready is not None and old is not None:
+            ratio = round_ratio(res, backend, n)
+            parts.append(f"the previous design (a learning open per file) {fmt_s(old)} in the same run"
+                         + (f", {ratio:.1f} times as long" if ratio else ""))
         if ready is not None:
-            cause += (f"Start-up with one file takes {fmt_s(start1)}. The tool learns each file's key from the "
-                      f"kernel: {(ready - start1) * 1e6 / n:.1f} µs per file beyond start-up, "
-                      f"of which merely opening and closing the file costs {(floor or 0) * 1e6 / n:.1f} µs "
-                      f"(open+close of every listed path, measured alone). Per file the tool does one "
-                      f"fstatat() relative to its already-resolved directory, then the learning open "
-                      f"(a full path walk, an fstat to catch a swap, a close) with the hook's program "
-                      f"running on it, then its share of parsing, sorting, the paths file and the "
-                      f"batched map fill. A profile of the load puts the open and fstatat system calls "
-                      f"on top. Two earlier fixes cut this: one O_PATH open instead of realpath(), stat() "
-                      f"and statfs() (100,000 files: 5.4 s to 3.8 s), then resolving per directory "
-                      f"instead of per path (20,000 files: 1.0 s to 0.75 s). The learning open itself "
-                      f"cannot go: it is how the key is taken from the kernel rather than guessed "
-                      f"(btrfs and overlayfs report other devices to stat()). ")
-            if floor is not None and floor >= TARGET_LOAD_S:
-                cause += (f"Opening and closing each listed file once, which any loader that resolves paths must "
-                          f"at least do, already takes {fmt_s(floor)} here, so 1 s for a million real files "
-                          f"is out of reach on this machine; the 1 s holds for the map itself. ")
+            cause += (f"Start-up with one file takes {fmt_s(start1)}, {(ready - start1) * 1e6 / n:.1f} µs per "
+                      f"file beyond that. Each file's key is computed from its handle (one "
+                      f"name_to_handle_at() per file, which names the inode number and the generation "
+                      f"without opening it), the files of a directory resolved together, in up to four "
+                      f"threads; where most of a directory is listed one read of it gives the names' types. "
+                      f"No computed key is used before the kernel has keyed one file of the same "
+                      f"superblock and handle layout the same way (a learning open); anything else "
+                      f"(btrfs, overlayfs, a layout not known) is learned by opening the file as before. "
+                      f"Both maps are filled in batches, each on its own thread. ")
+            if old is not None:
+                cause += (f"The previous design opened every file to learn its key: {fmt_s(old)} here, "
+                          f"measured rep by rep beside the new one"
+                          + (f" (median ratio {round_ratio(res, backend, n):.1f})" if round_ratio(res, backend, n) else "")
+                          + (f"; its peak memory was {fmt_bytes(hwm_old)} against {fmt_bytes(hwm_new)}"
+                             if hwm_old and hwm_new else "") + ". ")
+            if floor is not None:
+                cause += (f"Opening and closing each listed file once, that design's floor, takes "
+                          f"{fmt_s(floor)}. ")
+            if syscall is not None:
+                cause += (f"What stays is a system call per file and the kernel's work per key: the "
+                          f"cheapest system call (getppid()) costs {syscall:,.0f} ns on this machine, so "
+                          f"{n:,} handles cost {syscall * n / 1e9:.1f} s of CPU in system call entry and "
+                          f"exit alone, before any work, shared by the CPUs; the maps, sized for the "
+                          f"policy, are created at load and take one update per key in each of two maps. ")
             if n < 1_000_000:
                 cause += f"Measured at {n:,} files; scale linearly for 1,000,000. "
     timeouts = [r for r in res.rows if r["backend"] == backend and r["bench"] == "load"
@@ -268,10 +283,15 @@ def targets(res, backend, lines):
                                                    if btf and btf.isdigit() else "") +
                       ", freed after load but counted in the high-water mark. ")
         if hwm_load:
-            cause += (f"Loading {load_n[-1]:,} files from a config peaks at {fmt_bytes(hwm_load)} (the parsed "
-                      f"policy, the resolved targets and the batch arrays, about "
-                      f"{hwm_load / load_n[-1]:.0f} bytes per file); once ready the daemon frees them and "
-                      f"hands the pages back (malloc_trim), leaving {fmt_bytes(rss_load)} resident. ")
+            hwm_old = res.get(backend, "mem", "load_old", load_n[-1], "daemon", "VmHWM")
+            cause += (f"Loading {load_n[-1]:,} files from a config peaks at {fmt_bytes(hwm_load)}, about "
+                      f"{hwm_load / load_n[-1]:.0f} bytes per file with the start-up's share (the goal is "
+                      f"under 100): the policy's entries (112 bytes each) and their paths, stored end to "
+                      f"end; the map fills hold one batch at a time"
+                      + (f"; the previous design peaked at {fmt_bytes(hwm_old)} "
+                         f"({hwm_old / load_n[-1]:.0f} bytes per file) in the same run" if hwm_old else "")
+                      + f". Once ready the daemon frees them and hands the pages back, leaving "
+                      f"{fmt_bytes(rss_load)} resident. ")
         cause += "The protected map itself lives in kernel memory (see Scale and memory), not in the RSS."
         rows.append(("daemon RSS < 8 MiB",
                      f"VmRSS {fmt_bytes(rss)} at {top:,} entries" +
@@ -475,6 +495,19 @@ def macro_section(res, backend, lines):
     lines.append("")
 
 
+def round_ratio(res, backend, n):
+    """Median over rounds of the previous design's load time over this one's, both in that round."""
+    new = {r["round"]: float(r["value"]) for r in res.samples(backend, "load", "conf", "time")
+           if int(r["entries"]) == n}
+    old = {r["round"]: float(r["value"]) for r in res.samples(backend, "load", "conf_old", "time")
+           if int(r["entries"]) == n}
+    ratios = sorted(old[k] / new[k] for k in new if k in old and new[k] > 0)
+    if not ratios:
+        return None
+    m = len(ratios)
+    return ratios[m // 2] if m % 2 else (ratios[m // 2 - 1] + ratios[m // 2]) / 2
+
+
 def scale_section(res, backend, lines):
     lines.append(f"**Scale and memory**, backend `{backend}`.\n")
     lines.append("| measurement | entries | value |")
@@ -490,13 +523,17 @@ def scale_section(res, backend, lines):
         elif bench == "fill" and metric == "time":
             lines.append(f"| incremental batched fill, step {tgt} | {n:,} | {fmt_s(v)} |")
         elif bench == "load" and metric == "time":
-            what = "tool start to ready line, config of real files" if cfg == "conf" else \
-                "open+close of every listed file (floor)"
+            what = {"conf": "tool start to ready line, config of real files",
+                    "conf_old": "the same with the previous design (--old-tool)",
+                    }.get(cfg, "open+close of every listed file (the previous design's floor)")
             lines.append(f"| {what} | {n:,} | {fmt_s(v)} |")
+        elif bench == "load" and metric == "ns_per_op":
+            lines.append(f"| one getppid() system call, no tool running | {n:,} | {v:,.0f} ns |")
         elif bench == "start" and metric == "time":
             lines.append(f"| tool start to ready line, one file | {n:,} | {fmt_s(v)} |")
         elif bench == "mem":
             where = {"ig": "steady state", "load": "after loading the config",
+                     "load_old": "after loading the config, previous design",
                      "fill_total": "after batched fill"}.get(cfg, cfg)
             lines.append(f"| {tgt} {metric} ({where}) | {n:,} | {fmt_bytes(v)} |")
     lines.append("")

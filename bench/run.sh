@@ -22,6 +22,9 @@ usage: bench/run.sh [options]
   --uid UID          uid of the measuring processes (default 65534)
   --load-timeout S   give up the scale test's load after S seconds and record it
                      as a timeout, not a failure (default 300)
+  --old-tool BIN     another inodeguard binary (an earlier release): the scale
+                     test loads the same config with it too, rep by rep beside
+                     this one, so the old design is measured in the same run
   --summarize FILE   only recompute the ratio and median rows of an existing TSV
   --baseline-only    measure without the tool (for testing the harness)
   --no-report        do not write the preview performance.md and perf-open.png
@@ -36,7 +39,7 @@ BB=${BENCH_BIN:-$ROOT/build/bench}
 PIN=/sys/fs/bpf/inodeguard/protected
 
 smoke=0 within=0 baseline_only=0 report=1
-backends=() out='' rounds='' sizes='' scale='' tree=/usr/include uid=65534 load_timeout=300 summarize_only=''
+backends=() out='' rounds='' sizes='' scale='' tree=/usr/include uid=65534 load_timeout=300 summarize_only='' old_tool=''
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--tree) tree=$2; shift ;;
 	--uid) uid=$2; shift ;;
 	--load-timeout) load_timeout=$2; shift ;;
+	--old-tool) old_tool=$2; shift ;;
 	--summarize) summarize_only=$2; shift ;;
 	--baseline-only) baseline_only=1 ;;
 	--no-report) report=0 ;;
@@ -567,24 +571,44 @@ run_backend() {
 			# The floor for any loader that resolves each path: open+close of every file.
 			v=$("$BB/syscalls" openlist "$scratch/conf.scale")
 			record "$be" load openlist "$conf_n" files "$rep" time "$(awk '{printf "%.4f", $1 / 1e9}' <<<"$v")" s
-			t0=$capacity
-			capacity=$((conf_n + 1024 > 65536 ? conf_n + 1024 : 65536))
-			READY_TIMEOUT=$load_timeout
-			rc=0
-			start_tool "$be" "$scratch/conf.scale" || rc=$?
-			READY_TIMEOUT=900
-			capacity=$t0
-			if [ "$rc" = 2 ]; then
-				# Slowness is a result to report, not a failure to run.
-				record "$be" load conf "$conf_n" ready "$rep" timeout ">$load_timeout s" text
-				break
+			# What any system call costs here, with no tool running: a
+			# loader that makes one per file pays it a million times.
+			record "$be" load syscall "$conf_n" getppid "$rep" ns_per_op \
+				"$("$BB/syscalls" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" getppid - | median)" ns
+			# With --old-tool, both binaries each rep, in turns, so
+			# neither always meets the host's quieter moments.
+			if [ -n "$old_tool" ] && [ $((rep % 2)) = 0 ]; then
+				scale_load "$be" "$rep" "$old_tool" conf_old load_old || break
 			fi
-			[ "$rc" = 0 ] || die "backend $be failed to load $conf_n files"
-			record "$be" load conf "$conf_n" ready "$rep" time "$READY_S" s
-			mem_sample "$be" "$conf_n" "$rep" load
-			stop_tool
+			scale_load "$be" "$rep" "$IG" conf load || break
+			if [ -n "$old_tool" ] && [ $((rep % 2)) = 1 ]; then
+				scale_load "$be" "$rep" "$old_tool" conf_old load_old || break
+			fi
 		done
 	fi
+}
+
+# scale_load BACKEND ROUND BINARY CONFIG MEMCONFIG: one load of the scale
+# config by BINARY to ready, recorded as CONFIG (time) and MEMCONFIG (memory);
+# fails after recording a timeout.
+scale_load() {
+	local t0=$capacity rc=0 ig=$IG
+	IG=$3
+	capacity=$((conf_n + 1024 > 65536 ? conf_n + 1024 : 65536))
+	READY_TIMEOUT=$load_timeout
+	start_tool "$1" "$scratch/conf.scale" || rc=$?
+	READY_TIMEOUT=900
+	capacity=$t0
+	IG=$ig
+	if [ "$rc" = 2 ]; then
+		# Slowness is a result to report, not a failure to run.
+		record "$1" load "$4" "$conf_n" ready "$2" timeout ">$load_timeout s" text
+		return 1
+	fi
+	[ "$rc" = 0 ] || die "backend $1 failed to load $conf_n files with $3"
+	record "$1" load "$4" "$conf_n" ready "$2" time "$READY_S" s
+	mem_sample "$1" "$conf_n" "$2" "$5"
+	stop_tool
 }
 
 # --- main ---------------------------------------------------------------------------
