@@ -225,12 +225,12 @@ def targets(res, backend, lines):
             cause += (f"Start-up with one file takes {fmt_s(start1)}, {(ready - start1) * 1e6 / n:.1f} µs per "
                       f"file beyond that. Each file's key is computed from its handle (one "
                       f"name_to_handle_at() per file, which names the inode number and the generation "
-                      f"without opening it), the files of a directory resolved together, in up to four "
-                      f"threads; where most of a directory is listed one read of it gives the names' types. "
+                      f"without opening it), the files of a directory resolved together (a large policy in "
+                      f"up to four threads); where most of a directory is listed one read of it gives the names' types. "
                       f"No computed key is used before the kernel has keyed one file of the same "
                       f"superblock and handle layout the same way (a learning open); anything else "
                       f"(btrfs, overlayfs, a layout not known) is learned by opening the file as before. "
-                      f"Both maps are filled in batches, each on its own thread. ")
+                      f"Both maps are filled in batches (a large policy's each on its own thread). ")
             if old is not None:
                 cause += (f"The previous design opened every file to learn its key: {fmt_s(old)} here, "
                           f"measured rep by rep beside the new one"
@@ -243,7 +243,7 @@ def targets(res, backend, lines):
             if syscall is not None:
                 cause += (f"What stays is a system call per file and the kernel's work per key: the "
                           f"cheapest system call (getppid()) costs {syscall:,.0f} ns on this machine, so "
-                          f"{n:,} handles cost {syscall * n / 1e9:.1f} s of CPU in system call entry and "
+                          f"{n:,} handles cost {fmt_s(syscall * n / 1e9)} of CPU in system call entry and "
                           f"exit alone, before any work, shared by the CPUs; the maps, sized for the "
                           f"policy, are created at load and take one update per key in each of two maps. ")
             if n < 1_000_000:
