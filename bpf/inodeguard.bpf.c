@@ -172,11 +172,11 @@ int BPF_PROG(fmr_##name, __VA_ARGS__, int ret)				\
 
 /* The verdict for an operation on the inode at a positive dentry. */
 #define IG_AT(dentry, op) \
-	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true)
+	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true, false)
 
 /* The verdict for a name about to be created: there is no inode yet. */
 #define IG_AT_NEW(dentry, op) \
-	ig_decide_at(NULL, dentry, op, NULL, false, true)
+	ig_decide_at(NULL, dentry, op, NULL, false, true, false)
 
 /* For dentries the hook guarantees positive (unlink, rmdir, setattr, a
  * rename's or link's source). */
@@ -210,14 +210,14 @@ SEC("lsm/file_open")
 int BPF_PROG(lsm_file_open, struct file *file, int ret)
 {
 	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
-					&file->f_path, IG_LSM_D_PATH, true);
+					&file->f_path, IG_LSM_D_PATH, true, false);
 }
 
 SEC("fmod_ret/security_file_open")
 int BPF_PROG(fmr_file_open, struct file *file, int ret)
 {
 	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
-					&file->f_path, true, true);
+					&file->f_path, true, true, false);
 }
 
 /* Reads and writes through descriptors opened before protection began.
@@ -228,7 +228,7 @@ IG_HOOK(file_permission,
 
 /* Descriptors passed over unix sockets and taken with pidfd_getfd. */
 IG_HOOK(file_receive,
-	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_RECEIVE, NULL, false, true),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_RECEIVE, NULL, false, true, false),
 	struct file *file)
 
 IG_HOOK(inode_unlink, IG_AT(dentry, IG_OP_UNLINK),
@@ -255,10 +255,10 @@ IG_HOOK(inode_symlink, IG_AT_NEW(dentry, IG_OP_CREATE),
 static __always_inline int ig_on_link(struct dentry *old_dentry, struct dentry *new_dentry)
 {
 	struct inode *inode = ig_dentry_inode(old_dentry);
-	int ret = ig_decide_at(inode, old_dentry, IG_OP_LINK, NULL, false, true);
+	int ret = ig_decide_at(inode, old_dentry, IG_OP_LINK, NULL, false, true, false);
 
 	if (!ret)
-		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true);
+		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true, false);
 	return ret ? ret : ig_adopt_moved(inode, old_dentry, new_dentry);
 }
 
@@ -277,7 +277,7 @@ IG_HOOK(path_truncate, IG_AT(path->dentry, IG_OP_TRUNCATE),
 
 /* ftruncate(2) on a descriptor; the hook exists from 6.2. */
 IG_HOOK(file_truncate,
-	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_TRUNCATE, NULL, false, true),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_TRUNCATE, NULL, false, true, false),
 	struct file *file)
 
 /* The first argument is a user_namespace before 6.3 and an idmap after;
@@ -305,10 +305,10 @@ IG_HOOK_VARIANT(inode_removexattr, nons, IG_AT(dentry, IG_OP_REMOVEXATTR),
 static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 {
 	struct inode *moving = ig_dentry_inode(from);
-	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true);
+	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true, false);
 
 	if (!ret)
-		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false);
+		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false, false);
 	return ret ? ret : ig_adopt_moved(moving, from, to);
 }
 
@@ -508,11 +508,15 @@ static __always_inline struct file *ig_installed_file(long fd)
 }
 
 /* The verdict for a file from ig_installed_file() or ig_exe_file(): a
- * typed pointer in the default build, a raw address in the probe build. */
-static __always_inline void ig_decide_file(struct file *file, __u32 op)
+ * typed pointer in the default build, a raw address in the probe build.
+ * by_name: also by where it was opened (an open), else by key alone (a
+ * read through it). at_exit: see ig_judge. */
+static __always_inline int ig_decide_file(struct file *file, __u32 op, bool by_name,
+					  bool at_exit)
 {
-	ig_decide_at(IG_LOAD(IG_TYPED, file, f_inode), IG_LOAD(IG_TYPED, file, f_path.dentry),
-		     op, NULL, false, IG_TYPED);
+	return ig_decide_at(IG_LOAD(IG_TYPED, file, f_inode),
+			    by_name ? IG_LOAD(IG_TYPED, file, f_path.dentry) : NULL,
+			    op, NULL, false, IG_TYPED, at_exit);
 }
 
 /* The binary execve just installed as the process's executable. */
@@ -535,7 +539,7 @@ static __always_inline int ig_on_open_exit(long ret)
 		return 0;
 	file = ig_installed_file(ret);
 	if (file)
-		ig_decide_file(file, IG_OP_OPEN);
+		ig_decide_file(file, IG_OP_OPEN, true, false);
 	return 0;
 }
 
@@ -550,7 +554,7 @@ static __always_inline int ig_on_exec_exit(long ret)
 		return 0;
 	exe = ig_exe_file();
 	if (exe)
-		ig_decide_file(exe, IG_OP_EXEC);
+		ig_decide_file(exe, IG_OP_EXEC, true, false);
 	return 0;
 }
 
@@ -568,6 +572,24 @@ IG_TRACEPOINT(creat, ig_on_open_exit)
 IG_TRACEPOINT(open_by_handle_at, ig_on_open_exit)
 IG_TRACEPOINT(execve, ig_on_exec_exit)
 IG_TRACEPOINT(execveat, ig_on_exec_exit)
+
+/*
+ * ---- fmodret's backstop: what a skipped check let through ----
+ * Attached by the fmodret backend only, and only on kernels that preempt
+ * kernel code (see backstop.bpf.h). One program on every syscall's exit
+ * rather than one perf event per syscall of interest.
+ */
+#ifndef __TARGET_ARCH_x86
+#error "the backstop's syscall table and registers are x86-64's"
+#endif
+#include "backstop.bpf.h"
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int backstop_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	ig_backstop(ctx->id, ctx->ret);
+	return 0;
+}
 
 /* The watchers as plain tracepoints. */
 SEC("tracepoint/sched/sched_process_exec")

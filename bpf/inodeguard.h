@@ -221,6 +221,12 @@ struct ig_learn {
 	struct ig_key keys[IG_LEARN_SLOTS];
 };
 
+enum ig_event_flags {
+	/* Killed at the syscall's exit for what a check the kernel skipped
+	 * let through (bpf/backstop.bpf.h). */
+	IG_EVENT_CAUGHT_AT_EXIT = 1 << 0,
+};
+
 struct ig_event {
 	__u64 ts_ns;      /* CLOCK_BOOTTIME, bpf_ktime_get_boot_ns() */
 	__u32 pid;        /* thread group id */
@@ -232,7 +238,7 @@ struct ig_event {
 	__u32 entry;      /* the rule's registered entry */
 	__u32 grants;     /* the rule's allow set, none of which matched */
 	__u32 mark;       /* enum ig_mark: why the subject passed no grant */
-	__u32 reserved;
+	__u32 flags;      /* enum ig_event_flags */
 	struct ig_key key;
 	struct ig_key exe; /* the subject's executable; zero for kernel threads */
 	char comm[IG_COMM_LEN];
@@ -250,6 +256,9 @@ struct ig_counters {
 	 * ig_op, counted before its event is reserved: the sum is the events
 	 * delivered plus events_lost. */
 	__u64 verdicts[IG_ACTION_KILL + 1][IG_OP_MAX];
+	/* Of the kills, those made at a syscall's exit because the kernel
+	 * had skipped the check that should have refused the operation. */
+	__u64 caught_at_exit;
 };
 
 #endif /* INODEGUARD_H */

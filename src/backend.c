@@ -98,12 +98,17 @@ bool backend__refuses_overlay(enum ig_backend b)
 	return backend__info(b) && !backends[b].sees_overlay;
 }
 
+bool backend__needs_backstop(enum ig_backend b)
+{
+	return backend__info(b) && backends[b].skipped_when_preempted &&
+	       features__preempts_kernel_code();
+}
+
 const char *backend__kernel_gap(enum ig_backend b)
 {
-	if (!backend__info(b) || !backends[b].skipped_when_preempted ||
-	    !features__preempts_kernel_code())
+	if (!backend__needs_backstop(b))
 		return NULL;
-	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check, and a skipped check allows (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
+	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check; a skipped open, read, write or mmap is caught at the syscall's exit and the process killed, but a skipped unlink, rename, link, chmod/chown, truncate or xattr change, and io_uring, are not (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
 }
 
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
@@ -124,6 +129,7 @@ int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 	lo.void_section_prefix = info->void_section_prefix;
 	lo.watch_section_prefix = info->watch_section_prefix;
 	lo.kill_only = !info->can_deny;
+	lo.backstop = backend__needs_backstop(b);
 	err = loader__load(&lo, inst, why, len);
 	if (err)
 		return err;

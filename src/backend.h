@@ -36,7 +36,8 @@ struct ig_backend_info {
 	bool sees_overlay;
 	/* Its programs sit behind the BPF trampoline's per-CPU recursion
 	 * guard, which skips a check (and so allows) for other tasks while a
-	 * preempted task is inside it: docs/threat-model.md. */
+	 * preempted task is inside it. On kernels that preempt kernel code it
+	 * then adds the syscall-exit backstop: docs/threat-model.md. */
 	bool skipped_when_preempted;
 	/* The levels it honours, in words for `check`. */
 	const char *levels;
@@ -56,8 +57,11 @@ int backend__parse(const char *s, enum ig_backend *out);
 bool backend__kill_only(enum ig_backend b);
 /* @b is known and cannot see overlayfs backing files. False for AUTO. */
 bool backend__refuses_overlay(enum ig_backend b);
+/* @b needs the syscall-exit backstop on this kernel. */
+bool backend__needs_backstop(enum ig_backend b);
 /* A gap @b has on this kernel beyond its fixed ones, or NULL: fmod_ret
- * checks that the kernel skips while a preempted task is inside one. */
+ * checks that the kernel skips while a preempted task is inside one, of
+ * which the backstop catches what reaches a file's bytes. */
 const char *backend__kernel_gap(enum ig_backend b);
 /* Prechecks, loads with @o, attaches and proves @b live: 0 or -errno with
  * the reason in @why. With @keep the working instance is left there for the

@@ -130,17 +130,18 @@ static void notify_ready(enum ig_backend b, size_t n)
 }
 
 /* Says when the kernel skipped checks since the last report: where that
- * happens (an fmod_ret program preempted on a kernel without
- * bpf_preempt_disable, or in the trampoline's few instructions around it)
- * an access went unjudged, and the admin must know. */
+ * happens (an fmod_ret program preempted inside it on a kernel that
+ * preempts kernel code) an access went unjudged at first, and the admin
+ * must know, and how many the syscall-exit backstop caught. */
 static void report_skipped_checks(const struct ig_instance *inst, __u64 *reported)
 {
 	__u64 now = loader__skipped_checks(inst);
 
 	if (now == *reported)
 		return;
-	p_warn("the kernel skipped %llu checks so far (a program already running on that CPU; see docs/threat-model.md)",
-	       (unsigned long long)now);
+	p_warn("the kernel skipped %llu checks so far (a program already running on that CPU); %llu processes were killed at a syscall's exit for what a skipped check let through (see docs/threat-model.md)",
+	       (unsigned long long)now,
+	       (unsigned long long)loader__counters(inst)->caught_at_exit);
 	*reported = now;
 }
 

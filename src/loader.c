@@ -30,10 +30,16 @@ static bool has_prefix(const char *s, const char *prefix)
 	return prefix && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* A tracepoint like the tracepoint backend's, but kept only when asked
+ * for, whatever the backend. */
+#define BACKSTOP_SECTION "tracepoint/raw_syscalls/sys_exit"
+
 static bool prog_in_sections(const struct bpf_program *prog, const struct ig_load_opts *o)
 {
 	const char *sec = bpf_program__section_name(prog);
 
+	if (strcmp(sec, BACKSTOP_SECTION) == 0)
+		return o->backstop;
 	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix) ||
 	       has_prefix(sec, o->watch_section_prefix);
 }

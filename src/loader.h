@@ -26,6 +26,9 @@ struct ig_load_opts {
 	const char *watch_section_prefix;
 	/* The programs cannot fail the operation, so a deny verdict kills. */
 	bool kill_only;
+	/* Also the syscall-exit backstop, which kills what a check the kernel
+	 * skipped let through (bpf/backstop.bpf.h). */
+	bool backstop;
 	bool enforce_root;
 	__u32 capacity;
 	/* Take over the pinned maps when their layout is ours. */
