@@ -30,6 +30,10 @@ VNG=${IG_VNG:-vng}
 VM_MEMORY=${IG_VM_MEMORY:-2G}
 # The Ubuntu-like default: bpf is not in the active LSM list.
 NOBPF_APPEND="lsm=landlock,lockdown,yama,apparmor"
+# 6.1 preempts kernel code only when asked: its fmodret cell boots so, to
+# prove the syscall-exit backstop of the probe-read build (7.x proves the
+# default build's; 6.12's fmodret cell runs without a backstop).
+NOBPF_PREEMPT_APPEND="$NOBPF_APPEND preempt=full"
 
 
 # Debian's 5.10 boots without bpf in its LSM list: the lsm cell names it.
@@ -40,7 +44,7 @@ CELLS=(
 	"5.10-lsm|5.10|$K510_LSM_APPEND|lsm"
 	"5.10-nobpf|5.10|$NOBPF_APPEND|fmodret"
 	"6.1-lsm|6.1||lsm"
-	"6.1-nobpf|6.1|$NOBPF_APPEND|fmodret"
+	"6.1-nobpf|6.1|$NOBPF_PREEMPT_APPEND|fmodret"
 	"6.12-lsm|6.12||lsm"
 	"6.12-nobpf|6.12|$NOBPF_APPEND|fmodret"
 	"7.x-lsm|7.x||lsm"
