@@ -11,7 +11,11 @@
  *   - a toggler, root, runs `IG protect` and `IG unprotect` on toggle/tN
  *     and checks as nobody that each reply is in force;
  *   - a replacer, root, writes a new secret0 in stage/ and renames it
- *     onto p/secret0, as mv does.
+ *     onto p/secret0, as mv does;
+ *   - a reloader, root, runs `IG reload -c` with a configuration that
+ *     names toggle/r and one that does not, in turn, and checks as nobody
+ *     that each is in force (the caller's command-line entries, the
+ *     secrets, must stay protected throughout).
  *   Every reader attempt runs in a child that does a batch of attempts
  *   and records which one it is on, so a SIGKILL (the tracepoint
  *   backend's deny) ends the batch, counts as a denial, and the next
@@ -86,6 +90,8 @@ struct board {
 	struct tally control;
 	volatile long toggles, toggle_failed, replaced, replace_failed;
 	volatile long loads; /* preempt's loaders' opens, roughly (not atomic) */
+	volatile long reloads, reload_checks, reload_failed;
+	char reload_why[4200];
 	char toggle_why[4200];
 };
 
@@ -263,6 +269,8 @@ static void reader(struct tally *t, bool control)
 	_exit(0);
 }
 
+/* IG VERB [--deny for protect, -c for reload] PATH, quietly: its exit
+ * status. */
 static int run_tool(const char *ig, const char *verb, const char *path)
 {
 	int status, null;
@@ -276,6 +284,8 @@ static int run_tool(const char *ig, const char *verb, const char *path)
 		dup2(null, STDERR_FILENO);
 		if (!strcmp(verb, "protect"))
 			execl(ig, ig, verb, "--deny", path, (char *)NULL);
+		else if (!strcmp(verb, "reload"))
+			execl(ig, ig, verb, "-c", path, (char *)NULL);
 		else
 			execl(ig, ig, verb, path, (char *)NULL);
 		_exit(127);
@@ -331,6 +341,55 @@ static void toggler(const char *ig)
 		else if (nobody_reads(path) != 1)
 			toggle_failed("unreadable after unprotect said yes:", path, 0);
 		board->toggles++;
+	}
+	_exit(0);
+}
+
+static void reload_failed(const char *what, const char *path, int rc)
+{
+	board->reload_failed++;
+	if (!board->reload_why[0])
+		snprintf(board->reload_why, sizeof(board->reload_why), "%s %s (%d)", what, path, rc);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		return fail(path);
+	return 0;
+}
+
+/* Root: reloads with toggle/r in the configuration, then without, each
+ * checked as nobody once it returned. */
+static void reloader(const char *ig)
+{
+	char on[4096], off[4096], path[4096], line[4200];
+
+	snprintf(on, sizeof(on), "%s/stage/reload-on.conf", dir);
+	snprintf(off, sizeof(off), "%s/stage/reload-off.conf", dir);
+	snprintf(path, sizeof(path), "%s/toggle/r", dir);
+	snprintf(line, sizeof(line), "deny %s\n", path);
+	if (write_file(on, line) || write_file(off, "# toggle/r released\n") ||
+	    write_file(path, "toggle r\n"))
+		_exit(1);
+	while (!board->stop) {
+		int rc = run_tool(ig, "reload", on);
+
+		if (rc) {
+			reload_failed("reload with it exited nonzero:", path, rc);
+		} else {
+			board->reload_checks++;
+			if (nobody_reads(path))
+				reload_failed("readable after a reload that names it:", path, 0);
+		}
+		rc = run_tool(ig, "reload", off);
+		if (rc)
+			reload_failed("reload without it exited nonzero:", path, rc);
+		else if (nobody_reads(path) != 1)
+			reload_failed("unreadable after a reload that drops it:", path, 0);
+		board->reloads++;
 	}
 	_exit(0);
 }
@@ -407,7 +466,7 @@ static int run_workers(const pid_t *pids, int n, long t0, int seconds)
 
 static int storm(int seconds, const char *ig)
 {
-	pid_t pids[READERS + 3];
+	pid_t pids[READERS + 4];
 	int i, n = 0, bad, other_errno = 0;
 	long t0, tries[R_MAX] = {}, total = 0, leaked;
 	struct io_uring ring;
@@ -428,6 +487,8 @@ static int storm(int seconds, const char *ig)
 		toggler(ig);
 	if ((pids[n++] = fork()) == 0)
 		replacer();
+	if ((pids[n++] = fork()) == 0)
+		reloader(ig);
 	bad = run_workers(pids, n, t0, seconds);
 	for (i = 0; i < READERS; i++) {
 		for (int r = 0; r < nroutes; r++)
@@ -442,7 +503,8 @@ static int storm(int seconds, const char *ig)
 	for (i = 0; i < nroutes; i++)
 		fprintf(stderr, "%s%s %ld", i ? ", " : "", route_names[i], tries[i]);
 	fprintf(stderr, "): denied %ld, killed %ld, other %ld%s%s, leaked %ld; "
-		"control ok %ld failed %ld%s%s; toggles %ld failed %ld%s%s; replaced %ld failed %ld%s\n",
+		"control ok %ld failed %ld%s%s; toggles %ld failed %ld%s%s; replaced %ld failed %ld; "
+		"reloads %ld checked %ld failed %ld%s%s%s\n",
 		sum(f_denied), sum(f_killed), sum(f_other),
 		other_errno ? " last " : "", other_errno ? strerror(other_errno) : "", leaked,
 		board->control.ok, board->control.other,
@@ -450,9 +512,13 @@ static int storm(int seconds, const char *ig)
 		board->control.other ? strerror(board->control.last_errno) : "",
 		board->toggles, board->toggle_failed,
 		board->toggle_why[0] ? " first: " : "", board->toggle_why,
-		board->replaced, board->replace_failed, bad ? "; a worker failed" : "");
+		board->replaced, board->replace_failed,
+		board->reloads, board->reload_checks, board->reload_failed,
+		board->reload_why[0] ? " first: " : "", board->reload_why,
+		bad ? "; a worker failed" : "");
 	return bad || leaked || sum(f_other) || board->control.other || !board->control.ok ||
-	       board->toggle_failed || board->replace_failed || !board->replaced;
+	       board->toggle_failed || board->replace_failed || !board->replaced ||
+	       board->reload_failed || !board->reloads;
 }
 
 /* ---- preempt ---- */
