@@ -38,6 +38,9 @@ struct ig_backend_info {
 	 * guard, which skips a check (and so allows) for other tasks while a
 	 * preempted task is inside it: docs/threat-model.md. */
 	bool skipped_when_preempted;
+	/* Its hooks can refuse signals, bpf() commands, unmounts and opens
+	 * of pins, which run --seal needs. */
+	bool can_seal;
 	/* The levels it honours, in words for `check`. */
 	const char *levels;
 	/* What it cannot see or stop, NULL-terminated. */
@@ -56,6 +59,8 @@ int backend__parse(const char *s, enum ig_backend *out);
 bool backend__kill_only(enum ig_backend b);
 /* @b is known and cannot see overlayfs backing files. False for AUTO. */
 bool backend__refuses_overlay(enum ig_backend b);
+/* @b can seal (run --seal); true for AUTO, which then tries only those. */
+bool backend__can_seal(enum ig_backend b);
 /* A gap @b has on this kernel beyond its fixed ones, or NULL: fmod_ret
  * checks that the kernel skips while a preempted task is inside one. */
 const char *backend__kernel_gap(enum ig_backend b);
@@ -65,7 +70,9 @@ const char *backend__kernel_gap(enum ig_backend b);
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 		   struct ig_instance *keep, char *why, size_t len);
 /* Probes and keeps the requested backend, or with AUTO the best one that
- * works, logging each fallback and its reason; *@chosen says which. */
+ * works, logging each fallback and its reason; *@chosen says which. With
+ * o->seal only backends that can seal are tried, and -EOPNOTSUPP says
+ * none of them works here. */
 int backend__select(enum ig_backend want, const struct ig_load_opts *o,
 		    struct ig_instance *inst, enum ig_backend *chosen);
 
