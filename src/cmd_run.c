@@ -429,6 +429,7 @@ int cmd_run(int argc, char **argv)
 	struct ig_instance inst = {};
 	enum ig_backend backend;
 	int err, lock_fd = -1, learn_lock = -1, control = -1, status = IG_EXIT_FAIL;
+	char control_name[IG_RELAY_NAME_MAX];
 	bool adopting = false, serving = false;
 	size_t nfiles;
 	bool keep_bpf;
@@ -507,10 +508,8 @@ int cmd_run(int argc, char **argv)
 	/* Sealed: the limits and terminal signals that would end us go, and
 	 * the maps are reached through us alone, by our control socket. */
 	if (o.seal) {
-		if (seal__harden())
-			goto cleanup;
-		control = relay__listen();
-		if (control < 0)
+		control = relay__listen(control_name, sizeof(control_name));
+		if (control < 0 || seal__harden(control_name))
 			goto cleanup;
 		loader__serve_from(&inst);
 	}
@@ -531,8 +530,8 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
 		backend__name(backend), nfiles);
 	if (o.seal)
-		fprintf(stderr, "inodeguard: sealed until reboot (pid %d): protect, list, stats and reload go through @%s; unprotect, stop and a new run are refused\n",
-			(int)getpid(), IG_RELAY_SOCKET);
+		fprintf(stderr, "inodeguard: sealed until reboot (pid %d): protect, list, stats and reload go through its control socket (named in %s); unprotect, stop and a new run are refused\n",
+			(int)getpid(), IG_SEAL_FILE);
 	notify_ready(backend, nfiles);
 	/* Stage 6: serve until told to stop, or sealed, until reboot. */
 	serving = true;

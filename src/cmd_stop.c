@@ -115,7 +115,7 @@ int cmd_stop(int argc, char **argv)
 	if (access(IG_PIN_DIR, F_OK) == 0) {
 		pid_t sealer;
 
-		if (seal__marked(&sealer) == 0)
+		if (seal__marked(&sealer, NULL, 0) == 0)
 			p_err("cannot remove %s: the instance is sealed until reboot (its daemon, pid %d, is gone); only a reboot releases it",
 			      IG_PIN_DIR, (int)sealer);
 		else

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "quote.h"
 #include "relay.h"
+#include "seal.h"
 
 #ifndef IG_VERSION
 #define IG_VERSION "0.1.0"
@@ -119,19 +120,22 @@ static bool json_requested(int argc, char **argv)
 }
 
 /*
- * A sealed daemon answers on its control socket: the command goes to it,
- * or is refused. -1 when no sealed daemon runs (the usual case, one failed
- * connect), else the exit status; the worker printed everything but what
- * is printed here.
+ * A sealed daemon answers on the control socket its seal file names: the
+ * command goes to it, or is refused. -1 when no sealed daemon runs (the
+ * usual case: no seal file), else the exit status; the worker printed
+ * everything but what is printed here.
  */
 static int sealed(const struct cmd *c, int argc, char **argv)
 {
+	char name[IG_RELAY_NAME_MAX];
 	pid_t pid = 0;
 	int fd, status;
 
-	if (c->sealed == SEALED_HERE || relay__in_worker())
+	if (c->sealed == SEALED_HERE || relay__in_worker() || seal__marked(&pid, name, sizeof(name)) ||
+	    !*name)
 		return -1;
-	fd = relay__connect(&pid);
+	/* None answers: the daemon is gone, and the command says so itself. */
+	fd = relay__connect(name, &pid);
 	if (fd < 0)
 		return -1;
 	if (c->sealed == SEALED_REFUSE) {

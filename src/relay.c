@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -49,13 +50,17 @@ bool relay__in_worker(void)
 	return in_worker;
 }
 
-static socklen_t relay_addr(struct sockaddr_un *a)
+#define RELAY_NAME_PREFIX "inodeguard-sealed-"
+
+static socklen_t relay_addr(const char *name, struct sockaddr_un *a)
 {
+	size_t n = strnlen(name, sizeof(a->sun_path) - 1);
+
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	/* sun_path[0] stays 0: an abstract name, which no file can shadow. */
-	memcpy(a->sun_path + 1, IG_RELAY_SOCKET, strlen(IG_RELAY_SOCKET));
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(IG_RELAY_SOCKET));
+	memcpy(a->sun_path + 1, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 }
 
 /* To a socket: a peer gone is an error here, never a SIGPIPE. */
@@ -93,11 +98,11 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int relay__connect(pid_t *pid)
+int relay__connect(const char *name, pid_t *pid)
 {
 	struct sockaddr_un a;
 	struct ucred cred;
-	socklen_t len = relay_addr(&a), clen = sizeof(cred);
+	socklen_t len = relay_addr(name, &a), clen = sizeof(cred);
 	int fd, err;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -108,8 +113,12 @@ int relay__connect(pid_t *pid)
 		close(fd);
 		return err;
 	}
-	if (pid)
-		*pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ? 0 : cred.pid;
+	/* Our standard streams go to whoever listens: root's daemon only. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != 0) {
+		close(fd);
+		return -EACCES;
+	}
+	*pid = cred.pid;
 	return fd;
 }
 
@@ -187,23 +196,26 @@ int relay__forward(int fd, bool json, int verbose, int argc, char **argv)
 	return reply.status;
 }
 
-int relay__listen(void)
+int relay__listen(char *name, size_t len)
 {
 	struct sockaddr_un a;
-	socklen_t len = relay_addr(&a);
+	unsigned long long r;
+	socklen_t alen;
 	int fd, err;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		err = -errno;
-		p_err("cannot make the control socket @%s: %s", IG_RELAY_SOCKET, strerror(-err));
+		p_err("cannot draw a name for the control socket: %s", strerror(-err));
 		return err;
 	}
-	if (bind(fd, (struct sockaddr *)&a, len) || listen(fd, 16)) {
+	snprintf(name, len, RELAY_NAME_PREFIX "%016llx", r);
+	alen = relay_addr(name, &a);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, alen) || listen(fd, 16)) {
 		err = -errno;
-		p_err("cannot listen on the control socket @%s: %s%s", IG_RELAY_SOCKET,
-		      strerror(-err), err == -EADDRINUSE ? " (another process holds the name)" : "");
-		close(fd);
+		p_err("cannot listen on the control socket @%s: %s", name, strerror(-err));
+		if (fd >= 0)
+			close(fd);
 		return err;
 	}
 	return fd;

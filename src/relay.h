@@ -7,18 +7,22 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The abstract unix socket a sealed daemon listens on ("@" + this). An
- * abstract name cannot be unlinked or replaced while the daemon holds it. */
-#define IG_RELAY_SOCKET "inodeguard-sealed"
+/* Room for the control socket's name: the abstract name a sealed daemon
+ * draws at random ("inodeguard-sealed-" and 16 hex digits) and records in
+ * the seal file, which only root can read. An abstract name cannot be
+ * unlinked or replaced while the daemon holds it, and a random one cannot
+ * be taken first by a user who guessed it. */
+#define IG_RELAY_NAME_MAX 64
 
 /* How many requests a sealed daemon serves at once; more are refused. */
 #define IG_RELAY_WORKERS 8
 
 /* ---- client ---- */
 
-/* A connection to the sealed daemon, and its pid; -errno when no sealed
- * daemon listens (-ECONNREFUSED, -ENOENT), which is the usual case. */
-int relay__connect(pid_t *pid);
+/* A connection to the sealed daemon listening on name, and its pid;
+ * -errno when none listens there, and -EACCES when what listens is not
+ * root's (no daemon of ours). */
+int relay__connect(const char *name, pid_t *pid);
 /* Sends the command argv (argv[0] its name) with -j/-v, this process's
  * standard output and error and its directory over connection fd, and
  * waits for the worker's exit status, which it returns. The worker
@@ -29,9 +33,9 @@ int relay__forward(int fd, bool json, int verbose, int argc, char **argv);
 
 /* ---- sealed daemon ---- */
 
-/* The listening socket, non-blocking; -errno, printed, if it cannot be
- * made (-EADDRINUSE: another process holds the name). */
-int relay__listen(void);
+/* The listening socket, non-blocking, under a name drawn at random into
+ * name[len]; -errno, printed, if it cannot be made. */
+int relay__listen(char *name, size_t len);
 /* Accepts every connection waiting on listen_fd: a request from root gets
  * a worker, anyone else a refusal. *workers counts the workers alive. */
 void relay__accept(int listen_fd, unsigned int *workers);

@@ -170,7 +170,7 @@ static const int ignored_signals[] = {
 	SIGINT, SIGTERM, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGXCPU, SIGXFSZ, SIGPIPE,
 };
 
-static int write_marker(void)
+static int write_marker(const char *socket)
 {
 	FILE *f;
 	int err = 0;
@@ -178,7 +178,7 @@ static int write_marker(void)
 	f = fopen(IG_SEAL_FILE ".tmp", "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "pid %d\n%s", (int)getpid(), sealed_list ? sealed_list : "");
+	fprintf(f, "pid %d\nsocket %s\n%s", (int)getpid(), socket, sealed_list ? sealed_list : "");
 	if (fclose(f))
 		err = -errno;
 	if (!err && rename(IG_SEAL_FILE ".tmp", IG_SEAL_FILE))
@@ -186,7 +186,7 @@ static int write_marker(void)
 	return err;
 }
 
-int seal__harden(void)
+int seal__harden(const char *socket)
 {
 	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
@@ -203,22 +203,25 @@ int seal__harden(void)
 	}
 	for (i = 0; i < sizeof(ignored_signals) / sizeof(ignored_signals[0]); i++)
 		sigaction(ignored_signals[i], &ign, NULL);
-	err = write_marker();
+	err = write_marker(socket);
 	if (err)
 		p_err("--seal: cannot write %s: %s", IG_SEAL_FILE, strerror(-err));
 	return err;
 }
 
-int seal__marked(pid_t *pid)
+int seal__marked(pid_t *pid, char *socket, size_t len)
 {
 	FILE *f = fopen(IG_SEAL_FILE, "re");
+	char name[64] = "";
 	int p = 0;
 
 	if (!f)
 		return -ENOENT;
-	if (fscanf(f, "pid %d", &p) != 1)
+	if (fscanf(f, "pid %d socket %63s", &p, name) < 1)
 		p = 0;
 	fclose(f);
 	*pid = (pid_t)p;
+	if (socket)
+		snprintf(socket, len, "%s", name);
 	return 0;
 }

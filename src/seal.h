@@ -8,10 +8,12 @@
 #include <sys/types.h>
 #include "loader.h"
 
-/* Written by a sealed daemon once it serves: "pid P", then one line per
- * sealed object ("map ID NAME", "prog ID NAME", "link ID"). For messages
- * (a sealed instance whose daemon is gone) and for the administrator; the
- * kernel guards the objects, not this file. */
+/* Written by a sealed daemon once it serves: "pid P", "socket NAME" (its
+ * control socket's abstract name), then one line per sealed object
+ * ("map ID NAME", "prog ID NAME", "link ID"). /run/inodeguard is root's
+ * alone, so only root finds the socket. For clients, messages (a sealed
+ * instance whose daemon is gone) and the administrator; the kernel
+ * guards the objects, not this file. */
 #define IG_SEAL_FILE "/run/inodeguard/sealed"
 
 /* Whether this process may seal: the daemon must be in the initial pid
@@ -28,9 +30,11 @@ int seal__check_start(void);
 int seal__arm(const struct ig_instance *inst);
 /* Before privileges are dropped: the limits that end a process (CPU time,
  * file size, memory) lifted, the signals a terminal sends ignored, and
- * the marker file written. */
-int seal__harden(void);
-/* The pid in IG_SEAL_FILE: 0 when an instance was sealed, -ENOENT if not. */
-int seal__marked(pid_t *pid);
+ * the marker file written, naming the control socket. */
+int seal__harden(const char *socket);
+/* What IG_SEAL_FILE says: 0, the daemon's pid and (if socket is not NULL)
+ * its control socket's name ("" if none), when an instance was sealed;
+ * -ENOENT if not. */
+int seal__marked(pid_t *pid, char *socket, size_t len);
 
 #endif

@@ -139,7 +139,7 @@ void state__status(struct ig_instance_status *st)
 	st->links = pins__count_links();
 	if (st->links < 0)
 		st->links = 0;
-	st->sealed = st->links > 0 && seal__marked(&sealer) == 0;
+	st->sealed = st->links > 0 && seal__marked(&sealer, NULL, 0) == 0;
 	if (state__running(&st->pid, st->backend, sizeof(st->backend)) == 0)
 		st->state = IG_INSTANCE_SERVED;
 	else
@@ -163,7 +163,7 @@ int state__open_pinned(struct ig_maps *m)
 		return loader__open_pinned(m);
 	/* Here, a sealed instance's daemon did not answer (main relays to a
 	 * live one): nobody may open its pins, and nothing can change that. */
-	if (seal__marked(&pid) == 0 && pins__count_links() > 0) {
+	if (seal__marked(&pid, NULL, 0) == 0 && pins__count_links() > 0) {
 		p_err("the instance is sealed until reboot and its daemon (pid %d) is gone: nothing can open its maps before a reboot",
 		      (int)pid);
 		return -EACCES;
@@ -1229,4 +1229,6 @@ void state__files_remove(void)
 	unlink(IG_POLICY_FILE);
 	unlink(IG_CONFIG_FILE);
 	unlink(IG_GRANTS_FILE);
+	/* A sealed start that failed released what it made: its marker too. */
+	unlink(IG_SEAL_FILE);
 }
