@@ -56,9 +56,11 @@ SEAL_SUITES="tests/seal.sh"
 # Suites beyond guest.sh's own, by cell: the stress suite (10 s storm)
 # on the host and in one lsm guest; the unit under a real systemd (booted
 # as PID 1 of a pid namespace) in that guest only, as it installs the
-# binary and mounts over /home, which the host must not have done to it.
+# binary and mounts over /home, which the host must not have done to it;
+# and on the host the seal suite, whose only tests there are the refusals
+# of --seal on tracepoint (it never seals a boot it was not told it may).
 declare -A CELL_EXTRA_SUITES=(
-	[host]=tests/stress.sh
+	[host]="tests/stress.sh tests/seal.sh"
 	[6.12-lsm]="tests/stress.sh tests/systemd.sh"
 )
 # Suites a cell runs instead of guest.sh's full list. The whole matrix must
