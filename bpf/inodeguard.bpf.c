@@ -127,6 +127,24 @@ struct {
 	__type(value, struct ig_mark_val);
 } marks SEC(".maps");
 
+/* ---- the seal (run --seal; seal.bpf.h) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_seal);
+} seal SEC(".maps");
+
+/* This instance's maps, programs and links, which no process but the
+ * sealed daemon may open by id or by pin. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ig_seal_id);
+	__type(value, __u8);
+} sealed_ids SEC(".maps");
+
 struct ig_counters counters = {};
 /* CLOCK_BOOTTIME from which the watchers run, set by user space once they
  * are attached: processes started earlier are unseen. */
@@ -684,5 +702,94 @@ SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
 int tp_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 {
 	ig_watch_pid_syscall(ctx->args[0]);
+	return 0;
+}
+
+/*
+ * ---- the seal (run --seal; seal.bpf.h) ----
+ * Loaded only under --seal (the loader keeps programs named *_seal_* for
+ * it), on the lsm or fmodret backend like the hooks above, and inert
+ * until the daemon arms the seal slot.
+ */
+#include "seal.bpf.h"
+
+IG_HOOK_NAMED(task_kill, seal_task_kill, ig_seal_kill(p, sig),
+	struct task_struct *p, struct kernel_siginfo *info, int sig, const struct cred *cred)
+
+IG_HOOK_NAMED(ptrace_access_check, seal_ptrace_access_check, ig_seal_ptrace(child),
+	struct task_struct *child, unsigned int mode)
+
+IG_HOOK_NAMED(task_setrlimit, seal_task_setrlimit, ig_seal_setrlimit(p),
+	struct task_struct *p, unsigned int resource, struct rlimit *new_rlim)
+
+IG_HOOK_NAMED(bpf_map, seal_bpf_map, ig_seal_map(map), struct bpf_map *map, fmode_t fmode)
+
+IG_HOOK_NAMED(bpf_prog, seal_bpf_prog, ig_seal_prog(prog), struct bpf_prog *prog)
+
+/* security_bpf() gained a last argument, kernel, in 6.14. */
+IG_HOOK_NAMED(bpf, seal_bpf, ig_seal_bpf(cmd, attr),
+	int cmd, union bpf_attr *attr, unsigned int size)
+IG_HOOK_NAMED(bpf, seal_bpf_kernel, ig_seal_bpf(cmd, attr),
+	int cmd, union bpf_attr *attr, unsigned int size, bool kernel)
+
+IG_HOOK_NAMED(sb_umount, seal_sb_umount, ig_seal_umount(mnt), struct vfsmount *mnt, int flags)
+
+IG_HOOK_NAMED(inode_permission, seal_inode_permission, ig_seal_inode_permission(inode, mask),
+	struct inode *inode, int mask)
+
+IG_HOOK_NAMED(file_permission, seal_file_permission, ig_seal_file_write(file, mask),
+	struct file *file, int mask)
+
+IG_HOOK_NAMED(inode_unlink, seal_inode_unlink, ig_seal_exe_at(dentry),
+	struct inode *dir, struct dentry *dentry)
+
+/* The variants as for the verdict's programs above (hook_variants in
+ * loader.c picks by the kernel's parameter count). */
+IG_HOOK_NAMED(inode_setattr, seal_inode_setattr, ig_seal_exe_at(dentry),
+	struct dentry *dentry, struct iattr *attr)
+IG_HOOK_NAMED(inode_setattr, seal_inode_setattr_idmap, ig_seal_exe_at(dentry),
+	void *idmap, struct dentry *dentry, struct iattr *attr)
+
+IG_HOOK_NAMED(inode_setxattr, seal_inode_setxattr, ig_seal_exe_at(dentry),
+	void *ns, struct dentry *dentry, const char *name, const void *value,
+	size_t size, int flags)
+IG_HOOK_NAMED(inode_setxattr, seal_inode_setxattr_nons, ig_seal_exe_at(dentry),
+	struct dentry *dentry, const char *name, const void *value, size_t size, int flags)
+
+IG_HOOK_NAMED(inode_removexattr, seal_inode_removexattr, ig_seal_exe_at(dentry),
+	void *ns, struct dentry *dentry, const char *name)
+IG_HOOK_NAMED(inode_removexattr, seal_inode_removexattr_nons, ig_seal_exe_at(dentry),
+	struct dentry *dentry, const char *name)
+
+/* Either end of a rename (an exchange passes both ends here too), and the
+ * pin directory itself. */
+static __always_inline int ig_seal_rename(struct dentry *from, struct dentry *to)
+{
+	int ret = ig_seal_pin_dir_moved(from);
+
+	if (!ret)
+		ret = ig_seal_exe_at(from);
+	return ret ? ret : ig_seal_exe_at(to);
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(lsm_seal_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	return ret ? ret : ig_seal_rename(old_dentry, new_dentry);
+}
+
+SEC("fmod_ret/security_inode_rename")
+int BPF_PROG(fmr_seal_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	return ret ? ret : ig_seal_rename(old_dentry, new_dentry);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(btf_seal_cgroup_attach, struct cgroup *dst_cgrp, const char *path,
+	     struct task_struct *task, bool threadgroup)
+{
+	ig_seal_moved(dst_cgrp, task);
 	return 0;
 }

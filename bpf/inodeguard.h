@@ -245,6 +245,38 @@ struct ig_event {
 	char path[IG_PATH_LEN]; /* kernel-side path, "" where it cannot be had */
 };
 
+/*
+ * The seal (run --seal, bpf/seal.bpf.h): until reboot, only the daemon
+ * that armed it, and the request workers it forks, may reach
+ * inodeguard's own maps, programs, links and pins, signal or trace the
+ * daemon, or change the executables the allow rules name. One slot,
+ * written by the daemon while it arms the seal and never again.
+ */
+struct ig_seal {
+	__u32 armed;       /* 1 once everything below is in place */
+	__u32 tgid;        /* the daemon, in the initial pid namespace */
+	__u64 start_ns;    /* its start (start_boottime), recorded by the hooks */
+	__u64 pin_dir_ino; /* IG_PIN_DIR on the bpffs whose s_dev is pin_dev */
+	__u32 pin_dev;     /* kernel encoding, major << 20 | minor */
+	__u32 reserved;
+	__u64 sysrq_ino;   /* /proc/sysrq-trigger: one inode number on every procfs */
+	/* The cgroup v2 the daemon is in and its ancestors, by id (the
+	 * directory's inode number), nearest first; 0 past the root. */
+	__u64 cgroups[IG_CGROUP_DEPTH];
+};
+
+/* What an id in the sealed_ids map names: ids are per kind. */
+enum ig_seal_kind {
+	IG_SEAL_MAP = 1,
+	IG_SEAL_PROG = 2,
+	IG_SEAL_LINK = 3,
+};
+
+struct ig_seal_id {
+	__u32 kind; /* enum ig_seal_kind */
+	__u32 id;
+};
+
 /* Counters in the object's .bss, read by user space through the mmap. */
 struct ig_counters {
 	__u64 events_lost;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
 #include "events.h"
@@ -288,6 +289,22 @@ int events__poll(struct ig_events *ev, int timeout_ms)
 	err = ring_buffer__poll(ev->rb, timeout_ms);
 	report_lost(ev, false);
 	return err < 0 && err != IG_BATCH_DONE ? err : 0;
+}
+
+int events__poll_with(struct ig_events *ev, int fd, int timeout_ms, bool *fd_ready)
+{
+	struct pollfd p[2] = {
+		{ .fd = ring_buffer__epoll_fd(ev->rb), .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
+	};
+	int n;
+
+	*fd_ready = false;
+	n = poll(p, 2, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	*fd_ready = p[1].revents & POLLIN;
+	return events__poll(ev, 0);
 }
 
 void events__drain(struct ig_events *ev)

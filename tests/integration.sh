@@ -600,6 +600,8 @@ t_errors_table() {
 	err_case 2 1 "--capacity: '0' is not a positive number" run --capacity 0 "$f" || return 1
 	err_case 2 1 "--capacity 1 is too small: the policy needs 2 keys (give --capacity 2 or more" \
 		run --capacity 1 "$f" "$d/f2" || return 1
+	err_case 2 1 "--seal needs the lsm or fmodret backend: tracepoint cannot refuse a signal" \
+		run --seal --backend tracepoint "$f" || return 1
 	err_case 2 1 "command line: $d/missing: no such file" run "$d/missing" || return 1
 	err_case 2 1 "command line: $d/fifo: a FIFO (only regular files and directories can be protected)" run "$d/fifo" || return 1
 	err_case 2 1 "command line: $d/loop1: symlink loop" run "$d/loop1" || return 1

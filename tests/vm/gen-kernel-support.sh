@@ -170,6 +170,13 @@ within its time on two cores, each fmodret (\`nobpf\`) cell runs the
 integration suite and the bypass catalogue, whose verdicts depend on the
 hook type; the allow-rule, fail-closed and stress suites exercise code that
 is the same on both hook types (\`tests/vm/run-matrix.sh\`, \`cell_suites\`).
+The seal suite runs last in the two 6.12 cells, with and without \`bpf\` in
+the LSM list: \`run --seal\` lasts until reboot, so nothing may follow it in
+that boot (the check that auto-selection picks the backend runs before it),
+and its last test sends every process an init's shutdown signals; the
+runner then adds \`sealed-guest-powers-off\`, whether QEMU exited after the
+guest's last line (virtme-ng's init powers the guest off) rather than at
+the cell's timeout.
 Within a suite, the tests of user space alone (error texts, JSON shapes,
 refusals before anything loads: \`t_register_userspace\` in the suites) run
 on the host and under the sanitizers, not in the guests: no kernel can
