@@ -178,7 +178,7 @@ test-stress: all $(TEST_HELPERS)
 test-vm: all $(TEST_HELPERS)
 	$(Q)bash tests/vm/run-matrix.sh
 
-# Debian 5.10, which the default matrix leaves out (see run-matrix.sh).
+# Debian 5.10's two cells alone.
 test-vm-5.10: all $(TEST_HELPERS)
 	$(Q)bash tests/vm/run-matrix.sh --no-host --cells 5.10-lsm,5.10-nobpf
 

@@ -119,17 +119,8 @@ parse_args() {
 	done
 }
 
-# Cells a run includes only when --cells names them. The 5.10 cells take
-# three times a 6.x cell (every daemon start is slow there, and its 9p
-# is small), which CI's time cannot hold, and one test
-# (clean-exit-restores-access) still fails there: docs/kernel-support.md.
-OPT_IN_CELLS=",5.10-lsm,5.10-nobpf,"
 want_cell() {
-	if [ -z "$only_cells" ]; then
-		[[ $OPT_IN_CELLS != *",$1,"* ]]
-	else
-		[[ ",$only_cells," == *",$1,"* ]]
-	fi
+	[ -z "$only_cells" ] || [[ ",$only_cells," == *",$1,"* ]]
 }
 
 # ---------------------------------------------------------------- results --
