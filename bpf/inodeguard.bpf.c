@@ -127,6 +127,24 @@ struct {
 	__type(value, struct ig_mark_val);
 } marks SEC(".maps");
 
+/* ---- the seal (run --seal; seal.bpf.h) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_seal);
+} seal SEC(".maps");
+
+/* This instance's maps, programs and links, which no process but the
+ * sealed daemon may open by id or by pin. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ig_seal_id);
+	__type(value, __u8);
+} sealed_ids SEC(".maps");
+
 struct ig_counters counters = {};
 /* CLOCK_BOOTTIME from which the watchers run, set by user space once they
  * are attached: processes started earlier are unseen. */
@@ -172,11 +190,11 @@ int BPF_PROG(fmr_##name, __VA_ARGS__, int ret)				\
 
 /* The verdict for an operation on the inode at a positive dentry. */
 #define IG_AT(dentry, op) \
-	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true)
+	ig_decide_at(ig_dentry_inode(dentry), dentry, op, NULL, false, true, false)
 
 /* The verdict for a name about to be created: there is no inode yet. */
 #define IG_AT_NEW(dentry, op) \
-	ig_decide_at(NULL, dentry, op, NULL, false, true)
+	ig_decide_at(NULL, dentry, op, NULL, false, true, false)
 
 /* For dentries the hook guarantees positive (unlink, rmdir, setattr, a
  * rename's or link's source). */
@@ -210,14 +228,14 @@ SEC("lsm/file_open")
 int BPF_PROG(lsm_file_open, struct file *file, int ret)
 {
 	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
-					&file->f_path, IG_LSM_D_PATH, true);
+					&file->f_path, IG_LSM_D_PATH, true, false);
 }
 
 SEC("fmod_ret/security_file_open")
 int BPF_PROG(fmr_file_open, struct file *file, int ret)
 {
 	return ret ? ret : ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_OPEN,
-					&file->f_path, true, true);
+					&file->f_path, true, true, false);
 }
 
 /* Reads and writes through descriptors opened before protection began.
@@ -228,7 +246,7 @@ IG_HOOK(file_permission,
 
 /* Descriptors passed over unix sockets and taken with pidfd_getfd. */
 IG_HOOK(file_receive,
-	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_RECEIVE, NULL, false, true),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_RECEIVE, NULL, false, true, false),
 	struct file *file)
 
 IG_HOOK(inode_unlink, IG_AT(dentry, IG_OP_UNLINK),
@@ -255,10 +273,10 @@ IG_HOOK(inode_symlink, IG_AT_NEW(dentry, IG_OP_CREATE),
 static __always_inline int ig_on_link(struct dentry *old_dentry, struct dentry *new_dentry)
 {
 	struct inode *inode = ig_dentry_inode(old_dentry);
-	int ret = ig_decide_at(inode, old_dentry, IG_OP_LINK, NULL, false, true);
+	int ret = ig_decide_at(inode, old_dentry, IG_OP_LINK, NULL, false, true, false);
 
 	if (!ret)
-		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true);
+		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true, false);
 	return ret ? ret : ig_adopt_moved(inode, old_dentry, new_dentry);
 }
 
@@ -277,7 +295,7 @@ IG_HOOK(path_truncate, IG_AT(path->dentry, IG_OP_TRUNCATE),
 
 /* ftruncate(2) on a descriptor; the hook exists from 6.2. */
 IG_HOOK(file_truncate,
-	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_TRUNCATE, NULL, false, true),
+	ig_decide_at(file->f_inode, file->f_path.dentry, IG_OP_TRUNCATE, NULL, false, true, false),
 	struct file *file)
 
 /* The first argument is a user_namespace before 6.3 and an idmap after;
@@ -305,10 +323,10 @@ IG_HOOK_VARIANT(inode_removexattr, nons, IG_AT(dentry, IG_OP_REMOVEXATTR),
 static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 {
 	struct inode *moving = ig_dentry_inode(from);
-	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true);
+	int ret = ig_decide_at(moving, from, IG_OP_RENAME, NULL, false, true, false);
 
 	if (!ret)
-		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false);
+		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false, false);
 	return ret ? ret : ig_adopt_moved(moving, from, to);
 }
 
@@ -508,11 +526,15 @@ static __always_inline struct file *ig_installed_file(long fd)
 }
 
 /* The verdict for a file from ig_installed_file() or ig_exe_file(): a
- * typed pointer in the default build, a raw address in the probe build. */
-static __always_inline void ig_decide_file(struct file *file, __u32 op)
+ * typed pointer in the default build, a raw address in the probe build.
+ * by_name: also by where it was opened (an open), else by key alone (a
+ * read through it). at_exit: see ig_judge. */
+static __always_inline int ig_decide_file(struct file *file, __u32 op, bool by_name,
+					  bool at_exit)
 {
-	ig_decide_at(IG_LOAD(IG_TYPED, file, f_inode), IG_LOAD(IG_TYPED, file, f_path.dentry),
-		     op, NULL, false, IG_TYPED);
+	return ig_decide_at(IG_LOAD(IG_TYPED, file, f_inode),
+			    by_name ? IG_LOAD(IG_TYPED, file, f_path.dentry) : NULL,
+			    op, NULL, false, IG_TYPED, at_exit);
 }
 
 /* The binary execve just installed as the process's executable. */
@@ -535,7 +557,7 @@ static __always_inline int ig_on_open_exit(long ret)
 		return 0;
 	file = ig_installed_file(ret);
 	if (file)
-		ig_decide_file(file, IG_OP_OPEN);
+		ig_decide_file(file, IG_OP_OPEN, true, false);
 	return 0;
 }
 
@@ -550,7 +572,7 @@ static __always_inline int ig_on_exec_exit(long ret)
 		return 0;
 	exe = ig_exe_file();
 	if (exe)
-		ig_decide_file(exe, IG_OP_EXEC);
+		ig_decide_file(exe, IG_OP_EXEC, true, false);
 	return 0;
 }
 
@@ -568,6 +590,24 @@ IG_TRACEPOINT(creat, ig_on_open_exit)
 IG_TRACEPOINT(open_by_handle_at, ig_on_open_exit)
 IG_TRACEPOINT(execve, ig_on_exec_exit)
 IG_TRACEPOINT(execveat, ig_on_exec_exit)
+
+/*
+ * ---- fmodret's backstop: what a skipped check let through ----
+ * Attached by the fmodret backend only, and only on kernels that preempt
+ * kernel code (see backstop.bpf.h). One program on every syscall's exit
+ * rather than one perf event per syscall of interest.
+ */
+#ifndef __TARGET_ARCH_x86
+#error "the backstop's syscall table and registers are x86-64's"
+#endif
+#include "backstop.bpf.h"
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int backstop_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	ig_backstop(ctx->id, ctx->ret);
+	return 0;
+}
 
 /* The watchers as plain tracepoints. */
 SEC("tracepoint/sched/sched_process_exec")
@@ -662,5 +702,94 @@ SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
 int tp_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 {
 	ig_watch_pid_syscall(ctx->args[0]);
+	return 0;
+}
+
+/*
+ * ---- the seal (run --seal; seal.bpf.h) ----
+ * Loaded only under --seal (the loader keeps programs named *_seal_* for
+ * it), on the lsm or fmodret backend like the hooks above, and inert
+ * until the daemon arms the seal slot.
+ */
+#include "seal.bpf.h"
+
+IG_HOOK_NAMED(task_kill, seal_task_kill, ig_seal_kill(p, sig),
+	struct task_struct *p, struct kernel_siginfo *info, int sig, const struct cred *cred)
+
+IG_HOOK_NAMED(ptrace_access_check, seal_ptrace_access_check, ig_seal_ptrace(child),
+	struct task_struct *child, unsigned int mode)
+
+IG_HOOK_NAMED(task_setrlimit, seal_task_setrlimit, ig_seal_setrlimit(p),
+	struct task_struct *p, unsigned int resource, struct rlimit *new_rlim)
+
+IG_HOOK_NAMED(bpf_map, seal_bpf_map, ig_seal_map(map), struct bpf_map *map, fmode_t fmode)
+
+IG_HOOK_NAMED(bpf_prog, seal_bpf_prog, ig_seal_prog(prog), struct bpf_prog *prog)
+
+/* security_bpf() gained a last argument, kernel, in 6.14. */
+IG_HOOK_NAMED(bpf, seal_bpf, ig_seal_bpf(cmd, attr),
+	int cmd, union bpf_attr *attr, unsigned int size)
+IG_HOOK_NAMED(bpf, seal_bpf_kernel, ig_seal_bpf(cmd, attr),
+	int cmd, union bpf_attr *attr, unsigned int size, bool kernel)
+
+IG_HOOK_NAMED(sb_umount, seal_sb_umount, ig_seal_umount(mnt), struct vfsmount *mnt, int flags)
+
+IG_HOOK_NAMED(inode_permission, seal_inode_permission, ig_seal_inode_permission(inode, mask),
+	struct inode *inode, int mask)
+
+IG_HOOK_NAMED(file_permission, seal_file_permission, ig_seal_file_write(file, mask),
+	struct file *file, int mask)
+
+IG_HOOK_NAMED(inode_unlink, seal_inode_unlink, ig_seal_exe_at(dentry),
+	struct inode *dir, struct dentry *dentry)
+
+/* The variants as for the verdict's programs above (hook_variants in
+ * loader.c picks by the kernel's parameter count). */
+IG_HOOK_NAMED(inode_setattr, seal_inode_setattr, ig_seal_exe_at(dentry),
+	struct dentry *dentry, struct iattr *attr)
+IG_HOOK_NAMED(inode_setattr, seal_inode_setattr_idmap, ig_seal_exe_at(dentry),
+	void *idmap, struct dentry *dentry, struct iattr *attr)
+
+IG_HOOK_NAMED(inode_setxattr, seal_inode_setxattr, ig_seal_exe_at(dentry),
+	void *ns, struct dentry *dentry, const char *name, const void *value,
+	size_t size, int flags)
+IG_HOOK_NAMED(inode_setxattr, seal_inode_setxattr_nons, ig_seal_exe_at(dentry),
+	struct dentry *dentry, const char *name, const void *value, size_t size, int flags)
+
+IG_HOOK_NAMED(inode_removexattr, seal_inode_removexattr, ig_seal_exe_at(dentry),
+	void *ns, struct dentry *dentry, const char *name)
+IG_HOOK_NAMED(inode_removexattr, seal_inode_removexattr_nons, ig_seal_exe_at(dentry),
+	struct dentry *dentry, const char *name)
+
+/* Either end of a rename (an exchange passes both ends here too), and the
+ * pin directory itself. */
+static __always_inline int ig_seal_rename(struct dentry *from, struct dentry *to)
+{
+	int ret = ig_seal_pin_dir_moved(from);
+
+	if (!ret)
+		ret = ig_seal_exe_at(from);
+	return ret ? ret : ig_seal_exe_at(to);
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(lsm_seal_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	return ret ? ret : ig_seal_rename(old_dentry, new_dentry);
+}
+
+SEC("fmod_ret/security_inode_rename")
+int BPF_PROG(fmr_seal_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	return ret ? ret : ig_seal_rename(old_dentry, new_dentry);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(btf_seal_cgroup_attach, struct cgroup *dst_cgrp, const char *path,
+	     struct task_struct *task, bool threadgroup)
+{
+	ig_seal_moved(dst_cgrp, task);
 	return 0;
 }

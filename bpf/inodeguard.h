@@ -221,6 +221,12 @@ struct ig_learn {
 	struct ig_key keys[IG_LEARN_SLOTS];
 };
 
+enum ig_event_flags {
+	/* Killed at the syscall's exit for what a check the kernel skipped
+	 * let through (bpf/backstop.bpf.h). */
+	IG_EVENT_CAUGHT_AT_EXIT = 1 << 0,
+};
+
 struct ig_event {
 	__u64 ts_ns;      /* CLOCK_BOOTTIME, bpf_ktime_get_boot_ns() */
 	__u32 pid;        /* thread group id */
@@ -232,11 +238,43 @@ struct ig_event {
 	__u32 entry;      /* the rule's registered entry */
 	__u32 grants;     /* the rule's allow set, none of which matched */
 	__u32 mark;       /* enum ig_mark: why the subject passed no grant */
-	__u32 reserved;
+	__u32 flags;      /* enum ig_event_flags */
 	struct ig_key key;
 	struct ig_key exe; /* the subject's executable; zero for kernel threads */
 	char comm[IG_COMM_LEN];
 	char path[IG_PATH_LEN]; /* kernel-side path, "" where it cannot be had */
+};
+
+/*
+ * The seal (run --seal, bpf/seal.bpf.h): until reboot, only the daemon
+ * that armed it, and the request workers it forks, may reach
+ * inodeguard's own maps, programs, links and pins, signal or trace the
+ * daemon, or change the executables the allow rules name. One slot,
+ * written by the daemon while it arms the seal and never again.
+ */
+struct ig_seal {
+	__u32 armed;       /* 1 once everything below is in place */
+	__u32 tgid;        /* the daemon, in the initial pid namespace */
+	__u64 start_ns;    /* its start (start_boottime), recorded by the hooks */
+	__u64 pin_dir_ino; /* IG_PIN_DIR on the bpffs whose s_dev is pin_dev */
+	__u32 pin_dev;     /* kernel encoding, major << 20 | minor */
+	__u32 reserved;
+	__u64 sysrq_ino;   /* /proc/sysrq-trigger: one inode number on every procfs */
+	/* The cgroup v2 the daemon is in and its ancestors, by id (the
+	 * directory's inode number), nearest first; 0 past the root. */
+	__u64 cgroups[IG_CGROUP_DEPTH];
+};
+
+/* What an id in the sealed_ids map names: ids are per kind. */
+enum ig_seal_kind {
+	IG_SEAL_MAP = 1,
+	IG_SEAL_PROG = 2,
+	IG_SEAL_LINK = 3,
+};
+
+struct ig_seal_id {
+	__u32 kind; /* enum ig_seal_kind */
+	__u32 id;
 };
 
 /* Counters in the object's .bss, read by user space through the mmap. */
@@ -250,6 +288,9 @@ struct ig_counters {
 	 * ig_op, counted before its event is reserved: the sum is the events
 	 * delivered plus events_lost. */
 	__u64 verdicts[IG_ACTION_KILL + 1][IG_OP_MAX];
+	/* Of the kills, those made at a syscall's exit because the kernel
+	 * had skipped the check that should have refused the operation. */
+	__u64 caught_at_exit;
 };
 
 #endif /* INODEGUARD_H */

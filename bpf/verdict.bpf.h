@@ -43,7 +43,7 @@ static __always_inline void ig_count_verdict(__u32 action, __u32 op)
 
 static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u32 op,
 				    __u32 match, __u32 entry, const struct ig_refused *who,
-				    const struct path *path, bool with_path)
+				    const struct path *path, bool with_path, __u32 flags)
 {
 	struct ig_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -64,7 +64,7 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u3
 	e->entry = entry;
 	e->grants = who->grants;
 	e->mark = who->mark;
-	e->reserved = 0;
+	e->flags = flags;
 	e->key = *key;
 	e->exe = who->exe;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -82,14 +82,20 @@ static __always_inline void ig_emit(const struct ig_key *key, __u32 action, __u3
  * implicit grant to uid 0 that no mark takes away: root, when trusted, can
  * end the policy anyway. Subjects are judged only here, after an inode
  * matched, so unprotected operations never pay for them.
+ *
+ * at_exit: the backstop (backstop.bpf.h) judges an operation that already
+ * succeeded, which a deny or kill rule means a check was skipped. It only
+ * kills: an audit was reported by the check, or was skipped with it.
  */
 static __always_inline int ig_judge(const struct ig_key *k, const struct ig_rule *rule,
 				    __u32 match, __u32 op, const struct path *path,
-				    bool with_path)
+				    bool with_path, bool at_exit)
 {
 	struct ig_refused who = { .euid = ig_subject_euid(), .grants = rule->grants };
 	__u32 action;
 
+	if (at_exit && rule->level == IG_LEVEL_AUDIT)
+		return 0;
 	if (who.euid == 0 && !enforce_root)
 		return 0;
 	if (ig_subject_passes(rule->grants, &who.mark, &who.exe))
@@ -99,9 +105,12 @@ static __always_inline int ig_judge(const struct ig_key *k, const struct ig_rule
 	action = rule->level;
 	if (action > IG_ACTION_KILL)
 		action = IG_ACTION_KILL;
-	if (kill_only && action == IG_ACTION_DENY)
+	if ((kill_only || at_exit) && action == IG_ACTION_DENY)
 		action = IG_ACTION_KILL;
-	ig_emit(k, action, op, match, rule->entry, &who, path, with_path);
+	if (at_exit)
+		__sync_fetch_and_add(&counters.caught_at_exit, 1);
+	ig_emit(k, action, op, match, rule->entry, &who, path, with_path,
+		at_exit ? IG_EVENT_CAUGHT_AT_EXIT : 0);
 	if (action == IG_ACTION_KILL)
 		bpf_send_signal(SIGKILL);
 	return action == IG_ACTION_AUDIT ? 0 : -EACCES;
@@ -163,9 +172,13 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
  *  1. a learning process records the key and is not judged;
  *  2. the inode's own key;
  *  3. the name or tree rule covering at, which also keys the inode.
+ * at_exit: judged again after it succeeded (ig_judge); a learner's key
+ * was recorded by the check, or the check was skipped and learning
+ * tries again.
  */
 static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, __u32 op,
-					const struct path *path, bool with_path, bool btf)
+					const struct path *path, bool with_path, bool btf,
+					bool at_exit)
 {
 	struct ig_learn *learner = ig_learner();
 	struct ig_key key = {};
@@ -176,7 +189,8 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 		if (learner || ig_may_be_protected(IG_LOAD(btf, inode, i_ino))) {
 			ig_key_of_inode(inode, &key, btf);
 			if (learner) {
-				ig_learn_key(learner, &key);
+				if (!at_exit)
+					ig_learn_key(learner, &key);
 				return 0;
 			}
 			rule = bpf_map_lookup_elem(&protected, &key);
@@ -201,14 +215,14 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 	}
 	/* One call site: the verifier checks the judgement once per verdict. */
 judge:
-	return ig_judge(&key, &r, match, op, path, with_path);
+	return ig_judge(&key, &r, match, op, path, with_path, at_exit);
 }
 
 /* The verdict by key alone, for the per-read hooks: every inode a name or
  * tree rule reached was keyed when it was opened or moved. */
 static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
 {
-	return ig_decide_at(inode, NULL, op, NULL, false, btf);
+	return ig_decide_at(inode, NULL, op, NULL, false, btf, false);
 }
 
 /*
@@ -240,7 +254,7 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
 		return 0;
 	who.euid = ig_subject_euid();
 	ig_current_exe_key(&who.exe);
-	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, &who, NULL, false);
+	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, &who, NULL, false, 0);
 	return -ENOSPC;
 }
 

@@ -117,9 +117,54 @@ static int release(const struct ig_maps *m, const struct adopt_plan *plan, size_
 	return err;
 }
 
+/* A sealed policy only grows: every entry the plan would release, and
+ * every kept entry the new policy gives a lower level or another allow
+ * set than it has (fewer grants, none, is stricter and passes), is
+ * named, and nothing is changed. */
+static int refuse_shrinking(const struct ig_maps *m, struct ig_policy *policy,
+			    const struct adopt_plan *plan, const struct ig_allows *global)
+{
+	struct ig_entry_rule *now = NULL, probe, *hit;
+	char path[4096];
+	size_t i, n = 0;
+	int err, bad = 0;
+
+	for (i = 0; i < plan->nrelease; i++, bad++)
+		p_err("%s: a sealed policy only grows: the new configuration would release this entry",
+		      state__path_of_entry(plan->release[i], path, sizeof(path)) ? "?" : path);
+	if (bad)
+		return -EPERM;
+	err = store__register_grants(m, policy, global);
+	if (!err)
+		now = calloc(policy->n ? policy->n : 1, sizeof(*now));
+	if (!err && !now)
+		err = -ENOMEM;
+	for (i = 0; !err && i < policy->n; i++)
+		if (policy->v[i].id)
+			now[n++].id = policy->v[i].id;
+	if (!err)
+		err = state__entry_rules(m, now, n);
+	for (i = 0; !err && i < policy->n; i++) {
+		const struct ig_entry *e = &policy->v[i];
+
+		probe.id = e->id;
+		hit = e->id ? bsearch(&probe, now, n, sizeof(*now), entry_rule__cmp) : NULL;
+		if (!hit || (e->level >= hit->level && (e->grants == hit->grants || !e->grants)))
+			continue;
+		p_err("%s: a sealed policy only grows: the new configuration gives it %s",
+		      e->path, e->level < hit->level ? "a lower level" : "other allow rules");
+		bad++;
+	}
+	free(now);
+	if (err && err != -EINVAL)
+		p_err("cannot compare the new configuration with the running instance: %s",
+		      strerror(-err));
+	return err ? err : bad ? -EPERM : 0;
+}
+
 int adopt__apply(const struct ig_maps *m, enum ig_backend b, struct ig_policy *policy,
-		 const struct ig_allows *global, adopt__step_fn before_release, void *ctx,
-		 struct adopt_plan *plan)
+		 const struct ig_allows *global, bool grow_only, adopt__step_fn before_release,
+		 void *ctx, struct adopt_plan *plan)
 {
 	bool *kept = NULL;
 	size_t i;
@@ -130,6 +175,8 @@ int adopt__apply(const struct ig_maps *m, enum ig_backend b, struct ig_policy *p
 		p_err("cannot read the running instance's entries: %s", strerror(-err));
 		return err;
 	}
+	if (grow_only && (err = refuse_shrinking(m, policy, plan, global)))
+		return err;
 	/* Which entries were registered before: storing gives the rest ids. */
 	kept = calloc(policy->n ? policy->n : 1, sizeof(*kept));
 	if (!kept) {

@@ -35,10 +35,12 @@ typedef int (*adopt__step_fn)(void *ctx);
  * are released. Entries `protect` added are kept unless named with other
  * rules. Nothing is added unless every new entry could be learned. The
  * learn lock is the caller's; every failure is printed once. plan says
- * what was done; adopt__free() it in every case.
+ * what was done; adopt__free() it in every case. grow_only (a sealed
+ * instance) refuses, changing nothing, a policy that would release an
+ * entry or give a kept one a lower level or other allow rules: -EPERM.
  */
 int adopt__apply(const struct ig_maps *m, enum ig_backend b, struct ig_policy *policy,
-		 const struct ig_allows *global, adopt__step_fn step, void *ctx,
+		 const struct ig_allows *global, bool grow_only, adopt__step_fn step, void *ctx,
 		 struct adopt_plan *plan);
 void adopt__free(struct adopt_plan *plan);
 

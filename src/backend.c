@@ -42,13 +42,14 @@ static const struct ig_backend_info backends[IG_BACKEND_COUNT] = {
 	[IG_BACKEND_LSM] = {
 		.name = "lsm", .section_prefix = "lsm/", .watch_section_prefix = "tp_btf/",
 		.precheck = lsm_precheck,
-		.can_deny = true, .sees_overlay = true,
+		.can_deny = true, .sees_overlay = true, .can_seal = true,
 		.levels = "audit, deny, kill", .gaps = no_gaps,
 	},
 	[IG_BACKEND_FMODRET] = {
 		.name = "fmodret", .section_prefix = "fmod_ret/", .void_section_prefix = "fentry/",
 		.watch_section_prefix = "tp_btf/",
 		.can_deny = true, .sees_overlay = true, .skipped_when_preempted = true,
+		.can_seal = true,
 		.levels = "audit, deny, kill", .gaps = no_gaps,
 	},
 	[IG_BACKEND_TRACEPOINT] = {
@@ -98,12 +99,22 @@ bool backend__refuses_overlay(enum ig_backend b)
 	return backend__info(b) && !backends[b].sees_overlay;
 }
 
+bool backend__needs_backstop(enum ig_backend b)
+{
+	return backend__info(b) && backends[b].skipped_when_preempted &&
+	       features__preempts_kernel_code();
+}
+
+bool backend__can_seal(enum ig_backend b)
+{
+	return b == IG_BACKEND_AUTO || (backend__info(b) && backends[b].can_seal);
+}
+
 const char *backend__kernel_gap(enum ig_backend b)
 {
-	if (!backend__info(b) || !backends[b].skipped_when_preempted ||
-	    !features__preempts_kernel_code())
+	if (!backend__needs_backstop(b))
 		return NULL;
-	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check, and a skipped check allows (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
+	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check; a skipped open, read, write or mmap is caught at the syscall's exit and the process killed, but a skipped unlink, rename, link, chmod/chown, truncate or xattr change, and io_uring, are not (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
 }
 
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
@@ -124,6 +135,7 @@ int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 	lo.void_section_prefix = info->void_section_prefix;
 	lo.watch_section_prefix = info->watch_section_prefix;
 	lo.kill_only = !info->can_deny;
+	lo.backstop = backend__needs_backstop(b);
 	err = loader__load(&lo, inst, why, len);
 	if (err)
 		return err;
@@ -148,17 +160,26 @@ int backend__select(enum ig_backend want, const struct ig_load_opts *o,
 		return err;
 	}
 	for (b = 0; b < IG_BACKEND_COUNT; b++) {
+		bool last = b + 1 == IG_BACKEND_COUNT || (o->seal && !backends[b + 1].can_seal);
+
 		err = backend__probe(b, o, inst, why, sizeof(why));
 		if (!err) {
 			*chosen = b;
 			return 0;
 		}
-		if (b + 1 < IG_BACKEND_COUNT)
+		if (!last) {
 			p_info("inodeguard: backend %s unavailable: %s; trying %s",
 			       backend__name(b), why, backend__name(b + 1));
-		else
-			p_err("no backend works on this kernel; last, %s: %s",
-			      backend__name(b), why);
+			continue;
+		}
+		if (!o->seal) {
+			p_err("no backend works on this kernel; last, %s: %s", backend__name(b), why);
+			return err;
+		}
+		/* The table lists the backends that can seal first. */
+		p_err("--seal needs the lsm or fmodret backend, and neither works on this kernel; last, %s: %s",
+		      backend__name(b), why);
+		return -EOPNOTSUPP;
 	}
 	return err;
 }

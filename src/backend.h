@@ -36,8 +36,12 @@ struct ig_backend_info {
 	bool sees_overlay;
 	/* Its programs sit behind the BPF trampoline's per-CPU recursion
 	 * guard, which skips a check (and so allows) for other tasks while a
-	 * preempted task is inside it: docs/threat-model.md. */
+	 * preempted task is inside it. On kernels that preempt kernel code it
+	 * then adds the syscall-exit backstop: docs/threat-model.md. */
 	bool skipped_when_preempted;
+	/* Its hooks can refuse signals, bpf() commands, unmounts and opens
+	 * of pins, which run --seal needs. */
+	bool can_seal;
 	/* The levels it honours, in words for `check`. */
 	const char *levels;
 	/* What it cannot see or stop, NULL-terminated. */
@@ -56,8 +60,13 @@ int backend__parse(const char *s, enum ig_backend *out);
 bool backend__kill_only(enum ig_backend b);
 /* @b is known and cannot see overlayfs backing files. False for AUTO. */
 bool backend__refuses_overlay(enum ig_backend b);
+/* @b needs the syscall-exit backstop on this kernel. */
+bool backend__needs_backstop(enum ig_backend b);
+/* @b can seal (run --seal); true for AUTO, which then tries only those. */
+bool backend__can_seal(enum ig_backend b);
 /* A gap @b has on this kernel beyond its fixed ones, or NULL: fmod_ret
- * checks that the kernel skips while a preempted task is inside one. */
+ * checks that the kernel skips while a preempted task is inside one, of
+ * which the backstop catches what reaches a file's bytes. */
 const char *backend__kernel_gap(enum ig_backend b);
 /* Prechecks, loads with @o, attaches and proves @b live: 0 or -errno with
  * the reason in @why. With @keep the working instance is left there for the
@@ -65,7 +74,9 @@ const char *backend__kernel_gap(enum ig_backend b);
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 		   struct ig_instance *keep, char *why, size_t len);
 /* Probes and keeps the requested backend, or with AUTO the best one that
- * works, logging each fallback and its reason; *@chosen says which. */
+ * works, logging each fallback and its reason; *@chosen says which. With
+ * o->seal only backends that can seal are tried, and -EOPNOTSUPP says
+ * none of them works here. */
 int backend__select(enum ig_backend want, const struct ig_load_opts *o,
 		    struct ig_instance *inst, enum ig_backend *chosen);
 

@@ -8,6 +8,28 @@
 
 struct ig_global ig_global;
 
+static cli__dispatch_fn dispatcher;
+
+void cli__set_dispatch(cli__dispatch_fn fn)
+{
+	dispatcher = fn;
+}
+
+int cli__run(bool json, int verbose, int argc, char **argv)
+{
+	int status;
+
+	if (!dispatcher || argc < 1)
+		return IG_EXIT_USAGE;
+	ig_global.json = json;
+	ig_global.verbose = verbose;
+	log__forget();
+	log__init(json, verbose);
+	status = dispatcher(argc, argv);
+	log__end();
+	return status;
+}
+
 int cli__common_opt(int opt)
 {
 	switch (opt) {

@@ -46,6 +46,13 @@ enum { CLI_OPT_AUDIT = 256, CLI_OPT_DENY, CLI_OPT_KILL, CLI_OPT_OWN };
  * unknown "--word" is named whole. */
 static const struct option common_longopts[] = { CLI_COMMON_LONGOPTS, {} };
 
+/* The command table's dispatcher, which main registers: a sealed
+ * daemon's worker (relay.c) runs a client's command through it, with the
+ * client's -j and -v, as main would have. argv[0] is the command. */
+typedef int (*cli__dispatch_fn)(int argc, char **argv);
+void cli__set_dispatch(cli__dispatch_fn fn);
+int cli__run(bool json, int verbose, int argc, char **argv);
+
 /* Handles -j/-v given after the command name too; returns 1 if consumed. */
 int cli__common_opt(int opt);
 /* The one line for an option getopt refused (opt '?') or the command does
@@ -64,6 +71,9 @@ struct run_opts {
 	bool strict;
 	/* A clean exit leaves protection pinned (the service's mode). */
 	bool persist;
+	/* --seal: until reboot nobody, root included, reaches the instance
+	 * (o->load.seal, which implies persist and enforce_root). */
+	bool seal;
 	/* reload: this file replaces every -c FILE given (NULL: none). */
 	const char *config_override;
 };

@@ -70,8 +70,11 @@ static void print_instance_text(void)
 
 	state__status(&st);
 	if (st.state == IG_INSTANCE_SERVED)
-		printf("instance: served by pid %d (backend %s, %d links pinned)\n",
-		       (int)st.pid, st.backend, st.links);
+		printf("instance: %sserved by pid %d (backend %s, %d links pinned)\n",
+		       st.sealed ? "sealed until reboot, " : "", (int)st.pid, st.backend, st.links);
+	else if (st.sealed)
+		printf("instance: sealed until reboot, %d links pinned; its daemon is gone, and nothing can change or release it before a reboot\n",
+		       st.links);
 	else if (st.state == IG_INSTANCE_UNSERVED)
 		printf("instance: %d links pinned; %s\n", st.links, IG_UNSERVED_NOTE);
 	else
@@ -86,6 +89,7 @@ static void print_instance_json(struct json *j)
 	json__key(j, "instance");
 	json__begin_object(j);
 	json__kv_str(j, "state", instance_state__str(st.state));
+	json__kv_bool(j, "sealed", st.sealed);
 	json__kv_int(j, "links", st.links);
 	if (st.state == IG_INSTANCE_SERVED) {
 		json__kv_int(j, "pid", st.pid);

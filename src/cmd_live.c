@@ -18,6 +18,7 @@
 #include "kinds.h"
 #include "log.h"
 #include "quote.h"
+#include "relay.h"
 #include "resolve.h"
 #include "state.h"
 
@@ -230,6 +231,33 @@ static int add_entry(struct live *l, struct ig_entry *t)
 	return err ? err : bad ? -EINVAL : 0;
 }
 
+/* Run by a sealed daemon's worker (relay.c): a sealed policy only grows,
+ * so an entry that exists may get a higher level, or fewer grants (none),
+ * never a lower level or other allow rules. */
+static int refuse_weaker(struct live *l, const struct ig_entry *t, const char *path)
+{
+	struct ig_entry_rule now = { .id = t->id };
+	char q[QUOTE_BUF];
+	int err;
+
+	err = state__entry_rules(&l->maps, &now, 1);
+	if (err) {
+		p_err("%s: cannot read its rule: %s", quote__str(path, q), strerror(-err));
+		return err;
+	}
+	if (t->level < now.level) {
+		p_err("%s: a sealed policy only grows: its level is %s, and protect may raise it, not lower it",
+		      quote__str(path, q), level__name(now.level));
+		return -EPERM;
+	}
+	if (t->grants && t->grants != now.grants) {
+		p_err("%s: a sealed policy only grows: protect may not give it other allow rules",
+		      quote__str(path, q));
+		return -EPERM;
+	}
+	return 0;
+}
+
 /*
  * Registers one resolved entry with the running instance. An entry that
  * exists (registered under t's path, or t names its file by another name)
@@ -260,6 +288,8 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 		r->path = registered;
 		r->existed = true;
 	}
+	if (r->existed && relay__in_worker() && (err = refuse_weaker(l, t, r->path)))
+		return err;
 	if (r->existed) {
 		err = state__set_entry_rule(&l->maps, t->id, t->level, t->grants, &r->old_level);
 		if (err == -ENOENT)

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "quote.h"
+#include "relay.h"
 #include "reload.h"
 #include "state.h"
 
@@ -80,7 +81,9 @@ int cmd_reload(int argc, char **argv)
 		goto cleanup;
 	}
 	backend__parse(name, &backend);
-	err = reload__apply(&maps, backend, config ? abs : NULL, &plan, &entries);
+	/* Run by a sealed daemon's worker: the sealed policy only grows. */
+	err = reload__apply(&maps, backend, config ? abs : NULL, relay__in_worker(), &plan,
+			    &entries);
 	if (err) {
 		/* Bad input changed nothing, as for `run`. */
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;

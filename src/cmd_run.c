@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* `run`: parse, resolve, choose a backend and load (taking over what an
- * earlier instance left pinned), learn keys, pin, drop privileges, then
- * serve events until SIGINT or SIGTERM, reloading on SIGHUP. */
+ * earlier instance left pinned), seal if asked, learn keys, pin, drop
+ * privileges, then serve events until SIGINT or SIGTERM, reloading on
+ * SIGHUP; a sealed daemon serves until reboot, and its control socket. */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -26,8 +27,10 @@
 #include "notify.h"
 #include "pins.h"
 #include "privs.h"
+#include "relay.h"
 #include "reload.h"
 #include "scan.h"
+#include "seal.h"
 #include "state.h"
 #include "store.h"
 #include "uring.h"
@@ -144,17 +147,18 @@ static void notify_ready(enum ig_backend b, size_t n)
 }
 
 /* Says when the kernel skipped checks since the last report: where that
- * happens (an fmod_ret program preempted on a kernel without
- * bpf_preempt_disable, or in the trampoline's few instructions around it)
- * an access went unjudged, and the admin must know. */
+ * happens (an fmod_ret program preempted inside it on a kernel that
+ * preempts kernel code) an access went unjudged at first, and the admin
+ * must know, and how many the syscall-exit backstop caught. */
 static void report_skipped_checks(const struct ig_instance *inst, __u64 *reported)
 {
 	__u64 now = loader__skipped_checks(inst);
 
 	if (now == *reported)
 		return;
-	p_warn("the kernel skipped %llu checks so far (a program already running on that CPU; see docs/threat-model.md)",
-	       (unsigned long long)now);
+	p_warn("the kernel skipped %llu checks so far (a program already running on that CPU); %llu processes were killed at a syscall's exit for what a skipped check let through (see docs/threat-model.md)",
+	       (unsigned long long)now,
+	       (unsigned long long)loader__counters(inst)->caught_at_exit);
 	*reported = now;
 }
 
@@ -174,7 +178,7 @@ static bool bpf_callable(const struct ig_maps *m)
  * holds, its map descriptors and no capability. It can learn only files
  * its uid may open; `inodeguard reload` does the same with privileges.
  */
-static void reload_on_hangup(const struct ig_instance *inst, enum ig_backend b)
+static void reload_on_hangup(const struct ig_instance *inst, enum ig_backend b, bool sealed)
 {
 	struct adopt_plan plan;
 	struct ig_maps maps;
@@ -186,7 +190,13 @@ static void reload_on_hangup(const struct ig_instance *inst, enum ig_backend b)
 		p_err("SIGHUP: this kernel lets only CAP_BPF call bpf() and the daemon holds no capability; the running policy stays (run 'inodeguard reload')");
 		return;
 	}
-	err = reload__apply(&maps, b, NULL, &plan, &entries);
+	/* Sealed, nothing else may learn into the maps: the daemon learns
+	 * with the capability it kept for that, and only adds. */
+	if (sealed)
+		privs__learning(true);
+	err = reload__apply(&maps, b, NULL, sealed, &plan, &entries);
+	if (sealed)
+		privs__learning(false);
 	if (err)
 		p_info("inodeguard: SIGHUP: reload failed; the running policy stays");
 	else
@@ -211,21 +221,32 @@ static void note_reloaded(enum ig_backend b)
 	notify_ready(b, n);
 }
 
-static int serve(struct ig_instance *inst, enum ig_backend b)
+/* control: a sealed daemon's listening socket, -1 otherwise; a sealed
+ * daemon serves until reboot, whatever signal arrives. */
+static int serve(struct ig_instance *inst, enum ig_backend b, int control)
 {
 	struct ig_events *ev = NULL;
 	sig_atomic_t hups_seen = 0, usr1_seen = 0;
+	unsigned int workers = 0;
 	__u64 skipped = 0;
 	time_t checked = 0;
+	bool request;
 	int err;
 
 	err = events__open(&ev, loader__events_fd(inst), loader__counters(inst));
 	if (err)
 		return err;
-	while (!exiting) {
+	while (!exiting || control >= 0) {
 		time_t now;
 
-		err = events__poll(ev, 250);
+		if (control >= 0) {
+			err = events__poll_with(ev, control, 250, &request);
+			if (request)
+				relay__accept(control, &workers);
+			relay__reap(&workers);
+		} else {
+			err = events__poll(ev, 250);
+		}
 		/* Once a second, however often a flood makes polls return. */
 		now = time(NULL);
 		if (now != checked) {
@@ -234,7 +255,7 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 		}
 		if (hangups != hups_seen) {
 			hups_seen = hangups;
-			reload_on_hangup(inst, b);
+			reload_on_hangup(inst, b, control >= 0);
 		}
 		if (reloads != usr1_seen) {
 			usr1_seen = reloads;
@@ -255,16 +276,23 @@ static int serve(struct ig_instance *inst, enum ig_backend b)
 }
 
 /* The kernel's OOM killer must not be what ends protection. Lowering the
- * score needs CAP_SYS_RESOURCE; without it the pins still hold. */
-static void protect_from_oom(void)
+ * score needs CAP_SYS_RESOURCE; without it the pins still hold, but a
+ * sealed daemon, which nothing else may end, refuses to start. */
+static int protect_from_oom(bool sealed)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), err = 0;
 
 	if (fd < 0 || write(fd, "-1000", 5) != 5)
-		p_warn("cannot set oom_score_adj to -1000: %s (the pinned protection outlives an OOM kill anyway)",
-		       strerror(errno));
+		err = -errno;
 	if (fd >= 0)
 		close(fd);
+	if (err && sealed)
+		p_err("--seal: cannot set oom_score_adj to -1000: %s (needs CAP_SYS_RESOURCE; the OOM killer would be one way to end the sealed daemon)",
+		      strerror(-err));
+	else if (err)
+		p_warn("cannot set oom_score_adj to -1000: %s (the pinned protection outlives an OOM kill anyway)",
+		       strerror(-err));
+	return sealed ? err : 0;
 }
 
 static void install_signals(void)
@@ -282,16 +310,25 @@ static void install_signals(void)
 
 /* Whether pins of an earlier instance are there to take over; clears
  * what is left when they are not (pins of an older release, or none). */
-static bool pinned_instance(void)
+static int pinned_instance(bool *pinned)
 {
 	__u64 layout;
+	int err = pins__pinned_layout(&layout);
 
-	if (pins__pinned_layout(&layout) == 0)
-		return true;
+	*pinned = err == 0;
+	if (*pinned)
+		return 0;
+	/* The seal refuses every open of its pins: until reboot nothing may
+	 * adopt, replace or clear them. */
+	if (err == -EPERM || err == -EACCES) {
+		p_err("the instance pinned under %s is sealed until reboot and its daemon is gone (%s): nothing can adopt or release it before a reboot",
+		      IG_PIN_DIR, strerror(-err));
+		return err;
+	}
 	loader__unpin();
 	state__paths_reset();
 	grants__reset();
-	return false;
+	return 0;
 }
 
 /*
@@ -342,7 +379,7 @@ static int adopt_and_store(struct ig_instance *inst, enum ig_backend b, struct i
 			p_warn("cannot arm the pinned learn map: the old programs judge this daemon's learning opens");
 	}
 	loader__maps(inst, &maps);
-	err = adopt__apply(&maps, b, policy, global, pin_and_retire, &step, &plan);
+	err = adopt__apply(&maps, b, policy, global, false, pin_and_retire, &step, &plan);
 	if (step.pinned)
 		p_info("inodeguard: adopted the pinned instance (%s maps; %d old link%s retired): %zu entries kept, %zu added, %zu released (%zu inode%s)",
 		       inst->reused ? "shared" : "copied", step.retired, step.retired == 1 ? "" : "s",
@@ -406,7 +443,8 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {};
 	struct ig_instance inst = {};
 	enum ig_backend backend;
-	int err, lock_fd = -1, learn_lock = -1, status = IG_EXIT_FAIL;
+	int err, lock_fd = -1, learn_lock = -1, control = -1, status = IG_EXIT_FAIL;
+	char control_name[IG_RELAY_NAME_MAX];
 	bool adopting = false, serving = false;
 	size_t nfiles;
 	bool keep_bpf;
@@ -431,7 +469,7 @@ int cmd_run(int argc, char **argv)
 		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (privs__require_load())
+	if (privs__require_load() || (o.seal && seal__check_start()))
 		goto cleanup;
 	/* Published at once: until then the file names the last instance's
 	 * pid, which `stop` must not signal. */
@@ -439,7 +477,8 @@ int cmd_run(int argc, char **argv)
 	    loader__ensure_bpffs())
 		goto cleanup;
 	install_signals();
-	adopting = pinned_instance();
+	if (pinned_instance(&adopting))
+		goto cleanup;
 	o.load.adopt = adopting;
 	/* Nothing pinned: a setting recorded by an instance that crashed
 	 * after its pins were removed is no one's now. */
@@ -452,11 +491,19 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Stage 3-4: choose a backend by really loading and attaching it. */
-	if (backend__select(o.backend, &o.load, &inst, &backend))
+	err = backend__select(o.backend, &o.load, &inst, &backend);
+	if (err) {
+		/* --seal where only tracepoint works: what was asked cannot be. */
+		status = err == -EOPNOTSUPP ? IG_EXIT_USAGE : IG_EXIT_FAIL;
 		goto cleanup;
+	}
 	stage_done("loading the programs");
 	warn_skippable(backend);
 	if (run__warn_kill_only(&o, &o.policy, backend) || check_watch(&o, &inst, backend))
+		goto cleanup;
+	/* Sealed before anything is pinned, so no pin is ever open to anyone
+	 * else; until ready, a failure still releases it all (we may). */
+	if (o.seal && seal__arm(&inst))
 		goto cleanup;
 	err = adopting ? adopt_and_store(&inst, backend, &o.policy, &o.allow)
 		       : fresh_store(&inst, backend, &o.policy, &o.allow);
@@ -483,13 +530,23 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	/* Once the policy is in force, and before dropping CAP_SYS_RESOURCE:
 	 * a run refused earlier has nothing to keep alive, and says only why. */
-	protect_from_oom();
+	if (protect_from_oom(o.seal))
+		goto cleanup;
+	/* Sealed: the limits and terminal signals that would end us go, and
+	 * the maps are reached through us alone, by our control socket. */
+	if (o.seal) {
+		control = relay__listen(control_name, sizeof(control_name));
+		if (control < 0 || seal__harden(control_name))
+			goto cleanup;
+		loader__serve_from(&inst);
+	}
 	/* Stage 5: nothing below needs a capability, only the fds we hold;
-	 * before 5.19 bpf() also wants CAP_BPF. */
+	 * before 5.19 bpf() also wants CAP_BPF. A sealed daemon keeps
+	 * CAP_DAC_READ_SEARCH permitted, for its workers' learning. */
 	keep_bpf = privs__bpf_needs_cap(loader__events_fd(&inst));
 	if (keep_bpf)
 		p_debug("bpf() refuses commands without CAP_BPF here (before 5.19): keeping it");
-	if (privs__drop(keep_bpf))
+	if (privs__drop(keep_bpf, o.seal))
 		goto cleanup;
 	nfiles = o.policy.n;
 	/* The kernel and the path index hold what serving needs. */
@@ -500,14 +557,19 @@ int cmd_run(int argc, char **argv)
 	stage_done("dropping privileges and memory");
 	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
 		backend__name(backend), nfiles);
+	if (o.seal)
+		fprintf(stderr, "inodeguard: sealed until reboot (pid %d): protect, list, stats and reload go through its control socket (named in %s); unprotect, stop and a new run are refused\n",
+			(int)getpid(), IG_SEAL_FILE);
 	notify_ready(backend, nfiles);
-	/* Stage 6: serve until told to stop. */
+	/* Stage 6: serve until told to stop, or sealed, until reboot. */
 	serving = true;
-	if (serve(&inst, backend) == 0)
+	if (serve(&inst, backend, control) == 0)
 		status = IG_EXIT_OK;
 cleanup:
 	if (learn_lock >= 0)
 		close(learn_lock);
+	if (control >= 0)
+		close(control);
 	/* Only a deliberate stop without --persist releases a served instance;
 	 * a failed adoption leaves the instance it meant to take over. */
 	if (inst.pinned && (serving ? !exiting || o.persist : adopting)) {

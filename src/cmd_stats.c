@@ -97,6 +97,8 @@ static void print_text(const struct stats *s)
 	       (unsigned long long)s->c.keys_added, (unsigned long long)s->c.keys_reclaimed,
 	       (unsigned long long)s->c.keys_full);
 	printf("events lost: %llu\n", (unsigned long long)s->c.events_lost);
+	printf("kills for what a skipped check let through: %llu\n",
+	       (unsigned long long)s->c.caught_at_exit);
 	printf("%-12s %12s %12s %12s\n", "operation", "audit", "deny", "kill");
 	for (op = 0; op < IG_OP_MAX; op++) {
 		__u64 row = 0;
@@ -138,6 +140,7 @@ static void print_json(struct json *j, const struct stats *s)
 	json__kv_uint(j, "keys_reclaimed", s->c.keys_reclaimed);
 	json__kv_uint(j, "keys_full", s->c.keys_full);
 	json__kv_uint(j, "events_lost", s->c.events_lost);
+	json__kv_uint(j, "caught_at_exit", s->c.caught_at_exit);
 	json__key(j, "verdicts");
 	json__begin_object(j);
 	for (a = 0; a < ACTIONS; a++) {

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "pins.h"
+#include "seal.h"
 #include "state.h"
 #include "uring.h"
 
@@ -108,6 +109,17 @@ int cmd_stop(int argc, char **argv)
 		return IG_EXIT_FAIL;
 	if (pins__remove_all(report_removed, &r) < 0) {
 		p_err("cannot remove %s: %s", IG_PIN_DIR, strerror(errno));
+		goto cleanup;
+	}
+	/* What could not be removed stays in force: never "released". */
+	if (access(IG_PIN_DIR, F_OK) == 0) {
+		pid_t sealer;
+
+		if (seal__marked(&sealer, NULL, 0) == 0)
+			p_err("cannot remove %s: the instance is sealed until reboot (its daemon, pid %d, is gone); only a reboot releases it",
+			      IG_PIN_DIR, (int)sealer);
+		else
+			p_err("cannot remove everything under %s", IG_PIN_DIR);
 		goto cleanup;
 	}
 	state__files_remove();

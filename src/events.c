@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
 #include "events.h"
@@ -181,9 +182,11 @@ static void print_event(struct ig_events *ev, const void *data, size_t size)
 	char exe[4096], allow[1024];
 	struct json *j = log__json();
 	const char *mark;
+	bool caught;
 
 	if (size < sizeof(*e))
 		return;
+	caught = e->flags & IG_EVENT_CAUGHT_AT_EXIT;
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
 	event_entry(ev, e, entry, sizeof(entry));
@@ -198,11 +201,11 @@ static void print_event(struct ig_events *ev, const void *data, size_t size)
 	grants__describe(e->grants, allow, sizeof(allow));
 	mark = mark__name(e->mark);
 	if (!j) {
-		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s\n",
+		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s%s\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
 		       comm, exe, file, dev, (unsigned long long)e->key.ino,
 		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
-		       mark ? " mark=" : "", mark ? mark : "");
+		       mark ? " mark=" : "", mark ? mark : "", caught ? " caught=exit" : "");
 		count_unwritten(ev);
 		return;
 	}
@@ -226,6 +229,7 @@ static void print_event(struct ig_events *ev, const void *data, size_t size)
 	json__kv_str(j, "exe", exe);
 	json__kv_str(j, "unmatched", allow);
 	json__kv_str(j, "mark", mark ? mark : "");
+	json__kv_str(j, "caught", caught ? "exit" : "");
 	json__end_object(j);
 	json__newline(j);
 	count_unwritten(ev);
@@ -285,6 +289,22 @@ int events__poll(struct ig_events *ev, int timeout_ms)
 	err = ring_buffer__poll(ev->rb, timeout_ms);
 	report_lost(ev, false);
 	return err < 0 && err != IG_BATCH_DONE ? err : 0;
+}
+
+int events__poll_with(struct ig_events *ev, int fd, int timeout_ms, bool *fd_ready)
+{
+	struct pollfd p[2] = {
+		{ .fd = ring_buffer__epoll_fd(ev->rb), .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
+	};
+	int n;
+
+	*fd_ready = false;
+	n = poll(p, 2, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	*fd_ready = p[1].revents & POLLIN;
+	return events__poll(ev, 0);
 }
 
 void events__drain(struct ig_events *ev)

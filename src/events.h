@@ -21,6 +21,9 @@ int events__open(struct ig_events **out, int ringbuf_fd,
 /* Handles what is there, up to a batch, waiting up to timeout_ms;
  * -EINTR on a signal. */
 int events__poll(struct ig_events *ev, int timeout_ms);
+/* The same, waiting also for fd to be readable (a sealed daemon's control
+ * socket): *fd_ready says whether it is. */
+int events__poll_with(struct ig_events *ev, int fd, int timeout_ms, bool *fd_ready);
 /* Handles what is left before stopping, for a second at most. */
 void events__drain(struct ig_events *ev);
 void events__close(struct ig_events *ev);

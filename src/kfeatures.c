@@ -501,16 +501,47 @@ int features__probe_all(const struct kconfig *kc, struct features *out)
 	return 0;
 }
 
-/* The preemption model the kernel runs: "preempt=" on its command line,
- * else the config's default (PREEMPT_DYNAMIC kernels take either). */
+/* Whether the model named at @p ("full", "lazy", "voluntary", "none")
+ * preempts kernel code. */
+static bool preempt_model_preempts(const char *p)
+{
+	return !strncmp(p, "full", 4) || !strncmp(p, "lazy", 4);
+}
+
+/* The model a PREEMPT_DYNAMIC kernel runs now, which root can change at
+ * run time: debugfs lists the models with the current one in
+ * parentheses. -ENOENT where debugfs or the file is not there. */
+static int preempt_model_now(bool *preempts)
+{
+	char line[128] = "";
+	const char *p;
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "re");
+
+	if (!f)
+		return -ENOENT;
+	p = fgets(line, sizeof(line), f) ? strchr(line, '(') : NULL;
+	fclose(f);
+	if (!p)
+		return -ENOENT;
+	*preempts = preempt_model_preempts(p + 1);
+	return 0;
+}
+
+/* The preemption model the kernel runs: debugfs's current one, else
+ * "preempt=" on its command line, else the config's default
+ * (PREEMPT_DYNAMIC kernels take any). Unknown counts as preempting: the
+ * answer decides whether fmodret needs its backstop, and a missing
+ * backstop fails open. */
 bool features__preempts_kernel_code(void)
 {
 	struct kconfig *kc = NULL;
 	char cmdline[4096] = "";
-	bool full = false;
+	bool full = true;
 	const char *p;
 	FILE *f;
 
+	if (preempt_model_now(&full) == 0)
+		return full;
 	f = fopen("/proc/cmdline", "re");
 	if (f) {
 		if (!fgets(cmdline, sizeof(cmdline), f))
@@ -519,9 +550,9 @@ bool features__preempts_kernel_code(void)
 	}
 	p = strstr(cmdline, "preempt=");
 	if (p)
-		return !strncmp(p + 8, "full", 4) || !strncmp(p + 8, "lazy", 4);
+		return preempt_model_preempts(p + 8);
 	if (kconfig__load(&kc))
-		return false;
+		return true;
 	full = kconfig__value(kc, "PREEMPT_LAZY") || kconfig__value(kc, "PREEMPT");
 	kconfig__free(kc);
 	return full;

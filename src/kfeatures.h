@@ -74,8 +74,9 @@ struct features {
 	struct feature perf_event_paranoid;
 };
 
-/* The kernel preempts kernel code: "preempt=full|lazy" on its command
- * line, else PREEMPT_LAZY or PREEMPT as the config's default. */
+/* The kernel preempts kernel code: the model debugfs names as current,
+ * else "preempt=full|lazy" on its command line, else PREEMPT_LAZY or
+ * PREEMPT as the config's default; true when none of them can be read. */
 bool features__preempts_kernel_code(void);
 
 /* Runs every probe above. Individual failures are recorded in their entry;

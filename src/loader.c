@@ -2,6 +2,7 @@
 /* Load stage: one backend's programs loaded and attached, sharing the
  * pinned maps of an earlier instance where the layout allows. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <time.h>
 #include <stdio.h>
@@ -30,10 +31,26 @@ static bool has_prefix(const char *s, const char *prefix)
 	return prefix && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* A tracepoint like the tracepoint backend's, but kept only when asked
+ * for, whatever the backend. */
+#define BACKSTOP_SECTION "tracepoint/raw_syscalls/sys_exit"
+
+/* The seal's programs (lsm_seal_*, fmr_seal_*, btf_seal_*): loaded only
+ * under run --seal, since they cost a call on hot hooks (inode_permission,
+ * file_permission) that only a sealed instance needs. */
+static bool is_seal_program(const struct bpf_program *prog)
+{
+	return strstr(bpf_program__name(prog), "_seal_") != NULL;
+}
+
 static bool prog_in_sections(const struct bpf_program *prog, const struct ig_load_opts *o)
 {
 	const char *sec = bpf_program__section_name(prog);
 
+	if (strcmp(sec, BACKSTOP_SECTION) == 0)
+		return o->backstop;
+	if (is_seal_program(prog) && !o->seal)
+		return false;
 	return has_prefix(sec, o->section_prefix) || has_prefix(sec, o->void_section_prefix) ||
 	       has_prefix(sec, o->watch_section_prefix);
 }
@@ -80,7 +97,8 @@ static bool kernel_has_helper(const struct btf *btf, const char *name)
  * its own (lsm_HOOK, fmr_HOOK): the parameter count of the kernel function
  * each variant fits. inode_setattr gained an idmap first argument in
  * security_inode_setattr and, in 6.8, in the LSM hook; the xattr hooks
- * gained a user namespace first argument in 5.12.
+ * gained a user namespace first argument in 5.12. security_bpf() gained a
+ * last argument, kernel, in 6.14. The seal's programs have the same.
  */
 static const struct {
 	const char *hook;
@@ -92,6 +110,14 @@ static const struct {
 	{ "inode_setxattr_nons", 5 },
 	{ "inode_removexattr", 3 },
 	{ "inode_removexattr_nons", 2 },
+	{ "seal_inode_setattr", 2 },
+	{ "seal_inode_setattr_idmap", 3 },
+	{ "seal_inode_setxattr", 6 },
+	{ "seal_inode_setxattr_nons", 5 },
+	{ "seal_inode_removexattr", 3 },
+	{ "seal_inode_removexattr_nons", 2 },
+	{ "seal_bpf", 3 },
+	{ "seal_bpf_kernel", 4 },
 };
 
 /* The parameter count the program's variant fits, -1 for any. */
@@ -365,7 +391,9 @@ int loader__load(const struct ig_load_opts *o, struct ig_instance *inst,
 	btf = NULL;
 	if (!err)
 		err = pins__layout(skel->obj, &inst->layout);
-	if (!err && o->adopt)
+	/* A sealed instance shares no map with the one it adopts: whoever
+	 * held a descriptor of those would keep it past the seal. */
+	if (!err && o->adopt && !o->seal)
 		err = reuse_if_same_layout(inst, why, len);
 	if (err)
 		goto cleanup;
@@ -434,6 +462,43 @@ void loader__maps(const struct ig_instance *inst, struct ig_maps *m)
 								     live_maps[i].name);
 }
 
+/* The instance a sealed daemon's request worker serves from (relay.c):
+ * nobody may open the pins then, so the worker uses the daemon's own
+ * descriptors, inherited across its fork. */
+static const struct ig_instance *served;
+
+void loader__serve_from(const struct ig_instance *inst)
+{
+	served = inst;
+}
+
+bool loader__serving(void)
+{
+	return served != NULL;
+}
+
+/* Copies of the served instance's map descriptors, which the caller
+ * closes as it would pinned ones. */
+static int dup_served(struct ig_maps *m)
+{
+	struct ig_maps own;
+	size_t i;
+	int err;
+
+	loader__maps(served, &own);
+	for (i = 0; i < LIVE_MAPS; i++) {
+		*live_map_fd(m, i) = fcntl(*live_map_fd(&own, i), F_DUPFD_CLOEXEC, 0);
+		if (*live_map_fd(m, i) < 0) {
+			err = -errno;
+			p_err("cannot copy the daemon's descriptor of map %s: %s", live_maps[i].name,
+			      strerror(-err));
+			loader__close_maps(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
 int loader__open_pinned(struct ig_maps *m)
 {
 	char path[256];
@@ -442,6 +507,8 @@ int loader__open_pinned(struct ig_maps *m)
 
 	for (i = 0; i < LIVE_MAPS; i++)
 		*live_map_fd(m, i) = -1;
+	if (served)
+		return dup_served(m);
 	for (i = 0; i < LIVE_MAPS; i++) {
 		live_map_pin_path(i, path, sizeof(path));
 		*live_map_fd(m, i) = bpf_obj_get(path);
@@ -502,6 +569,11 @@ int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns)
 	__u32 zero = 0;
 	int fd, err = 0;
 
+	if (served) {
+		memcpy(c, (const void *)&served->skel->bss->counters, sizeof(*c));
+		*since_ns = served->skel->bss->instance_since;
+		return 0;
+	}
 	fd = pins__open_map(BSS_PIN_NAME, sizeof(bss));
 	if (fd < 0)
 		return fd;
@@ -513,6 +585,32 @@ int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns)
 	memcpy(c, (const void *)&bss.counters, sizeof(*c));
 	*since_ns = bss.instance_since;
 	return 0;
+}
+
+int loader__seal_maps(const struct ig_instance *inst, int *seal_fd, int *ids_fd)
+{
+	*seal_fd = bpf_map__fd(inst->skel->maps.seal);
+	*ids_fd = bpf_map__fd(inst->skel->maps.sealed_ids);
+	return *seal_fd < 0 || *ids_fd < 0 ? -EBADF : 0;
+}
+
+int loader__for_each_object(const struct ig_instance *inst,
+			    int (*fn)(__u32 kind, int fd, void *ctx), void *ctx)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	size_t i;
+	int err = 0;
+
+	bpf_object__for_each_map(map, inst->skel->obj)
+		if (!err && bpf_map__fd(map) >= 0)
+			err = fn(IG_SEAL_MAP, bpf_map__fd(map), ctx);
+	bpf_object__for_each_program(prog, inst->skel->obj)
+		if (!err && bpf_program__fd(prog) >= 0)
+			err = fn(IG_SEAL_PROG, bpf_program__fd(prog), ctx);
+	for (i = 0; !err && i < inst->nlinks; i++)
+		err = fn(IG_SEAL_LINK, bpf_link__fd(inst->links[i]), ctx);
+	return err;
 }
 
 int loader__ensure_bpffs(void)

@@ -26,10 +26,16 @@ struct ig_load_opts {
 	const char *watch_section_prefix;
 	/* The programs cannot fail the operation, so a deny verdict kills. */
 	bool kill_only;
+	/* Also the syscall-exit backstop, which kills what a check the kernel
+	 * skipped let through (bpf/backstop.bpf.h). */
+	bool backstop;
 	bool enforce_root;
 	__u32 capacity;
 	/* Take over the pinned maps when their layout is ours. */
 	bool adopt;
+	/* Load the seal's programs too (run --seal); they stay inert until
+	 * seal__arm() arms them. */
+	bool seal;
 };
 
 struct ig_instance {
@@ -93,5 +99,17 @@ void loader__unload(struct ig_instance *inst);
 void loader__leave(struct ig_instance *inst);
 /* Mounts bpffs at /sys/fs/bpf when it is not there yet. */
 int loader__ensure_bpffs(void);
+/* The seal slot and the sealed ids map of a loaded instance. */
+int loader__seal_maps(const struct ig_instance *inst, int *seal_fd, int *ids_fd);
+/* Calls fn with the descriptor of every map, program and link the
+ * instance holds, and its kind (enum ig_seal_kind); stops at the first
+ * nonzero return. */
+int loader__for_each_object(const struct ig_instance *inst,
+			    int (*fn)(__u32 kind, int fd, void *ctx), void *ctx);
+/* From now on loader__open_pinned() and loader__pinned_counters() give
+ * copies of inst's descriptors and its counters instead of opening pins:
+ * a sealed daemon's request worker, which no pin may be opened for. */
+void loader__serve_from(const struct ig_instance *inst);
+bool loader__serving(void);
 
 #endif

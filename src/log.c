@@ -160,6 +160,14 @@ struct json *log__json(void)
 	return doc.j;
 }
 
+void log__forget(void)
+{
+	/* A forked child's copy of its parent's document: the writer and
+	 * what it held are the parent's to end, not ours to print. */
+	doc.j = NULL;
+	held_free();
+}
+
 void log__end(void)
 {
 	if (!log_json)

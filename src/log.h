@@ -28,6 +28,9 @@ struct json *log__begin(enum log_doc kind);
 struct json *log__json(void);
 /* Ends the document, with what is held; main calls it once at the end. */
 void log__end(void);
+/* Drops a document inherited across fork() without writing it: a sealed
+ * daemon's worker starts its own command's document (relay.c). */
+void log__forget(void);
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Command-line entry: global flags, then one subcommand from a table. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "json.h"
 #include "log.h"
 #include "quote.h"
+#include "relay.h"
+#include "seal.h"
 
 #ifndef IG_VERSION
 #define IG_VERSION "0.1.0"
@@ -26,23 +30,34 @@ static int cmd_version(int argc, char **argv)
 	return IG_EXIT_OK;
 }
 
+/* What a command does while a sealed daemon runs (run --seal): nothing
+ * but the daemon may open its maps, so the ones that need them are run by
+ * the daemon's worker (relay.c), and the ones that would shrink or end the
+ * instance are refused; the others run here. */
+enum cmd_sealed {
+	SEALED_HERE,
+	SEALED_RELAY,
+	SEALED_REFUSE,
+};
+
 /* doc: the shape of the command's -j output. */
 static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	enum log_doc doc;
+	enum cmd_sealed sealed;
 	const char *synopsis;
 } cmds[] = {
-	{ "run", cmd_run, LOG_DOC_LINES, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]" },
-	{ "protect", cmd_protect, LOG_DOC_ARRAY, "protect [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
-	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, "unprotect PATH...                          remove from the running instance" },
-	{ "reload", cmd_reload, LOG_DOC_OBJECT, "reload [-c FILE]                           read the running daemon's configuration again" },
-	{ "stop", cmd_stop, LOG_DOC_ARRAY, "stop                                       stop the daemon and release what it pinned" },
-	{ "list", cmd_list, LOG_DOC_ARRAY, "list [-j]                                  what the running instance protects" },
-	{ "stats", cmd_stats, LOG_DOC_OBJECT, "stats [-j]                                 counts since the first start, capacity, backend" },
-	{ "check", cmd_check, LOG_DOC_OBJECT, "check [-j]                                 what this kernel can enforce, and why" },
-	{ "version", cmd_version, LOG_DOC_OBJECT, "version" },
-	{ "help", cmd_help, LOG_DOC_OBJECT, "help" },
+	{ "run", cmd_run, LOG_DOC_LINES, SEALED_REFUSE, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist] [--seal]" },
+	{ "protect", cmd_protect, LOG_DOC_ARRAY, SEALED_RELAY, "protect [--audit|--deny|--kill|--level L] [--force] [--allow KIND=VALUE]... PATH...   add to the running instance" },
+	{ "unprotect", cmd_unprotect, LOG_DOC_ARRAY, SEALED_REFUSE, "unprotect PATH...                          remove from the running instance" },
+	{ "reload", cmd_reload, LOG_DOC_OBJECT, SEALED_RELAY, "reload [-c FILE]                           read the running daemon's configuration again" },
+	{ "stop", cmd_stop, LOG_DOC_ARRAY, SEALED_REFUSE, "stop                                       stop the daemon and release what it pinned" },
+	{ "list", cmd_list, LOG_DOC_ARRAY, SEALED_RELAY, "list [-j]                                  what the running instance protects" },
+	{ "stats", cmd_stats, LOG_DOC_OBJECT, SEALED_RELAY, "stats [-j]                                 counts since the first start, capacity, backend" },
+	{ "check", cmd_check, LOG_DOC_OBJECT, SEALED_HERE, "check [-j]                                 what this kernel can enforce, and why" },
+	{ "version", cmd_version, LOG_DOC_OBJECT, SEALED_HERE, "version" },
+	{ "help", cmd_help, LOG_DOC_OBJECT, SEALED_HERE, "help" },
 };
 
 static int cmd_help(int argc, char **argv)
@@ -104,16 +119,61 @@ static bool json_requested(int argc, char **argv)
 	return false;
 }
 
+/*
+ * A sealed daemon answers on the control socket its seal file names: the
+ * command goes to it, or is refused. -1 when no sealed daemon runs (the
+ * usual case: no seal file), else the exit status; the worker printed
+ * everything but what is printed here.
+ */
+static int sealed(const struct cmd *c, int argc, char **argv)
+{
+	char name[IG_RELAY_NAME_MAX];
+	pid_t pid = 0;
+	int fd, status;
+
+	if (c->sealed == SEALED_HERE || relay__in_worker() || seal__marked(&pid, name, sizeof(name)) ||
+	    !*name)
+		return -1;
+	/* None answers: the daemon is gone, and the command says so itself. */
+	fd = relay__connect(name, &pid);
+	if (fd < 0)
+		return -1;
+	if (c->sealed == SEALED_REFUSE) {
+		close(fd);
+		log__begin(c->doc);
+		p_err("%s: refused: the running instance is sealed until reboot (pid %d); a sealed policy only grows and nothing ends it (see inodeguard(8), SEALED MODE)",
+		      c->name, (int)pid);
+		return IG_EXIT_FAIL;
+	}
+	status = relay__forward(fd, ig_global.json, ig_global.verbose, argc, argv);
+	if (status >= 0)
+		return status;
+	log__begin(c->doc);
+	if (status == -EPERM)
+		p_err("%s: the sealed daemon (pid %d) serves only root", c->name, (int)pid);
+	else if (status == -EBUSY)
+		p_err("%s: the sealed daemon (pid %d) serves %d requests already; try again", c->name,
+		      (int)pid, IG_RELAY_WORKERS);
+	else
+		p_err("%s: the sealed daemon (pid %d) did not answer: %s", c->name, (int)pid,
+		      strerror(-status));
+	return IG_EXIT_FAIL;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	char q[QUOTE_BUF];
 	size_t c;
+	int status;
 
 	if (json_requested(argc - 1, argv + 1))
 		ig_global.json = true;
 	log__init(ig_global.json, ig_global.verbose);
 	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		if (strcmp(argv[0], cmds[c].name) == 0) {
+			status = sealed(&cmds[c], argc, argv);
+			if (status >= 0)
+				return status;
 			log__begin(cmds[c].doc);
 			/* The handler sees its own name as argv[0], as getopt expects. */
 			return cmds[c].fn(argc, argv);
@@ -128,6 +188,7 @@ int main(int argc, char **argv)
 	char opt[2] = "", q[QUOTE_BUF];
 	int i = 1, status;
 
+	cli__set_dispatch(dispatch);
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		/* --help and --version are the commands of those names. */
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

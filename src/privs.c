@@ -95,10 +95,12 @@ bool privs__bpf_needs_cap(int fd)
 	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
-/* Nothing at all, or CAP_BPF alone where bpf() needs it for every command. */
-static cap_t caps_kept(bool keep_bpf)
+/* Nothing at all, or CAP_BPF alone where bpf() needs it for every
+ * command; and CAP_DAC_READ_SEARCH permitted but not effective where
+ * learning may need it later (privs__learning). */
+static cap_t caps_kept(bool keep_bpf, bool keep_learning)
 {
-	cap_value_t bpf = CAP_BPF;
+	cap_value_t bpf = CAP_BPF, dac = CAP_DAC_READ_SEARCH;
 	cap_t caps = cap_init();
 
 	if (caps && keep_bpf &&
@@ -107,10 +109,29 @@ static cap_t caps_kept(bool keep_bpf)
 		cap_free(caps);
 		return NULL;
 	}
+	if (caps && keep_learning && cap_set_flag(caps, CAP_PERMITTED, 1, &dac, CAP_SET)) {
+		cap_free(caps);
+		return NULL;
+	}
 	return caps;
 }
 
-int privs__drop(bool keep_bpf)
+int privs__learning(bool on)
+{
+	cap_value_t dac = CAP_DAC_READ_SEARCH;
+	cap_t caps = cap_get_proc();
+	int err = 0;
+
+	if (!caps)
+		return -errno;
+	if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &dac, on ? CAP_SET : CAP_CLEAR) ||
+	    cap_set_proc(caps))
+		err = -errno;
+	cap_free(caps);
+	return err;
+}
+
+int privs__drop(bool keep_bpf, bool keep_learning)
 {
 	cap_value_t c;
 	cap_t none;
@@ -130,7 +151,7 @@ int privs__drop(bool keep_bpf)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	none = caps_kept(keep_bpf);
+	none = caps_kept(keep_bpf, keep_learning);
 	if (!none)
 		return -errno;
 	if (cap_set_proc(none))

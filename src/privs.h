@@ -13,7 +13,12 @@ bool privs__bpf_needs_cap(int fd);
 /* Clears ambient, bounding (when CAP_SETPCAP allows), inheritable,
  * permitted and effective sets, and sets no_new_privs. The fds held keep
  * working: maps, ring buffer and links need no capability once open,
- * except where keep_bpf says bpf() wants CAP_BPF anyway: it alone stays. */
-int privs__drop(bool keep_bpf);
+ * except where keep_bpf says bpf() wants CAP_BPF anyway: it alone stays.
+ * keep_learning keeps CAP_DAC_READ_SEARCH permitted, not effective: a
+ * sealed daemon, the only process that may learn keys into its maps. */
+int privs__drop(bool keep_bpf, bool keep_learning);
+/* Makes CAP_DAC_READ_SEARCH effective (on) or not, where it is permitted:
+ * for the time a sealed daemon's worker learns files root may not read. */
+int privs__learning(bool on);
 
 #endif

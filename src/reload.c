@@ -28,7 +28,7 @@ static int reload_read(const struct ig_config_record *rec, const char *config,
 }
 
 int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config,
-		  struct adopt_plan *plan, size_t *entries)
+		  bool grow_only, struct adopt_plan *plan, size_t *entries)
 {
 	struct ig_config_record rec;
 	struct run_opts o = {};
@@ -52,7 +52,7 @@ int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config
 		p_err("cannot take %s: %s", IG_LEARN_LOCK, strerror(-err));
 		goto cleanup;
 	}
-	err = adopt__apply(m, b, &o.policy, &o.allow, NULL, NULL, plan);
+	err = adopt__apply(m, b, &o.policy, &o.allow, grow_only, NULL, NULL, plan);
 	if (!err && (err = state__policy_write(o.policy.v, o.policy.n)))
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
 	if (!err && config && (err = state__config_write(rec.cwd, config, rec.argc, rec.argv)))

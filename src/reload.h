@@ -15,9 +15,10 @@
  * changes nothing: -EINVAL, each bad line printed as FILE:LINE: reason.
  * Otherwise applies it to maps m under the learn lock (adopt__apply) and
  * writes the policy record. plan says what changed; *entries is the
- * policy's size.
+ * policy's size. grow_only: a sealed instance, which only grows
+ * (adopt__apply); a configuration that would shrink it is -EPERM.
  */
 int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config,
-		  struct adopt_plan *plan, size_t *entries);
+		  bool grow_only, struct adopt_plan *plan, size_t *entries);
 
 #endif

@@ -21,7 +21,7 @@
 int run__parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { OPT_BACKEND = CLI_OPT_OWN, OPT_ENFORCE_ROOT, OPT_STRICT, OPT_CAPACITY, OPT_FORCE,
-	       OPT_ALLOW, OPT_PERSIST };
+	       OPT_ALLOW, OPT_PERSIST, OPT_SEAL };
 	static const struct option longopts[] = {
 		CLI_LEVEL_LONGOPTS(required_argument),
 		{ "config", required_argument, NULL, 'c' },
@@ -32,6 +32,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "persist", no_argument, NULL, OPT_PERSIST },
+		{ "seal", no_argument, NULL, OPT_SEAL },
 		CLI_COMMON_LONGOPTS,
 		{},
 	};
@@ -92,6 +93,12 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_PERSIST:
 			o->persist = true;
 			break;
+		case OPT_SEAL:
+			/* Nothing ends a sealed instance but a reboot, and root is
+			 * judged like anyone else unless an allow rule names it. */
+			o->seal = o->load.seal = true;
+			o->persist = o->load.enforce_root = true;
+			break;
 		case OPT_CAPACITY:
 			errno = 0;
 			cap = strtoul(optarg, &end, 10);
@@ -103,7 +110,7 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 			o->capacity_given = true;
 			break;
 		default:
-			cli__bad_option(opt, argv, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist]");
+			cli__bad_option(opt, argv, "run [--audit|--deny|--kill PATH]... [-c FILE] [--allow KIND=VALUE]... [--backend NAME] [--enforce-root] [--strict] [--capacity N] [--force] [--persist] [--seal]");
 			return -EINVAL;
 		}
 	}
@@ -116,6 +123,11 @@ int run__parse_args(int argc, char **argv, struct run_opts *o)
 		if (err == -ENOMEM)
 			return err;
 		bad += err != 0;
+	}
+	if (o->seal && !backend__can_seal(o->backend)) {
+		p_err("--seal needs the lsm or fmodret backend: %s cannot refuse a signal, a bpf() command or an unmount, it only kills after an open",
+		      backend__name(o->backend));
+		bad++;
 	}
 	return bad ? -EINVAL : 0;
 }

@@ -20,6 +20,7 @@
 #include "grants.h"
 #include "kinds.h"
 #include "quote.h"
+#include "seal.h"
 #include "state.h"
 #include "tree.h"
 
@@ -133,10 +134,13 @@ cleanup:
 
 void state__status(struct ig_instance_status *st)
 {
+	pid_t sealer;
+
 	memset(st, 0, sizeof(*st));
 	st->links = pins__count_links();
 	if (st->links < 0)
 		st->links = 0;
+	st->sealed = st->links > 0 && seal__marked(&sealer, NULL, 0) == 0;
 	if (state__running(&st->pid, st->backend, sizeof(st->backend)) == 0)
 		st->state = IG_INSTANCE_SERVED;
 	else
@@ -155,6 +159,16 @@ int state__open_pinned(struct ig_maps *m)
 	pid_t pid;
 	char backend[32];
 
+	/* A sealed daemon's worker: the daemon's own descriptors. */
+	if (loader__serving())
+		return loader__open_pinned(m);
+	/* Here, a sealed instance's daemon did not answer (main relays to a
+	 * live one): nobody may open its pins, and nothing can change that. */
+	if (seal__marked(&pid, NULL, 0) == 0 && pins__count_links() > 0) {
+		p_err("the instance is sealed until reboot and its daemon (pid %d) is gone: nothing can open its maps before a reboot",
+		      (int)pid);
+		return -EACCES;
+	}
 	if (state__running(&pid, backend, sizeof(backend))) {
 		if (pins__count_links() <= 0) {
 			p_err("no running inodeguard instance (start one with 'inodeguard run')");
@@ -976,6 +990,44 @@ int state__read_rules(const struct ig_maps *m, struct keyed_rule **v, size_t *n)
 	return 0;
 }
 
+int state__entry_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t n)
+{
+	struct ig_entry_rule probe, *hit;
+	struct keyed_rule *rules = NULL;
+	bool *own;
+	size_t nrules = 0, i;
+	int err;
+
+	if (!n)
+		return 0;
+	own = calloc(n, sizeof(*own));
+	if (!own)
+		return -ENOMEM;
+	qsort(set, n, sizeof(*set), entry_rule__cmp);
+	for (i = 0; i < n; i++)
+		set[i].level = set[i].grants = 0;
+	err = state__read_rules(m, &rules, &nrules);
+	for (i = 0; !err && i < nrules; i++) {
+		const struct ig_rule *r = &rules[i].rule;
+
+		probe.id = r->entry;
+		hit = bsearch(&probe, set, n, sizeof(*set), entry_rule__cmp);
+		if (!hit)
+			continue;
+		if (r->level > hit->level)
+			hit->level = r->level;
+		/* A learned key may hold the narrower set of two entries that
+		 * met on its inode: the entry's own key says what it grants. */
+		if (!(r->flags & IG_RULE_LEARNED) || !own[hit - set]) {
+			hit->grants = r->grants;
+			own[hit - set] = !(r->flags & IG_RULE_LEARNED);
+		}
+	}
+	free(rules);
+	free(own);
+	return err;
+}
+
 /* Entry ids are dense from 1: a counting sort groups a million rules by
  * entry in two passes, where qsort took a noticeable part of `list`. */
 static int group_by_entry(struct rule_list *l, __u32 max_id, size_t **start_out)
@@ -1233,7 +1285,7 @@ int state__find_entries(struct ig_entry *v, size_t n)
 	return err < 0 ? err : 0;
 }
 
-static int entry_rule_cmp(const void *a, const void *b)
+int entry_rule__cmp(const void *a, const void *b)
 {
 	__u32 x = ((const struct ig_entry_rule *)a)->id, y = ((const struct ig_entry_rule *)b)->id;
 
@@ -1256,7 +1308,7 @@ static int rule_map(int fd, size_t key_size, const struct ig_entry_rule *set, si
 		if (bpf_map_lookup_elem(fd, key, &rule))
 			continue;
 		probe.id = rule.entry;
-		hit = bsearch(&probe, set, n, sizeof(*set), entry_rule_cmp);
+		hit = bsearch(&probe, set, n, sizeof(*set), entry_rule__cmp);
 		if (!hit || (rule.level == hit->level && rule.grants == hit->grants))
 			continue;
 		rule.level = hit->level;
@@ -1273,7 +1325,7 @@ int state__set_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t 
 
 	if (!n)
 		return 0;
-	qsort(set, n, sizeof(*set), entry_rule_cmp);
+	qsort(set, n, sizeof(*set), entry_rule__cmp);
 	err = rule_map(m->protected_fd, sizeof(struct ig_key), set, n);
 	if (!err)
 		err = rule_map(m->names_fd, sizeof(struct ig_name_key), set, n);
@@ -1430,4 +1482,6 @@ void state__files_remove(void)
 	unlink(IG_POLICY_FILE);
 	unlink(IG_CONFIG_FILE);
 	unlink(IG_GRANTS_FILE);
+	/* A sealed start that failed released what it made: its marker too. */
+	unlink(IG_SEAL_FILE);
 }

@@ -46,6 +46,7 @@ enum ig_instance_state {
 };
 struct ig_instance_status {
 	enum ig_instance_state state;
+	bool sealed; /* run --seal pinned it: it lasts until reboot */
 	pid_t pid;
 	char backend[32];
 	int links;
@@ -141,6 +142,12 @@ struct ig_entry_rule {
 	__u32 grants;
 };
 int state__set_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t n);
+/* qsort and bsearch order of struct ig_entry_rule: by id. */
+int entry_rule__cmp(const void *a, const void *b);
+/* What each listed entry has now, in one walk of the protected map: the
+ * strictest level of its rules and the allow set of its own key (0 and 0
+ * for an entry with no rule). Sorts set by id. */
+int state__entry_rules(const struct ig_maps *m, struct ig_entry_rule *set, size_t n);
 
 /* The policy record (IG_POLICY_FILE). */
 struct ig_policy_record {

@@ -162,6 +162,22 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 	return err;
 }
 
+int store__register_grants(const struct ig_maps *maps, struct ig_policy *policy,
+			   const struct ig_allows *global)
+{
+	struct ig_learner learner = {};
+	int err;
+
+	err = keys__learner_open(&learner, maps->learn_fd);
+	if (err) {
+		p_err("cannot arm the learn map: %s", strerror(-err));
+		return err;
+	}
+	err = register_grants(maps, &learner, policy, global);
+	keys__learner_close(&learner);
+	return err ? -EINVAL : 0;
+}
+
 /* Large policies fill the names map on a thread of its own. */
 #define FILL_THREADED_MIN 65536
 

@@ -16,5 +16,11 @@
  * lock is the caller's. */
 int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_policy *policy,
 		   const struct ig_allows *global);
+/* Only the first part: every entry's allow set registered (where new) and
+ * set in its grants, so that a sealed reload can compare them with what
+ * the maps hold before it changes anything. store__entries() does it
+ * again, to the same sets. */
+int store__register_grants(const struct ig_maps *maps, struct ig_policy *policy,
+			   const struct ig_allows *global);
 
 #endif

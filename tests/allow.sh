@@ -56,7 +56,7 @@ expect_app_refused() { # SECRET WHO APP [ENV...]
 		fail "secret leaked to $app as $who ${*:+with $*} (exit $PROBE_RC)"
 		return 1
 	fi
-	if [ "$PROBE_RC" != "$want" ]; then
+	if ! refused_as "$want"; then
 		fail "$app as $who ${*:+with $* }exited $PROBE_RC, want $want"
 		return 1
 	fi
@@ -105,7 +105,7 @@ expect_waiting_refused() { # SECRET
 	want=$(refused_rc)
 	release_waiting_app
 	if leaked "$marker"; then fail "secret leaked to the waiting application"; return 1; fi
-	if [ "$PROBE_RC" != "$want" ]; then
+	if ! refused_as "$want"; then
 		fail "the waiting application exited $PROBE_RC, want $want"
 		return 1
 	fi

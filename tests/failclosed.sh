@@ -198,7 +198,7 @@ t_sigterm_releases() {
 	kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; rc=$?; DAEMON_PID=""
 	[ $rc = 0 ] || { fail "SIGTERM exit status $rc"; return 1; }
 	[ ! -e "$PINS" ] || { fail "pins left after SIGTERM"; return 1; }
-	expect_readable "$s" nobody read "$s" || return 1
+	expect_released "$s"
 }
 t_register sigterm-releases t_sigterm_releases
 
@@ -238,7 +238,7 @@ t_stop_after_crash() {
 	"$IG" stop >"$T_DIR/stop.out" 2>&1 || { fail "stop failed: $(<"$T_DIR/stop.out")"; return 1; }
 	expect_in "$T_DIR/stop.out" "removed link $PINS/links_" "stop did not print the links it removed" || return 1
 	[ ! -e "$PINS" ] || { fail "pins left after stop"; return 1; }
-	expect_readable "$s" nobody read "$s" || return 1
+	expect_released "$s" || return 1
 	"$IG" stop >"$T_DIR/stop2.out" 2>&1
 	expect_in "$T_DIR/stop2.out" "nothing to stop" "a second stop" || return 1
 }
@@ -260,7 +260,7 @@ t_persist() {
 	wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""
 	expect_in "$T_DIR/stop.out" "stopped the daemon (pid" "stop did not stop the daemon" || return 1
 	[ ! -e "$PINS" ] || { fail "pins left after stop"; return 1; }
-	expect_readable "$s" nobody read "$s" || return 1
+	expect_released "$s"
 }
 t_register persist-and-stop t_persist
 

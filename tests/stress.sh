@@ -55,8 +55,9 @@ daemon_alive() {
 
 # Four readers as nobody try four protected files by every alias, a
 # control reader the unprotected neighbour by the same ones, root toggles
-# four other files with protect/unprotect and replaces one protected file
-# by renames, all at once for IG_STRESS_SECONDS.
+# four other files with protect/unprotect, reloads with and without a
+# fifth, and replaces one protected file by renames, all at once for
+# IG_STRESS_SECONDS.
 t_storm() {
 	local d=$T_DIR/storm f i rc out="" err="" rss0 rss1 events lost want uring=""
 	mkdir -p "$d"/{p,sym,hard,bind,stage,toggle}
@@ -94,13 +95,14 @@ t_storm() {
 	[ "$rc" = 0 ] || { fail "ig-storm: $err"; return 1; }
 	[[ $err =~ control\ ok\ [1-9] ]] || { fail "the control never read its file: $err"; return 1; }
 	# Each denied or killed read is one event, and so is each toggler's
-	# check after a protect; nothing else the storm does is judged.
-	want=$(sed -n 's/.*denied \([0-9]*\), killed \([0-9]*\),.*toggles \([0-9]*\) .*/\1 + \2 + \3/p' <<<"$err")
+	# check after a protect and the reloader's after a reload that names
+	# its file; nothing else the storm does is judged.
+	want=$(sed -n 's/.*denied \([0-9]*\), killed \([0-9]*\),.*toggles \([0-9]*\) .*reloads [0-9]* checked \([0-9]*\) .*/\1 + \2 + \3 + \4/p' <<<"$err")
 	want=$((${want:-0}))
 	[ $((events + lost)) = "$want" ] ||
 		{ fail "events counted $events + lost $lost != $want judged: $err"; return 1; }
 }
-t_register "storm-${STORM_SECONDS}s-aliases-toggles-replacement" t_storm
+t_register "storm-${STORM_SECONDS}s-aliases-toggles-reloads-replacement" t_storm
 
 # ---- the event flood ----
 

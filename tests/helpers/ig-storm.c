@@ -11,13 +11,28 @@
  *   - a toggler, root, runs `IG protect` and `IG unprotect` on toggle/tN
  *     and checks as nobody that each reply is in force;
  *   - a replacer, root, writes a new secret0 in stage/ and renames it
- *     onto p/secret0, as mv does.
+ *     onto p/secret0, as mv does;
+ *   - a reloader, root, runs `IG reload -c` with a configuration that
+ *     names toggle/r and one that does not, in turn, and checks as nobody
+ *     that each is in force (the caller's command-line entries, the
+ *     secrets, must stay protected throughout).
  *   Every reader attempt runs in a child that does a batch of attempts
  *   and records which one it is on, so a SIGKILL (the tracepoint
  *   backend's deny) ends the batch, counts as a denial, and the next
  *   child goes on after it.
  * flood COUNT PATH UID
  *   As UID, opens PATH COUNT times as fast as one process can.
+ * preempt SECONDS DIR IG LOADERS [--no-held]
+ *   Checks under preemption. DIR/p holds secret (protected by the caller),
+ *   held and public. It opens held and public, then protects held with
+ *   `IG protect --deny`, so a descriptor from before protection is held.
+ *   Then, all pinned to one CPU for SECONDS: LOADERS processes as nobody
+ *   open and read public in a loop, so that checks run all the time and
+ *   the scheduler preempts tasks inside them; a reader as nobody opens
+ *   and reads secret, and reads held through the earlier descriptor; a
+ *   control reader does the same with public. --no-held leaves the held
+ *   route out (a backend that sees no reads through earlier
+ *   descriptors). A killed attempt counts as refused, as in storm.
  * swap NAME DECOY STAGE USECS
  *   Root, until killed: every USECS, exchanges NAME and DECOY (rename
  *   with RENAME_EXCHANGE), then makes a new NAME: written as STAGE/new
@@ -30,6 +45,7 @@
  * control, toggle and replacement did what it should, else 1. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,6 +89,9 @@ struct board {
 	struct tally readers[READERS];
 	struct tally control;
 	volatile long toggles, toggle_failed, replaced, replace_failed;
+	volatile long loads; /* preempt's loaders' opens, roughly (not atomic) */
+	volatile long reloads, reload_checks, reload_failed;
+	char reload_why[4200];
 	char toggle_why[4200];
 };
 
@@ -80,6 +99,8 @@ static struct board *board;
 static const char *dir;
 static bool use_uring = true;
 static int nroutes = R_MAX;
+/* What attempt a of a reader does: the storm's routes, or preempt's. */
+static ssize_t (*attempt_nr)(long a, bool control, struct io_uring *ring);
 
 static int become_nobody(void)
 {
@@ -170,6 +191,18 @@ static ssize_t attempt(enum route r, const char *name, bool secret, struct io_ur
 	return got;
 }
 
+/* The storm's attempt a: route a % nroutes, the secrets in turn. */
+static ssize_t storm_attempt(long a, bool control, struct io_uring *ring)
+{
+	char name[32];
+
+	if (control)
+		snprintf(name, sizeof(name), "public");
+	else
+		snprintf(name, sizeof(name), "secret%ld", (a / nroutes) % SECRETS);
+	return attempt((enum route)(a % nroutes), name, !control, ring);
+}
+
 /* A child's batch: attempts t->next onwards, recording each in t->cur
  * before it starts, so that a kill is charged to the right one. */
 static void batch(struct tally *t, bool control)
@@ -177,23 +210,16 @@ static void batch(struct tally *t, bool control)
 	struct io_uring ring;
 	long a, end;
 	ssize_t n;
-	char name[32];
 
 	if (chdir(dir) || chdir("p"))
 		_exit(fail("chdir"));
 	if (use_uring && io_uring_queue_init(2, &ring, 0))
 		_exit(fail("io_uring_queue_init"));
 	for (a = t->next, end = a + BATCH; a < end && !board->stop; a++) {
-		enum route r = (enum route)(a % nroutes);
-
-		if (control)
-			snprintf(name, sizeof(name), "public");
-		else
-			snprintf(name, sizeof(name), "secret%ld", (a / nroutes) % SECRETS);
 		t->cur = a;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		t->tries[r]++;
-		n = attempt(r, name, !control, &ring);
+		t->tries[a % nroutes]++;
+		n = attempt_nr(a, control, &ring);
 		if (control) {
 			if (n > 0)
 				t->ok++;
@@ -243,6 +269,8 @@ static void reader(struct tally *t, bool control)
 	_exit(0);
 }
 
+/* IG VERB [--deny for protect, -c for reload] PATH, quietly: its exit
+ * status. */
 static int run_tool(const char *ig, const char *verb, const char *path)
 {
 	int status, null;
@@ -256,6 +284,8 @@ static int run_tool(const char *ig, const char *verb, const char *path)
 		dup2(null, STDERR_FILENO);
 		if (!strcmp(verb, "protect"))
 			execl(ig, ig, verb, "--deny", path, (char *)NULL);
+		else if (!strcmp(verb, "reload"))
+			execl(ig, ig, verb, "-c", path, (char *)NULL);
 		else
 			execl(ig, ig, verb, path, (char *)NULL);
 		_exit(127);
@@ -315,6 +345,55 @@ static void toggler(const char *ig)
 	_exit(0);
 }
 
+static void reload_failed(const char *what, const char *path, int rc)
+{
+	board->reload_failed++;
+	if (!board->reload_why[0])
+		snprintf(board->reload_why, sizeof(board->reload_why), "%s %s (%d)", what, path, rc);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		return fail(path);
+	return 0;
+}
+
+/* Root: reloads with toggle/r in the configuration, then without, each
+ * checked as nobody once it returned. */
+static void reloader(const char *ig)
+{
+	char on[4096], off[4096], path[4096], line[4200];
+
+	snprintf(on, sizeof(on), "%s/stage/reload-on.conf", dir);
+	snprintf(off, sizeof(off), "%s/stage/reload-off.conf", dir);
+	snprintf(path, sizeof(path), "%s/toggle/r", dir);
+	snprintf(line, sizeof(line), "deny %s\n", path);
+	if (write_file(on, line) || write_file(off, "# toggle/r released\n") ||
+	    write_file(path, "toggle r\n"))
+		_exit(1);
+	while (!board->stop) {
+		int rc = run_tool(ig, "reload", on);
+
+		if (rc) {
+			reload_failed("reload with it exited nonzero:", path, rc);
+		} else {
+			board->reload_checks++;
+			if (nobody_reads(path))
+				reload_failed("readable after a reload that names it:", path, 0);
+		}
+		rc = run_tool(ig, "reload", off);
+		if (rc)
+			reload_failed("reload without it exited nonzero:", path, rc);
+		else if (nobody_reads(path) != 1)
+			reload_failed("unreadable after a reload that drops it:", path, 0);
+		board->reloads++;
+	}
+	_exit(0);
+}
+
 /* Root: a new version in stage/ (0700, so its bytes are out of reach
  * before the rename), then renamed onto the protected name. */
 static void replacer(void)
@@ -366,28 +445,12 @@ static long f_killed(const struct tally *t) { return t->killed; }
 static long f_other(const struct tally *t) { return t->other; }
 static long f_leaked(const struct tally *t) { return t->leaked; }
 
-static int storm(int seconds, const char *ig)
+/* Lets the n workers started at t0 run until SECONDS have passed (or
+ * one failed to start), stops them and reaps them: 1 if any failed. */
+static int run_workers(const pid_t *pids, int n, long t0, int seconds)
 {
-	pid_t pids[READERS + 3];
-	int i, n = 0, status, bad = 0, other_errno = 0;
-	long t0, tries[R_MAX] = {}, total = 0, leaked;
-	struct io_uring ring;
+	int i, status, bad = 0;
 
-	if (use_uring && io_uring_queue_init(2, &ring, 0)) {
-		fprintf(stderr, "ig-storm: io_uring unavailable here: its route is left out\n");
-		use_uring = false;
-	} else if (use_uring) {
-		io_uring_queue_exit(&ring);
-	}
-	nroutes = use_uring ? R_MAX : R_URING;
-	t0 = now_ms();
-	for (i = 0; i < READERS; i++)
-		pids[n++] = spawn(reader, &board->readers[i], false);
-	pids[n++] = spawn(reader, &board->control, true);
-	if ((pids[n++] = fork()) == 0)
-		toggler(ig);
-	if ((pids[n++] = fork()) == 0)
-		replacer();
 	for (i = 0; i < n; i++)
 		if (pids[i] < 0)
 			board->stop = 1, bad = 1;
@@ -398,6 +461,35 @@ static int storm(int seconds, const char *ig)
 		if (pids[i] > 0 && (waitpid(pids[i], &status, 0) < 0 ||
 				    !WIFEXITED(status) || WEXITSTATUS(status)))
 			bad = 1;
+	return bad;
+}
+
+static int storm(int seconds, const char *ig)
+{
+	pid_t pids[READERS + 4];
+	int i, n = 0, bad, other_errno = 0;
+	long t0, tries[R_MAX] = {}, total = 0, leaked;
+	struct io_uring ring;
+
+	if (use_uring && io_uring_queue_init(2, &ring, 0)) {
+		fprintf(stderr, "ig-storm: io_uring unavailable here: its route is left out\n");
+		use_uring = false;
+	} else if (use_uring) {
+		io_uring_queue_exit(&ring);
+	}
+	nroutes = use_uring ? R_MAX : R_URING;
+	attempt_nr = storm_attempt;
+	t0 = now_ms();
+	for (i = 0; i < READERS; i++)
+		pids[n++] = spawn(reader, &board->readers[i], false);
+	pids[n++] = spawn(reader, &board->control, true);
+	if ((pids[n++] = fork()) == 0)
+		toggler(ig);
+	if ((pids[n++] = fork()) == 0)
+		replacer();
+	if ((pids[n++] = fork()) == 0)
+		reloader(ig);
+	bad = run_workers(pids, n, t0, seconds);
 	for (i = 0; i < READERS; i++) {
 		for (int r = 0; r < nroutes; r++)
 			tries[r] += board->readers[i].tries[r];
@@ -411,7 +503,8 @@ static int storm(int seconds, const char *ig)
 	for (i = 0; i < nroutes; i++)
 		fprintf(stderr, "%s%s %ld", i ? ", " : "", route_names[i], tries[i]);
 	fprintf(stderr, "): denied %ld, killed %ld, other %ld%s%s, leaked %ld; "
-		"control ok %ld failed %ld%s%s; toggles %ld failed %ld%s%s; replaced %ld failed %ld%s\n",
+		"control ok %ld failed %ld%s%s; toggles %ld failed %ld%s%s; replaced %ld failed %ld; "
+		"reloads %ld checked %ld failed %ld%s%s%s\n",
 		sum(f_denied), sum(f_killed), sum(f_other),
 		other_errno ? " last " : "", other_errno ? strerror(other_errno) : "", leaked,
 		board->control.ok, board->control.other,
@@ -419,9 +512,123 @@ static int storm(int seconds, const char *ig)
 		board->control.other ? strerror(board->control.last_errno) : "",
 		board->toggles, board->toggle_failed,
 		board->toggle_why[0] ? " first: " : "", board->toggle_why,
-		board->replaced, board->replace_failed, bad ? "; a worker failed" : "");
+		board->replaced, board->replace_failed,
+		board->reloads, board->reload_checks, board->reload_failed,
+		board->reload_why[0] ? " first: " : "", board->reload_why,
+		bad ? "; a worker failed" : "");
 	return bad || leaked || sum(f_other) || board->control.other || !board->control.ok ||
-	       board->toggle_failed || board->replace_failed || !board->replaced;
+	       board->toggle_failed || board->replace_failed || !board->replaced ||
+	       board->reload_failed || !board->reloads;
+}
+
+/* ---- preempt ---- */
+
+static int held_secret = -1, held_public = -1;
+
+/* Even attempts open the file by name, odd ones read the descriptor held
+ * from before protection (from the start, for the control). */
+static ssize_t preempt_attempt(long a, bool control, struct io_uring *ring)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (a % nroutes == 0)
+		return attempt(R_REL, control ? "public" : "secret", !control, ring);
+	n = pread(control ? held_public : held_secret, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	if (n > 0 && !control && write(STDOUT_FILENO, buf, n) != n)
+		return -EIO;
+	return n;
+}
+
+/* As nobody: open, read and close public until told to stop. */
+static void loader(void)
+{
+	char buf[256], path[4096];
+	int fd;
+
+	if (become_nobody())
+		_exit(1);
+	snprintf(path, sizeof(path), "%s/p/public", dir);
+	while (!board->stop) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			_exit(fail("loader open"));
+		if (read(fd, buf, sizeof(buf)) <= 0)
+			_exit(fail("loader read"));
+		close(fd);
+		board->loads++;
+	}
+	_exit(0);
+}
+
+/* One CPU for everything: the tasks that are preempted inside a check
+ * and the ones that come to it next must share it. */
+static int pin_to_one_cpu(int *cpu)
+{
+	cpu_set_t set;
+	int c;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return fail("sched_getaffinity");
+	for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &set); c++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(c, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return fail("sched_setaffinity");
+	*cpu = c;
+	return 0;
+}
+
+static int preempt(int seconds, const char *ig, int loaders, bool held)
+{
+	pid_t pids[64 + 2];
+	int i, n = 0, cpu = -1, bad, rc;
+	char path[4096];
+	long t0;
+	struct tally *t = &board->readers[0];
+
+	use_uring = false;
+	nroutes = held ? 2 : 1;
+	attempt_nr = preempt_attempt;
+	if (loaders > 64)
+		loaders = 64;
+	snprintf(path, sizeof(path), "%s/p/held", dir);
+	held_secret = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/p/public", dir);
+	held_public = open(path, O_RDONLY | O_CLOEXEC);
+	if (held_secret < 0 || held_public < 0)
+		return fail("open held or public");
+	snprintf(path, sizeof(path), "%s/p/held", dir);
+	rc = run_tool(ig, "protect", path);
+	if (rc) {
+		fprintf(stderr, "ig-storm: protect --deny %s exited %d\n", path, rc);
+		return 1;
+	}
+	if (nobody_reads(path)) {
+		fprintf(stderr, "ig-storm: %s is readable after protect\n", path);
+		return 1;
+	}
+	if (pin_to_one_cpu(&cpu))
+		return 1;
+	t0 = now_ms();
+	for (i = 0; i < loaders; i++)
+		if ((pids[n++] = fork()) == 0)
+			loader();
+	pids[n++] = spawn(reader, t, false);
+	pids[n++] = spawn(reader, &board->control, true);
+	bad = run_workers(pids, n, t0, seconds);
+	fprintf(stderr, "ig-storm: preempt %.1f s on cpu %d with %d loaders (%ld opens); reads %ld (open %ld, held %ld): "
+		"denied %ld, killed %ld, other %ld%s%s, leaked %ld; control ok %ld failed %ld%s%s%s\n",
+		(now_ms() - t0) / 1000.0, cpu, loaders, board->loads, t->tries[0] + t->tries[1],
+		t->tries[0], t->tries[1], t->denied, t->killed, t->other,
+		t->other ? " last " : "", t->other ? strerror(t->last_errno) : "", t->leaked,
+		board->control.ok, board->control.other, board->control.other ? " last " : "",
+		board->control.other ? strerror(board->control.last_errno) : "",
+		bad ? "; a worker failed" : "");
+	return bad || t->leaked || t->other || board->control.other || !board->control.ok;
 }
 
 static int flood(long count, const char *path)
@@ -470,8 +677,21 @@ static int swap(const char *name, const char *decoy, const char *stage, long use
 static int usage(void)
 {
 	fprintf(stderr, "usage: ig-storm storm SECONDS DIR IG [--no-uring] | flood COUNT PATH UID |\n"
-		"       swap NAME DECOY STAGE USECS\n");
+		"       preempt SECONDS DIR IG LOADERS [--no-held] | swap NAME DECOY STAGE USECS\n");
 	return 2;
+}
+
+/* The board all workers share, and unbuffered output (shared by forks:
+ * nothing may sit in a buffer). */
+static int setup_board(void)
+{
+	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (board == MAP_FAILED)
+		return fail("mmap");
+	memset(board, 0, sizeof(*board));
+	setvbuf(stdout, NULL, _IONBF, 0);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -479,14 +699,12 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "storm")) {
 		dir = argv[3];
 		use_uring = !(argc > 5 && !strcmp(argv[5], "--no-uring"));
-		board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (board == MAP_FAILED)
-			return fail("mmap");
-		memset(board, 0, sizeof(*board));
-		/* Output is shared by forks: nothing may sit in a buffer. */
-		setvbuf(stdout, NULL, _IONBF, 0);
-		return storm(atoi(argv[2]), argv[4]);
+		return setup_board() ?: storm(atoi(argv[2]), argv[4]);
+	}
+	if (argc >= 6 && !strcmp(argv[1], "preempt")) {
+		dir = argv[3];
+		return setup_board() ?: preempt(atoi(argv[2]), argv[4], atoi(argv[5]),
+						!(argc > 6 && !strcmp(argv[6], "--no-held")));
 	}
 	if (argc == 5 && !strcmp(argv[1], "flood")) {
 		uid_t uid = (uid_t)strtoul(argv[4], NULL, 10);

@@ -42,6 +42,12 @@ fi
 read -r -a extra <<<"${IG_EXTRA_SUITES:-}"
 SUITES+=("${extra[@]}")
 
+# IG_SEAL_THIS_BOOT=1 (run-matrix.sh's seal cells): the seal suite may seal
+# this boot, which lasts until the guest powers off; it runs last.
+export IG_SEAL_THIS_BOOT=${IG_SEAL_THIS_BOOT:-}
+SEAL_SUITE=tests/seal.sh
+sealed=0
+
 # Seconds this script may take in all; run-matrix.sh sets it so the guest
 # ends (with its sentinel) before the host kills the VM.
 BUDGET=${IG_GUEST_BUDGET:-900}
@@ -167,9 +173,12 @@ tool_pids() {
 
 # A suite killed by its timeout can leave a daemon holding the instance
 # lock, which would fail everything after it. In the guest every process is
-# ours; on the host it is not, so there we only report.
+# ours; on the host it is not, so there we only report. A sealed guest
+# keeps its daemon: nothing can end it, and nothing runs after the seal
+# suite.
 reap_tool() {
 	local pids i
+	[ "$sealed" = 0 ] || return 0
 	pids=$(tool_pids)
 	[ -n "$pids" ] || return 0
 	if [ "$host_mode" = 1 ]; then
@@ -273,9 +282,15 @@ main() {
 	else
 		local s
 		for s in "${SUITES[@]}"; do
+			# Sealed, a new run is refused until reboot: the check
+			# that auto-selection picks the backend goes before.
+			if [ "${IG_SEAL_THIS_BOOT:-}" = 1 ] && [ "$s" = "$SEAL_SUITE" ]; then
+				check_auto_select
+				sealed=1
+			fi
 			run_suite "$s"
 		done
-		check_auto_select
+		[ "$sealed" = 1 ] || check_auto_select
 	fi
 	show_dmesg_on_failure
 	echo "IG-GUEST-DONE rc=$rc uptime=$(uptime_s)"
