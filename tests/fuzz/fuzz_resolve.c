@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.force = data[0] & 1;
 	for (line = strtok_r(buf, "\n", &save); line && p.n < MAX_PATHS;
 	     line = strtok_r(NULL, "\n", &save))
-		if (policy__add(&p, line, dir, data[0] >> 1 & 3, "fuzz"))
+		if (policy__add(&p, line, dir, data[0] >> 1 & 3, "fuzz", 0))
 			break;
 	for (i = 0; i < p.n; i++)
 		if (resolve__name(p.v[i].path, canon, sizeof(canon)) == 0)
