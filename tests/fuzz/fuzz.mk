@@ -18,7 +18,7 @@ fuzz-bins: $(FUZZ_BINS)
 $(FUZZ_OUT):
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(OUTPUT)/kconfig_requirements.h | $(FUZZ_OUT)
+$(FUZZ_OUT)/%.o: src/%.c $(wildcard src/*.h) bpf/inodeguard.h $(SKEL) $(SKEL_PROBE) $(SKEL_LEGACY) $(OUTPUT)/kconfig_requirements.h | $(FUZZ_OUT)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INCLUDES) -c $< -o $@
 
