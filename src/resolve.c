@@ -104,11 +104,91 @@ static int fd_path(int fd, char *buf, size_t len)
 	return 0;
 }
 
+static int open_failed(char *why, size_t len)
+{
+	int err = -errno;
+
+	if (errno == ENOENT)
+		snprintf(why, len, "no such file");
+	else if (errno == ELOOP)
+		snprintf(why, len, "symlink loop");
+	else
+		snprintf(why, len, "%s", strerror(errno));
+	return err;
+}
+
 /*
- * One O_PATH open walks the path once (following symlinks); the checks
- * then use the descriptor. realpath() followed by stat() and statfs()
- * walked it component by component and twice more, which dominated
- * loading a million entries.
+ * Opens path (O_PATH, following symlinks) and writes the name the entry
+ * keeps: its directory as the kernel names it and its last component as
+ * given. The file's own name, read back through /proc, follows the inode:
+ * a rename between the open and the readlink (an exchange with another
+ * name) hands back the name the inode moved to, and the name rule would
+ * then be laid on that name instead of the one given. A symlink names its
+ * target, whose own name is all there is to keep. The descriptor in *fd
+ * is -1 on failure.
+ */
+static int open_named(const char *path, int *fd, char *canon, size_t len, char *why,
+		      size_t wlen)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX];
+	struct stat st;
+	int dfd = -1, err, n;
+
+	*fd = -1;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		goto by_inode;
+	n = snprintf(dir, sizeof(dir), "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path),
+		     !slash ? "." : path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		goto by_inode;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return open_failed(why, wlen);
+	*fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0) {
+		err = open_failed(why, wlen);
+		goto cleanup;
+	}
+	if (fstat(*fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		close(*fd);
+		*fd = openat(dfd, base, O_PATH | O_CLOEXEC);
+		if (*fd < 0) {
+			err = open_failed(why, wlen);
+			goto cleanup;
+		}
+		err = fd_path(*fd, canon, len);
+		goto named;
+	}
+	err = fd_path(dfd, dir, sizeof(dir));
+	if (!err) {
+		n = snprintf(canon, len, "%s/%s", strcmp(dir, "/") ? dir : "", base);
+		err = n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	}
+	goto named;
+by_inode:
+	*fd = open(path, O_PATH | O_CLOEXEC);
+	if (*fd < 0)
+		return open_failed(why, wlen);
+	err = fd_path(*fd, canon, len);
+named:
+	if (err)
+		snprintf(why, wlen, "cannot name it: %s", strerror(-err));
+cleanup:
+	if (err && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return err;
+}
+
+/*
+ * One O_PATH open of the file (after one of its directory) walks the path
+ * once; the checks then use the descriptor. realpath() followed by stat()
+ * and statfs() walked it component by component and twice more, which
+ * dominated loading a million entries.
  */
 int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 {
@@ -118,17 +198,9 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 	bool overlay = false;
 	int fd, err;
 
-	fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		if (errno == ENOENT)
-			snprintf(why, len, "no such file");
-		else if (errno == ELOOP)
-			snprintf(why, len, "symlink loop");
-		else
-			snprintf(why, len, "%s", strerror(errno));
+	err = open_named(path, &fd, canon, sizeof(canon), why, len);
+	if (err)
 		return err;
-	}
 	if (fstat(fd, &st)) {
 		err = -errno;
 		snprintf(why, len, "%s", strerror(-err));
@@ -138,11 +210,6 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 		snprintf(why, len, "%s (only regular files and directories can be protected)",
 			 file_kind(st.st_mode));
 		err = -EINVAL;
-		goto cleanup;
-	}
-	err = fd_path(fd, canon, sizeof(canon));
-	if (err) {
-		snprintf(why, len, "cannot name it: %s", strerror(-err));
 		goto cleanup;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -508,15 +575,17 @@ static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_ent
 	d = c->have_names ? dirents__find(&c->names, base) : NULL;
 	if (c->have_names && (!d || (d->d_type != DT_REG && d->d_type != DT_UNKNOWN)))
 		return 0;
-	if (d && d->d_type == DT_REG) {
-		/* A name's record gives the inode under any mount on top of
-		 * it, so only a handle of the directory's own mount counts. */
-		if (!key_from_handle(r, c, base, d->d_ino, e))
-			return 0;
+	/* A name's record gives the inode under any mount on top of it, so
+	 * only a handle of the directory's own mount counts. A record and a
+	 * handle that disagree (another mount, or the name renamed or
+	 * exchanged since the directory was read) fall back to fstatat(),
+	 * which keeps the name as given. */
+	if (d && d->d_type == DT_REG && key_from_handle(r, c, base, d->d_ino, e)) {
 		st.st_dev = c->st_dev;
 		st.st_ino = d->d_ino;
 	} else {
-		/* Not read, or a filesystem that leaves the type unknown. */
+		/* Not read, a filesystem that leaves the type unknown, or a
+		 * record that no longer names what the handle does. */
 		if (fstatat(c->fd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
 		    st.st_dev != c->st_dev)
 			return 0;

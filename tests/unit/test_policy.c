@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "config.h"
@@ -183,6 +186,94 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	ASSERT_STREQ(p.v[0].path, file);
 	ASSERT_EQ_INT((int)p.v[0].level, IG_LEVEL_KILL);
 	policy__free(&p);
+}
+
+struct exchanger {
+	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+	atomic_bool stop;
+	int err;
+};
+
+static void *exchange_loop(void *arg)
+{
+	struct exchanger *x = arg;
+
+	while (!atomic_load(&x->stop))
+		if (renameat2(AT_FDCWD, x->a, AT_FDCWD, x->b, RENAME_EXCHANGE)) {
+			x->err = errno;
+			break;
+		}
+	return NULL;
+}
+
+/* One round: resolves what names lists (the whole directory, so its
+ * names are read at once, or key alone); 1 if key kept its name. */
+static int resolve_round(char (*names)[PATH_MAX + 16], size_t n, size_t first)
+{
+	struct ig_policy p = {};
+	const char *got;
+	size_t i;
+	int ok = 0;
+
+	for (i = first; i < n; i++)
+		if (policy__add(&p, names[i], "/", IG_LEVEL_KILL, "t", (int)i + 1))
+			goto out;
+	if (resolve__policy(&p) || !p.n)
+		goto out;
+	got = p.v[p.n - 1].path;
+	ok = strcmp(got, names[n - 1]) == 0;
+	if (!ok)
+		fprintf(stderr, "resolved %s as %s\n", names[n - 1], got);
+out:
+	policy__free(&p);
+	return ok;
+}
+
+/* A name exchanged with another while the policy resolves keeps the name
+ * it was given: the name rule goes on that name, never on the name its
+ * inode moved to (an exchange between reading the directory and taking
+ * the handle, or between the open and reading its name back). */
+UNIT_TEST(test_resolve_keeps_names_through_exchanges)
+{
+	static char names[201][PATH_MAX + 16];
+	struct exchanger x = {};
+	struct timespec t0, t;
+	char dir[PATH_MAX], why[256];
+	pthread_t th;
+	int rounds = 0, bad = 0;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s/swap", scratch_dir());
+	mkdir(dir, 0755);
+	/* Enough names that the directory is read whole, as it is for a
+	 * policy listing most of it (a 4 KiB ext4 directory block or more). */
+	for (i = 0; i < 200; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s/f%zu", dir, i);
+		write_file(names[i], "x");
+	}
+	snprintf(names[200], sizeof(names[200]), "%s/key", dir);
+	snprintf(x.a, sizeof(x.a), "%s", names[200]);
+	snprintf(x.b, sizeof(x.b), "%s/decoy", dir);
+	write_file(x.a, "k");
+	write_file(x.b, "d");
+	if (scratch_unsupported(why, sizeof(why)))
+		UNIT_SKIP("%s: %s", scratch_dir(), why);
+	if (renameat2(AT_FDCWD, x.a, AT_FDCWD, x.b, RENAME_EXCHANGE))
+		UNIT_SKIP("%s: no RENAME_EXCHANGE here: %s", dir, strerror(errno));
+	ASSERT_EQ_INT(pthread_create(&th, NULL, exchange_loop, &x), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		/* Odd rounds: the directory listed whole; even: key alone. */
+		bad += !resolve_round(names, 201, rounds % 2 ? 0 : 200);
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 2 && !bad);
+	atomic_store(&x.stop, true);
+	pthread_join(th, NULL);
+	ASSERT_EQ_INT(x.err, 0);
+	if (bad)
+		fprintf(stderr, "%d of %d rounds resolved key under another name\n", bad, rounds);
+	ASSERT_EQ_INT(bad, 0);
 }
 
 /* The per-directory fast path must name every file exactly as a full
