@@ -8,7 +8,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 bash scripts/install-deps.sh all
+# The kernels download while the builds use the CPUs; the matrix then
+# finds them in build/kernels.
+mkdir -p build
+bash tests/vm/run-matrix.sh --no-deps --kernels-only >build/kernels-fetch.log 2>&1 &
+fetch=$!
 make -s all build/unit_tests tests-helpers bench-bins
 make -s SAN=1 all build-san/unit_tests tests-helpers
 make -s fuzz-bins
+wait "$fetch" || echo "scripts/test.sh: fetching kernels failed (build/kernels-fetch.log); the matrix tries again" >&2
+cat build/kernels-fetch.log
 exec bash tests/run-all.sh

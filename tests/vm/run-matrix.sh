@@ -2,12 +2,20 @@
 # Kernel matrix: proves each backend on real Debian kernels inside QEMU guests
 # (virtme-ng), plus the tracepoint backend natively on the host.
 # Usage: tests/vm/run-matrix.sh [--cells LIST] [--no-host] [--no-deps]
-#                               [--guest-cmd CMD]
+#                               [--guest-cmd CMD] [--host-after CMD]
+#                               [--kernels-only]
 #   --cells     comma list of cells to run (default: all, see CELLS below)
 #   --no-host   skip the host cell
 #   --no-deps   do not call scripts/install-deps.sh vm
 #   --guest-cmd run CMD EXPECTED_BACKEND instead of tests/vm/guest.sh
 #               (harness self-test)
+#   --host-after run CMD (bash -c, in the tree) in the host cell's slot once
+#               that cell ends, so it runs beside the last guest rather than
+#               after the matrix; its output goes to build/vm-logs/host-after.log,
+#               its exit code to host-after.log.rc. It must not count in
+#               the matrix: the caller reads the log.
+#   --kernels-only  fetch and unpack the kernels, then exit (run it while
+#               something else builds; the run after finds them cached)
 # Environment: IG_VM_TIMEOUT (s per cell, default 1500), IG_VM_KVM (auto|0|1),
 #   IG_VM_JOBS (guests at once, default 2), IG_VM_CPUS, IG_VM_MEMORY, IG_VNG,
 #   IG_K510_SUITES, IG_K61_SUITES, IG_K612_SUITES, IG_K7_SUITES (regex of
@@ -92,7 +100,7 @@ declare -A FLAVOUR_PREFIX=([7.x]=7.)
 PRIVATE_SUITES="bullseye bullseye-updates trixie-backports"
 declare -A FLAVOUR_PRIVATE=([5.10]=1 [7.x]=1)
 
-only_cells="" run_host=1 run_deps=1 guest_cmd=""
+only_cells="" run_host=1 run_deps=1 guest_cmd="" host_after="" kernels_only=0
 in_ci=0
 [ "${CI:-}" = true ] && in_ci=1
 
@@ -112,7 +120,9 @@ parse_args() {
 		--no-host) run_host=0 ;;
 		--no-deps) run_deps=0 ;;
 		--guest-cmd) guest_cmd=$2; shift ;;
-		-h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+		--host-after) host_after=$2; shift ;;
+		--kernels-only) kernels_only=1 ;;
+		-h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}"; exit 0 ;;
 		*) warn "unknown option $1"; exit 2 ;;
 		esac
 		shift
@@ -498,6 +508,20 @@ start_host_cell() {
 		timeout -k 15 "$CELL_TIMEOUT" bash -c "$(guest_command tracepoint --host)"
 }
 
+# --host-after: CMD in the host cell's slot, once that cell has ended
+# (its .rc file is the last thing the cell's job writes). The host has
+# one BPF user at a time, so CMD never runs beside the host cell.
+start_host_after() {
+	local log=$LOGDIR/host-after.log
+	[ -n "$host_after" ] || return 0
+	(
+		while [ ! -f "$LOGDIR/host.log.rc" ]; do sleep 1; done
+		rc=0
+		(cd "$ROOT" && bash -c "$host_after" </dev/null) >"$log" 2>&1 || rc=$?
+		echo "$rc" >"$log.rc"
+	) &
+}
+
 collect_host_cell() {
 	collect_cell_job host "host $(uname -r)" "" tracepoint
 }
@@ -564,6 +588,7 @@ run_cells() {
 	if [ "$run_host" = 1 ]; then
 		wait_for_slot
 		start_host_cell
+		start_host_after
 	fi
 	wait || true
 	if [ "$run_host" = 1 ]; then
@@ -665,7 +690,12 @@ main() {
 		say "another run-matrix.sh is running in this tree; not starting"
 		exit 1
 	fi
+	rm -f "$LOGDIR/host-after.log" "$LOGDIR/host-after.log.rc"
 	ensure_deps
+	if [ "$kernels_only" = 1 ]; then
+		prepare_kernels
+		exit 0
+	fi
 	reason=$(vm_missing_reason)
 	if [ -n "$reason" ]; then
 		say "VM matrix skipped: $reason"
