@@ -715,7 +715,7 @@ t_handles_ext4() {
 	handles_hold "$T_DIR/ext4/d" 40 && handles_hold "$T_DIR/ext4/e" 2 &&
 		handles_hold "$T_DIR/t" 20
 }
-t_register keys-from-handles-ext4-loop t_handles_ext4
+t_register_per_kernel keys-from-handles-ext4-loop t_handles_ext4
 
 # xfs writes its 64-bit layout (type 0x81, 12 bytes) by default and the
 # 32-bit one (type 1, 8 bytes) when mounted with inode32.
@@ -733,8 +733,8 @@ handles_xfs() {
 }
 t_handles_xfs() { handles_xfs ""; }
 t_handles_xfs32() { handles_xfs inode32; }
-t_register keys-from-handles-xfs t_handles_xfs
-t_register keys-from-handles-xfs-inode32 t_handles_xfs32
+t_register_per_kernel keys-from-handles-xfs t_handles_xfs
+t_register_per_kernel keys-from-handles-xfs-inode32 t_handles_xfs32
 
 # Where handles cannot stand for the kernel's key, the file is learned by
 # opening it: on btrfs (not a filesystem whose handles are read: stat()
@@ -755,7 +755,7 @@ t_handles_fallback() {
 	expect_blocked deny "$T_DIR/other" nobody read "$T_DIR/a/f4" || return 1
 	expect_blocked deny "$T_DIR/other" nobody read "$T_DIR/other"
 }
-t_register keys-learned-where-handles-cannot-stand t_handles_fallback
+t_register_per_kernel keys-learned-where-handles-cannot-stand t_handles_fallback
 
 # ---- map capacity: sized from the policy, a full map named as such ----
 
@@ -774,7 +774,7 @@ t_capacity_from_policy() {
 	expect_readable "$T_DIR/many/f1" nobody read "$T_DIR/many/f1" || return 1
 	"$IG" protect --deny "$T_DIR/many/f1" >/dev/null 2>&1 || { fail "a live protect found no room"; return 1; }
 }
-t_register capacity-sized-from-70000-entry-config t_capacity_from_policy
+t_register_per_kernel capacity-sized-from-70000-entry-config t_capacity_from_policy
 
 t_protect_on_full_map() {
 	local err rc

@@ -31,6 +31,16 @@ t_register_userspace() {
 	t_register "$@"
 }
 
+# A test whose verdict is the kernel's but not the hook type's: how each
+# filesystem encodes its file handles, how large a map the kernel takes.
+# Each kernel proves it once, in its lsm cell (and the host in its own);
+# its fmodret cell leaves it out (IG_HOOK_TESTS_ONLY=1), as CI's time
+# cannot hold every such test twice per kernel.
+t_register_per_kernel() {
+	[ -n "${IG_HOOK_TESTS_ONLY:-}" ] && return 0
+	t_register "$@"
+}
+
 # packaging/inodeguard.service's CapabilityBoundingSet= as setpriv's
 # -all,+cap,... list: the set the unit starts the daemon with.
 unit_bounding_set() {

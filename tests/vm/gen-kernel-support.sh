@@ -85,10 +85,10 @@ failures() {
 	[ "$n" -gt 0 ] || echo "None."
 }
 
-# ": NAME, NAME, ..." of the tests the guests leave out, from the suites.
-userspace_tests() {
+# The tests registered with REGISTRAR in the suites, as ": a, b, c".
+registered_with() { # REGISTRAR
 	local names
-	names=$(sed -n 's/^t_register_userspace \([^ ]*\) .*/\1/p' "$ROOT"/tests/*.sh | paste -sd, | sed 's/,/, /g')
+	names=$(sed -n "s/^$1 \([^ ]*\) .*/\1/p" "$ROOT"/tests/*.sh | paste -sd, | sed 's/,/, /g')
 	[ -n "$names" ] && printf ': %s' "$names"
 }
 
@@ -178,7 +178,11 @@ the cell's timeout.
 Within a suite, the tests of user space alone (error texts, JSON shapes,
 refusals before anything loads: \`t_register_userspace\` in the suites) run
 on the host and under the sanitizers, not in the guests: no kernel can
-change their outcome$(userspace_tests).
+change their outcome$(registered_with t_register_userspace). The tests of
+what the kernel decides but the hook type does not (how each filesystem
+encodes its file handles, how large a map the kernel takes:
+\`t_register_per_kernel\`) run on the host and in each kernel's lsm cell,
+not again in its fmodret cell$(registered_with t_register_per_kernel).
 
 $(suites)
 
