@@ -111,9 +111,14 @@ cost() {
 	cat <<EOF
 The whole run took $(meta total_s) s on $(meta host_cpus) host CPUs: $(meta jobs) guests at a
 time with $(meta cpus) CPU(s) each, accelerator $(meta accel); the host cell takes one of
-those places, beside the last guest. The guest cells' wall times add up to $sum s;
-the total also holds any kernel download. A cell's \`boot s\` is its wall time minus
-the time spent inside the guest script.
+those places, beside the last guest, and in CI the sanitizer build's host suite
+follows it in the same place (\`run-matrix.sh --host-after\`), so it too runs beside the
+last guest. The guest cells' wall times add up to $sum s;
+the total also holds any kernel download (CI fetches the kernels beforehand, beside the
+builds). A cell's \`boot s\` is its wall time minus
+the time spent inside the guest script. In CI the matrix is most of the run:
+\`scripts/test.sh\` on a clean clone adds the builds, the sanitizer unit tests, the
+service suite, the benchmark smoke and the fuzz smoke (README, Quick start).
 EOF
 }
 
