@@ -2,6 +2,7 @@
 /* Parsing stage: levels, CLI entries and config files. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,34 @@ static int parse_line(struct ig_policy *p, char *line, const char *dir,
 	return policy__add(p, path, dir, level, file, lineno);
 }
 
+/*
+ * Opens a config for reading without waiting on it: opening a FIFO that
+ * no process holds for writing blocks until one does, which at start-up
+ * or on a reload would leave the daemon hung on a path that is only
+ * meant to be read. Opened O_NONBLOCK, such a FIFO reads as empty; a
+ * pipe with a writer (`-c <(...)`) is read as before, blocking again
+ * once open.
+ */
+static FILE *config_open(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags, saved;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	f = fdopen(fd, "r");
+	if (f)
+		return f;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 int policy__load_file(struct ig_policy *p, const char *file)
 {
 	char dir[PATH_MAX], origin[QUOTE_BUF + 32], q[QUOTE_BUF];
@@ -223,7 +252,7 @@ int policy__load_file(struct ig_policy *p, const char *file)
 		p_err("%s: out of memory", q);
 		return -ENOMEM;
 	}
-	f = fopen(file, "re");
+	f = config_open(file);
 	if (!f) {
 		err = -errno;
 		p_err("%s: cannot read config: %s", q, strerror(errno));

@@ -118,6 +118,23 @@ UNIT_TEST(test_config_lines_comments_spaces_relative)
 	policy__free(&p);
 }
 
+/* A config that is a FIFO nobody writes to reads as empty at once: a
+ * start or a reload must not hang on it (found by fuzz_cli). */
+UNIT_TEST(test_config_fifo_without_writer_does_not_block)
+{
+	struct ig_policy p = {};
+	char fifo[PATH_MAX + 16];
+
+	snprintf(fifo, sizeof(fifo), "%s/config-fifo", scratch_dir());
+	if (mkfifo(fifo, 0600))
+		UNIT_SKIP("mkfifo %s: %s", fifo, strerror(errno));
+	alarm(10);
+	ASSERT_EQ_INT(policy__load_file(&p, fifo), 0);
+	alarm(0);
+	ASSERT_EQ_INT((int)p.n, 0);
+	policy__free(&p);
+}
+
 UNIT_TEST(test_config_errors_are_reported_per_line)
 {
 	struct ig_policy p = {};
