@@ -104,6 +104,42 @@ static int fd_path(int fd, char *buf, size_t len)
 	return 0;
 }
 
+/* path's last component when it names an entry of a directory, else
+ * NULL ("", "." or ".."). */
+static const char *entry_name(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+
+	return *base && strcmp(base, ".") && strcmp(base, "..") ? base : NULL;
+}
+
+/* Opens (O_PATH) the directory that path spells before its last
+ * component base: "." for a bare name, "/" for "/name". */
+static int open_dir_of(const char *path, const char *base)
+{
+	char dir[PATH_MAX];
+	size_t n = base == path ? 0 : (size_t)(base - 1 - path);
+
+	if (base == path)
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	n = n ? n : 1;
+	if (n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* DIR/BASE, where DIR is a directory's kernel name ("/" for the root). */
+static int join_name(const char *dir, const char *base, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", strcmp(dir, "/") ? dir : "", base);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int open_failed(char *why, size_t len)
 {
 	int err = -errno;
@@ -130,19 +166,15 @@ static int open_failed(char *why, size_t len)
 static int open_named(const char *path, int *fd, char *canon, size_t len, char *why,
 		      size_t wlen)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	const char *base = entry_name(path);
 	char dir[PATH_MAX];
 	struct stat st;
-	int dfd = -1, err, n;
+	int dfd = -1, err;
 
 	*fd = -1;
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+	if (!base)
 		goto by_inode;
-	n = snprintf(dir, sizeof(dir), "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path),
-		     !slash ? "." : path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		goto by_inode;
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dfd = open_dir_of(path, base);
 	if (dfd < 0)
 		return open_failed(why, wlen);
 	*fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -161,10 +193,8 @@ static int open_named(const char *path, int *fd, char *canon, size_t len, char *
 		goto named;
 	}
 	err = fd_path(dfd, dir, sizeof(dir));
-	if (!err) {
-		n = snprintf(canon, len, "%s/%s", strcmp(dir, "/") ? dir : "", base);
-		err = n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-	}
+	if (!err)
+		err = join_name(dir, base, canon, len);
 	goto named;
 by_inode:
 	*fd = open(path, O_PATH | O_CLOEXEC);
@@ -274,20 +304,17 @@ static int normalise_text(const char *path, char *out, size_t len)
 
 int resolve__name(const char *path, char *out, size_t len)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char dir[PATH_MAX], canon[PATH_MAX];
-	int fd, n;
+	const char *base = strchr(path, '/') ? entry_name(path) : NULL;
+	char canon[PATH_MAX];
+	int fd, err;
 
-	if (slash && *base && strcmp(base, ".") && strcmp(base, "..")) {
-		n = snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-		fd = n > 0 && (size_t)n < sizeof(dir) ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (base) {
+		fd = open_dir_of(path, base);
 		if (fd >= 0) {
-			n = fd_path(fd, canon, sizeof(canon));
+			err = fd_path(fd, canon, sizeof(canon));
 			close(fd);
-			if (n == 0) {
-				n = snprintf(out, len, "%s/%s", strcmp(canon, "/") ? canon : "", base);
-				return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-			}
+			if (err == 0)
+				return join_name(canon, base, out, len);
 		}
 	}
 	return normalise_text(path, out, len);
