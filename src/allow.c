@@ -100,6 +100,36 @@ int allow__append(struct ig_allows *dst, const struct ig_allows *src)
 	return 0;
 }
 
+/* The same rule once resolved: uid and gid by number, an executable or a
+ * cgroup by its canonical path. */
+static bool same_rule(const struct ig_allow *a, const struct ig_allow *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == IG_ALLOW_UID || a->kind == IG_ALLOW_GID)
+		return a->num == b->num;
+	return strcmp(a->value, b->value) == 0;
+}
+
+void allow__keep_common(struct ig_allows *l, const struct ig_allows *other)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < l->n; i++) {
+		bool common = false;
+
+		for (j = 0; other && !common && j < other->n; j++)
+			common = same_rule(&l->v[i], &other->v[j]);
+		if (common) {
+			l->v[kept++] = l->v[i];
+			continue;
+		}
+		free(l->v[i].value);
+		free(l->v[i].origin);
+	}
+	l->n = kept;
+}
+
 void allow__free(struct ig_allows *l)
 {
 	size_t i;

@@ -30,6 +30,10 @@ int allow__parse_arg(struct ig_allows *l, const char *arg, const char *origin);
 /* Appends a copy of every rule of src. */
 int allow__append(struct ig_allows *dst, const struct ig_allows *src);
 void allow__free(struct ig_allows *l);
+/* Keeps only the rules of l that other has too (none when other is NULL):
+ * two entries on one inode let pass only whom both let pass. Both must be
+ * resolved (allow__resolve), so "nobody" and 65534 are one rule. */
+void allow__keep_common(struct ig_allows *l, const struct ig_allows *other);
 
 /*
  * Resolves every rule of l in place, printing one line per bad one:

@@ -325,6 +325,8 @@ int cmd_protect(int argc, char **argv)
 		err = resolve__policy(&p);
 	if (!err)
 		err = allow__resolve(&allow);
+	if (!err)
+		err = resolve__merge_same_files(&p);
 	if (err) {
 		/* Running out of memory is no bad input. */
 		status = err == -ENOMEM ? IG_EXIT_FAIL : IG_EXIT_USAGE;

@@ -720,10 +720,8 @@ static int failure_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Hard links and aliases of one file become one entry, the first listed,
- * at the strictest level; the others go, and the order stays the
- * policy's. A hash of (dev, ino) keeps this linear for a million. */
-static int merge_same_files(struct ig_policy *p)
+/* A hash of (dev, ino) keeps this linear for a million. */
+int resolve__merge_same_files(struct ig_policy *p)
 {
 	size_t nslots = 16, i, s, u = 0;
 	__u32 *slots;
@@ -749,6 +747,10 @@ static int merge_same_files(struct ig_policy *p)
 		if (first) {
 			if (e->level > first->level)
 				first->level = e->level;
+			/* As where two entries meet on one inode in the
+			 * kernel: only whom both let pass passes. */
+			if (first->allow)
+				allow__keep_common(first->allow, e->allow);
 			entry__free(e);
 			continue;
 		}
@@ -779,7 +781,7 @@ int resolve__policy(struct ig_policy *p)
 	struct failure *fail = NULL;
 	char q[QUOTE_BUF], where[IG_ORIGIN_BUF];
 	size_t i, u = 0, k = 0, nfail = 0;
-	int bad = 0, err, nomem = 0;
+	int bad = 0, nomem = 0;
 
 	for (t = 0; t < nthreads; t++)
 		r[t].ctx = &ctx;
@@ -820,6 +822,5 @@ int resolve__policy(struct ig_policy *p)
 	}
 	free(fail);
 	p->n = u;
-	err = merge_same_files(p);
-	return err || nomem ? -ENOMEM : bad ? -EINVAL : 0;
+	return nomem ? -ENOMEM : bad ? -EINVAL : 0;
 }

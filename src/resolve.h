@@ -18,9 +18,13 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len);
  * path with ".", ".." and repeated slashes taken out by their text. */
 int resolve__name(const char *path, char *out, size_t len);
 /* Resolves every entry in place, printing "ORIGIN: PATH: reason" for each
- * bad one and dropping it, and merges entries naming the same file (the
- * highest level wins); -EINVAL if any was bad, -ENOMEM if memory ran
+ * bad one and dropping it; -EINVAL if any was bad, -ENOMEM if memory ran
  * out for one. */
 int resolve__policy(struct ig_policy *p);
+/* Hard links and aliases of one file become one entry, the first listed,
+ * at the highest level, keeping only the allow rules all of them have;
+ * the others go, and the order stays the policy's. Runs once the entries
+ * and their allow rules are resolved. -ENOMEM. */
+int resolve__merge_same_files(struct ig_policy *p);
 
 #endif

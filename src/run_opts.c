@@ -149,7 +149,9 @@ int run__resolve(struct run_opts *o)
 {
 	int err = resolve__policy(&o->policy);
 
-	return err ? err : resolve_allows(o);
+	if (!err)
+		err = resolve_allows(o);
+	return err ? err : resolve__merge_same_files(&o->policy);
 }
 
 /* The tracepoint backend runs after the open succeeded: say exactly what

@@ -411,13 +411,30 @@ t_register protect-sets-allow-rules-exactly t_protect_sets_allow
 
 # ---- tests with a daemon of their own: last, so the shared one starts once ----
 
+# Entries that name one file by two names (hard links) merge, and only
+# the rules both have remain, in either order: c and d each have a name
+# that lets nobody pass and one that does not, e has both names letting
+# nobody pass (the common rule stays).
 t_config_allow() {
-	local conf=$T_DIR/ig.conf err rc
-	mk_secret "$T_DIR/a"; mk_secret "$T_DIR/b"
-	printf 'deny a\n  allow uid nobody\n\tallow gid 4243\ndeny b\n' >"$conf"
+	local conf=$T_DIR/ig.conf err rc f
+	for f in a b c d e; do mk_secret "$T_DIR/$f"; done
+	ln "$T_DIR/c" "$T_DIR/c-link"; ln "$T_DIR/d" "$T_DIR/d-link"; ln "$T_DIR/e" "$T_DIR/e-link"
+	{
+		printf 'deny a\n  allow uid nobody\n\tallow gid 4243\ndeny b\n'
+		printf 'deny c\n  allow uid nobody\ndeny c-link\n'
+		printf 'deny d\ndeny d-link\n  allow uid nobody\n'
+		printf 'deny e\n  allow uid nobody\n  allow uid 4242\ndeny e-link\n  allow uid nobody\n'
+	} >"$conf"
 	special_daemon -c "$conf" || return 1
 	expect_readable "$T_DIR/a" nobody read "$T_DIR/a" || return 1
 	expect_blocked deny "$T_DIR/b" nobody read "$T_DIR/b" || return 1
+	for f in c c-link d d-link; do
+		expect_blocked deny "$T_DIR/$f" nobody read "$T_DIR/$f" || return 1
+	done
+	expect_readable "$T_DIR/e-link" nobody read "$T_DIR/e-link" || return 1
+	probe_uid 4242 4242 "" "$T_DIR/e"
+	leaked "$(marker_of "$T_DIR/e")" && { fail "uid 4242, allowed by one name of e only, read it"; return 1; }
+	[ "$PROBE_RC" != 0 ] || { fail "uid 4242 was not refused e"; return 1; }
 	daemon_down
 	printf '  allow uid nobody\ndeny a\nallow uid nobody\n  allow colour blue\n' >"$conf"
 	err=$("$IG" run -c "$conf" 2>&1 >/dev/null); rc=$?

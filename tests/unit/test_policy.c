@@ -199,10 +199,70 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	if (scratch_unsupported(why, sizeof(why)))
 		UNIT_SKIP("%s: %s", scratch_dir(), why);
 	ASSERT_EQ_INT(resolve__policy(&p), 0);
+	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 1);
 	ASSERT_STREQ(p.v[0].path, file);
 	ASSERT_EQ_INT((int)p.v[0].level, IG_LEVEL_KILL);
 	policy__free(&p);
+}
+
+/* entry i of p gets an "allow uid N" line for each N in uids, resolved. */
+static int give_uids(struct ig_policy *p, size_t i, const char *const *uids, size_t n)
+{
+	size_t k;
+
+	p->v[i].allow = calloc(1, sizeof(*p->v[i].allow));
+	if (!p->v[i].allow)
+		return -ENOMEM;
+	for (k = 0; k < n; k++)
+		if (allow__parse(p->v[i].allow, "uid", uids[k], "t"))
+			return -EINVAL;
+	return allow__resolve(p->v[i].allow);
+}
+
+/* Two names of one file with different allow lines: the merged entry lets
+ * pass only whom both let pass, in either order, as the kernel does where
+ * two rules meet on one inode. An entry without lines lets no one pass. */
+UNIT_TEST(test_merge_keeps_only_common_allow_rules)
+{
+	static const char *const first[] = { "4242", "65534" }, *const second[] = { "65534", "7" };
+	char file[PATH_MAX + 16], hard[PATH_MAX + 16], why[256];
+	struct ig_policy p = {};
+
+	snprintf(file, sizeof(file), "%s/allow-merge", scratch_dir());
+	snprintf(hard, sizeof(hard), "%s/allow-merge-link", scratch_dir());
+	write_file(file, "x");
+	unlink(hard);
+	if (link(file, hard) != 0)
+		UNIT_SKIP("cannot hard-link in %s", scratch_dir());
+	if (scratch_unsupported(why, sizeof(why)))
+		UNIT_SKIP("%s: %s", scratch_dir(), why);
+	ASSERT_EQ_INT(policy__add(&p, file, "/", IG_LEVEL_DENY, "t", 1), 0);
+	ASSERT_EQ_INT(policy__add(&p, hard, "/", IG_LEVEL_DENY, "t", 2), 0);
+	ASSERT_EQ_INT(policy__add(&p, hard, "/", IG_LEVEL_AUDIT, "t", 3), 0);
+	ASSERT_EQ_INT(resolve__policy(&p), 0);
+	ASSERT_EQ_INT(give_uids(&p, 0, first, 2), 0);
+	ASSERT_EQ_INT(give_uids(&p, 1, second, 2), 0);
+	ASSERT_EQ_INT(give_uids(&p, 2, second, 1), 0);
+	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
+	ASSERT_EQ_INT((int)p.n, 1);
+	ASSERT_TRUE(p.v[0].allow != NULL);
+	ASSERT_EQ_INT((int)p.v[0].allow->n, 1);
+	ASSERT_EQ_INT((int)p.v[0].allow->v[0].num, 65534);
+	policy__free(&p);
+
+	/* The first listed with lines, a later one without: none remain. */
+	memset(&p, 0, sizeof(p));
+	ASSERT_EQ_INT(policy__add(&p, file, "/", IG_LEVEL_DENY, "t", 1), 0);
+	ASSERT_EQ_INT(policy__add(&p, hard, "/", IG_LEVEL_DENY, "t", 2), 0);
+	ASSERT_EQ_INT(resolve__policy(&p), 0);
+	ASSERT_EQ_INT(give_uids(&p, 0, first, 2), 0);
+	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
+	ASSERT_EQ_INT((int)p.n, 1);
+	ASSERT_EQ_INT((int)p.v[0].allow->n, 0);
+	policy__free(&p);
+	unlink(hard);
+	unlink(file);
 }
 
 struct exchanger {
@@ -324,6 +384,7 @@ UNIT_TEST(test_resolve_by_directory_matches_full_resolution)
 	if (scratch_unsupported(why, sizeof(why)))
 		UNIT_SKIP("%s: %s", scratch_dir(), why);
 	ASSERT_EQ_INT(resolve__policy(&p), 0);
+	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 3);
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ_INT(resolve__path(path[i], &t, why, sizeof(why)), 0);
