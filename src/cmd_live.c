@@ -21,6 +21,7 @@
 #include "relay.h"
 #include "resolve.h"
 #include "state.h"
+#include "store.h"
 
 /* What a live protect did to one entry, for its reply. */
 struct protect_result {
@@ -298,8 +299,14 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 			p_err("%s: cannot set its level: %s", quote__str(r->path, q), strerror(-err));
 			return err;
 		}
-		if (r->alias && r->existed)
-			return 0;
+		/* Its name is guarded too, as the entry's own is. */
+		if (r->alias && r->existed) {
+			err = state__add_alias_names(&l->maps, t);
+			if (err)
+				p_err("%s: cannot guard its name: %s", quote__str(t->path, q),
+				      strerror(-err));
+			return err;
+		}
 	}
 	if (!t->id && (err = kinds__new_entry_ids(&l->maps, 1, &t->id))) {
 		p_err("%s: cannot take an entry id: %s", quote__str(t->path, q), strerror(-err));
@@ -348,6 +355,7 @@ int cmd_protect(int argc, char **argv)
 			continue;
 		}
 		if (protect_one(&live, t, &allow, &r, registered, sizeof(registered))) {
+			t->id = 0; /* so no alias is guarded as its other name */
 			bad++;
 			continue;
 		}
@@ -356,6 +364,8 @@ int cmd_protect(int argc, char **argv)
 			       quote__str(r.path, q));
 		report_protected(j, t, &r);
 	}
+	/* Names given for a file listed already in this command. */
+	bad += store__aliases(&live.maps, &live.learner, &p) != 0;
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
 	live__close(&live);

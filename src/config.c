@@ -385,6 +385,11 @@ void policy__free(struct ig_policy *p)
 	bigarray__free(p->v, p->cap, sizeof(*p->v));
 	p->v = NULL;
 	p->n = p->cap = 0;
+	for (i = 0; i < p->naliases; i++)
+		entry__free(&p->aliases[i].name);
+	free(p->aliases);
+	p->aliases = NULL;
+	p->naliases = p->aliases_cap = 0;
 	free(p->groups);
 	p->groups = NULL;
 	p->ngroups = 0;

@@ -48,9 +48,20 @@ struct ig_entry {
 	bool tree;         /* a directory: every file below it, now and later */
 };
 
+/* Another name of the file of entry `of` (a hard link, or its path
+ * through another mount), merged into that entry: the name is guarded
+ * with the entry's rule too, so a file moved over it later is protected
+ * as one moved over the entry's own path. */
+struct ig_alias {
+	struct ig_entry name;
+	size_t of;
+};
+
 struct ig_policy {
 	struct ig_entry *v;
 	size_t n, cap;
+	struct ig_alias *aliases;
+	size_t naliases, aliases_cap;
 	/* The handle layouts of the keys computed while resolving. */
 	struct fhandle_group *groups;
 	size_t ngroups;

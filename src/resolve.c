@@ -720,11 +720,36 @@ static int failure_cmp(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* e, another name of entry `of`, is kept as its alias; its keys are
+ * learned when it is stored (its directory's handle layout need not be
+ * one the kernel confirms), and its allow rules are the entry's. */
+static int keep_alias(struct ig_policy *p, struct ig_entry *e, size_t of)
+{
+	struct ig_alias *a;
+
+	if (array__grow((void **)&p->aliases, &p->aliases_cap, p->naliases, sizeof(*a))) {
+		entry__free(e);
+		return -ENOMEM;
+	}
+	a = &p->aliases[p->naliases++];
+	a->name = *e;
+	a->of = of;
+	entry__free_keys(&a->name);
+	a->name.key_group = a->name.dir_group = 0;
+	if (a->name.allow) {
+		allow__free(a->name.allow);
+		free(a->name.allow);
+		a->name.allow = NULL;
+	}
+	return 0;
+}
+
 /* A hash of (dev, ino) keeps this linear for a million. */
 int resolve__merge_same_files(struct ig_policy *p)
 {
 	size_t nslots = 16, i, s, u = 0;
 	__u32 *slots;
+	int err = 0;
 
 	while (nslots < p->n * 2)
 		nslots *= 2;
@@ -751,7 +776,12 @@ int resolve__merge_same_files(struct ig_policy *p)
 			 * kernel: only whom both let pass passes. */
 			if (first->allow)
 				allow__keep_common(first->allow, e->allow);
-			entry__free(e);
+			if (!e->tree && strcmp(e->path, first->path) != 0) {
+				if (keep_alias(p, e, slots[s] - 1))
+					err = -ENOMEM;
+			} else {
+				entry__free(e);
+			}
 			continue;
 		}
 		if (u != i)
@@ -760,7 +790,7 @@ int resolve__merge_same_files(struct ig_policy *p)
 	}
 	p->n = u;
 	free(slots);
-	return 0;
+	return err;
 }
 /* Threads pay where a policy is large: each file is a system call. */
 static unsigned int resolver_threads(size_t n)

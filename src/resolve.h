@@ -23,8 +23,9 @@ int resolve__name(const char *path, char *out, size_t len);
 int resolve__policy(struct ig_policy *p);
 /* Hard links and aliases of one file become one entry, the first listed,
  * at the highest level, keeping only the allow rules all of them have;
- * the others go, and the order stays the policy's. Runs once the entries
- * and their allow rules are resolved. -ENOMEM. */
+ * the others go, the order staying the policy's, and those listed by
+ * another name stay as the entry's aliases (ig_policy.aliases). Runs
+ * once the entries and their allow rules are resolved. -ENOMEM. */
 int resolve__merge_same_files(struct ig_policy *p);
 
 #endif

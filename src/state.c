@@ -586,7 +586,9 @@ int state__remove(const struct ig_maps *m, const struct ig_key *k)
 	return bpf_map_delete_elem(m->protected_fd, k) ? -errno : 0;
 }
 
-int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n)
+/* counted: the entries are new, and the hooks count entries with names
+ * (an alias's entry is counted already). */
+static int add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n, bool counted)
 {
 	const struct ig_entry *last = NULL;
 	struct ig_name_key nk;
@@ -620,9 +622,19 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 	if (!err)
 		err = fill__flush(&f);
 	fill__close(&f);
-	if (!err && added)
+	if (!err && added && counted)
 		err = kinds__count(m, KIND_NAMES, (int)added);
 	return err;
+}
+
+int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n)
+{
+	return add_names(m, e, n, true);
+}
+
+int state__add_alias_names(const struct ig_maps *m, const struct ig_entry *e)
+{
+	return add_names(m, e, 1, false);
 }
 
 struct tree_walk {

@@ -71,6 +71,9 @@ int state__rule_of(const struct ig_maps *m, const struct ig_key *k, struct ig_ru
  * counted in rule_kinds so the hooks start looking at names. It may run
  * beside state__add_all() on another thread. */
 int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n);
+/* The name part of e, another name of a registered entry whose id, level
+ * and grants e carries; not counted again. */
+int state__add_alias_names(const struct ig_maps *m, const struct ig_entry *e);
 /* Keys every regular file already below tree entry e, so hard links made
  * elsewhere and descriptors opened before are judged by key too. Prints
  * one line per file it cannot learn and counts them in *bad. */

@@ -113,6 +113,34 @@ static int confirm_computed(struct ig_learner *l, struct ig_policy *fresh,
 	return 0;
 }
 
+int store__aliases(const struct ig_maps *maps, struct ig_learner *l, struct ig_policy *policy)
+{
+	char why[256], where[IG_ORIGIN_BUF];
+	int err = 0, bad = 0;
+	size_t i;
+
+	for (i = 0; !err && i < policy->naliases; i++) {
+		struct ig_entry *name = &policy->aliases[i].name;
+		const struct ig_entry *of = &policy->v[policy->aliases[i].of];
+
+		/* Its entry was refused: nothing to be another name of. */
+		if (!of->id)
+			continue;
+		name->id = of->id;
+		name->level = of->level;
+		name->grants = of->grants;
+		if (!name->ndir_keys && keys__learn_parent(l, name, why, sizeof(why))) {
+			p_err("%s: %s: %s", entry__origin(name, where, sizeof(where)), name->path, why);
+			bad++;
+			continue;
+		}
+		err = state__add_alias_names(maps, name);
+		if (err)
+			p_err("%s: cannot guard its name: %s", name->path, strerror(-err));
+	}
+	return err ? err : bad ? -EINVAL : 0;
+}
+
 /* Trees first get their directory's rule, then every file already below
  * them is keyed: a file created meanwhile is found by the walk. */
 static int store_trees(const struct ig_maps *maps, struct ig_learner *l,
@@ -270,12 +298,12 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 	for (i = 0; i < policy->n; i++)
 		fresh.n += !policy->v[i].id;
 	if (!fresh.n)
-		goto cleanup;
+		goto aliases;
 	if (fresh.n == policy->n) {
 		/* A fresh start: all are new, and a million need no copy. */
 		fresh.v = policy->v;
 		err = store_fresh(maps, &learner, b, &fresh, policy);
-		goto cleanup;
+		goto aliases;
 	}
 	/* Shallow copies: the paths stay the policy's. */
 	fresh.v = calloc(fresh.n, sizeof(*fresh.v));
@@ -292,6 +320,10 @@ int store__entries(const struct ig_maps *maps, enum ig_backend b, struct ig_poli
 	for (i = 0, k = 0; i < policy->n; i++)
 		if (!policy->v[i].id)
 			policy->v[i] = fresh.v[k++];
+aliases:
+	/* Kept entries' too: a reload may name a kept file by a new name. */
+	if (!err)
+		err = store__aliases(maps, &learner, policy);
 cleanup:
 	keys__learner_close(&learner);
 	if (fresh.v != policy->v)

@@ -207,6 +207,12 @@ t_numeric_levels_and_merge() {
 	[ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [[ "$out" == kill* ]] ||
 		{ fail "duplicates did not merge to kill: $out"; return 1; }
 	expect_blocked kill "$s" nobody read "$T_DIR/alias" || return 1
+	# The other name is guarded as the entry's own: a file moved over it
+	# is protected; one moved over an unlisted neighbour is not.
+	mk_secret "$T_DIR/new"; mv "$T_DIR/new" "$T_DIR/alias"
+	expect_blocked kill "$T_DIR/alias" nobody read "$T_DIR/alias" || return 1
+	mk_secret "$T_DIR/neighbour"; mk_secret "$T_DIR/new"; mv "$T_DIR/new" "$T_DIR/neighbour"
+	expect_readable "$T_DIR/neighbour" nobody read "$T_DIR/neighbour"
 }
 t_register duplicates-merge-highest-level t_numeric_levels_and_merge
 
@@ -519,6 +525,11 @@ t_protect_hardlink_keeps_entry_path() {
 		{ fail "protect through the link replied: $REPLY"; return 1; }
 	[[ $(list_line "$s") == "audit file $s "* ]] || { fail "list lost $s: $("$IG" list)"; return 1; }
 	if "$IG" list | grep -qF " $l ("; then fail "list shows the link's name: $("$IG" list)"; return 1; fi
+	# The name it was given by is guarded too: a file moved over it is
+	# protected at the level set through it.
+	live_reply protect --kill "$l" || return 1
+	mk_secret "$T_DIR/new"; mv "$T_DIR/new" "$l"
+	expect_blocked kill "$l" nobody read "$l"
 }
 t_register protect-through-hardlink-keeps-entry-path t_protect_hardlink_keeps_entry_path
 

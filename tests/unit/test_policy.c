@@ -203,6 +203,11 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	ASSERT_EQ_INT((int)p.n, 1);
 	ASSERT_STREQ(p.v[0].path, file);
 	ASSERT_EQ_INT((int)p.v[0].level, IG_LEVEL_KILL);
+	/* The hard link is another name, to be guarded as the entry's; the
+	 * symlink and the file's own path are the entry's name. */
+	ASSERT_EQ_INT((int)p.naliases, 1);
+	ASSERT_STREQ(p.aliases[0].name.path, hard);
+	ASSERT_EQ_INT((int)p.aliases[0].of, 0);
 	policy__free(&p);
 }
 
