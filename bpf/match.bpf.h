@@ -164,24 +164,9 @@ static __always_inline struct ig_rule *ig_tree_rule(struct dentry *d, bool btf, 
 }
 
 /*
- * A protected name inside a tree: both entries cover what sits there, and
- * as where two rules meet on one inode (ig_adopt), the stricter level wins
- * with its entry, and a grant passes only where both give the same set.
- */
-static __always_inline void ig_rule_meet(struct ig_rule *r, const struct ig_rule *tree)
-{
-	if (tree->level > r->level) {
-		r->level = tree->level;
-		r->entry = tree->entry;
-	}
-	if (tree->grants != r->grants)
-		r->grants = 0;
-}
-
-/*
  * The name or tree rule covering the dentry at, copied into *r with what
- * matched in *match (a name inside a tree: both, met); false when none
- * does. Opens pay for the checks only while rules of that kind exist.
+ * matched in *match; false when none does. Opens pay for the checks only
+ * while rules of that kind exist.
  */
 static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct ig_rule *r,
 					    __u32 *match)
@@ -192,7 +177,7 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 	struct dentry *parent;
 	struct inode *dir;
 	struct ig_key key;
-	bool deep = false, named = false;
+	bool deep = false;
 
 	if (!kinds || !at || (!kinds->names && !kinds->trees))
 		return false;
@@ -205,18 +190,13 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 			if (found) {
 				*r = *found;
 				*match = IG_MATCH_NAME;
-				named = true;
+				return true;
 			}
 		}
 	}
 	if (!kinds->trees)
-		return named;
+		return false;
 	found = ig_tree_rule(at, btf, &deep);
-	if (named) {
-		if (found)
-			ig_rule_meet(r, found);
-		return true;
-	}
 	if (found) {
 		*r = *found;
 		*match = IG_MATCH_TREE;
