@@ -363,14 +363,19 @@ void entry__free_keys(struct ig_entry *e)
 	e->nkeys = e->ndir_keys = 0;
 }
 
-void entry__free(struct ig_entry *e)
+void entry__free_allow(struct ig_entry *e)
 {
-	entry__free_keys(e);
 	if (e->allow) {
 		allow__free(e->allow);
 		free(e->allow);
 		e->allow = NULL;
 	}
+}
+
+void entry__free(struct ig_entry *e)
+{
+	entry__free_keys(e);
+	entry__free_allow(e);
 	if (!e->path_pooled)
 		free(e->path);
 	e->path = NULL;

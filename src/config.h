@@ -100,6 +100,8 @@ int entry__set_keys(struct ig_entry *e, bool dir, const struct ig_key *k, int n)
 /* Drops every key of e (an entry that never goes through entry__free()
  * must, when it may have had more than one). */
 void entry__free_keys(struct ig_entry *e);
+/* Its own allow lines, freed: it has none after. */
+void entry__free_allow(struct ig_entry *e);
 /* Frees what an entry owns (its path unless pooled, its allow lines, its
  * keys). */
 void entry__free(struct ig_entry *e);

@@ -736,11 +736,7 @@ static int keep_alias(struct ig_policy *p, struct ig_entry *e, size_t of)
 	a->of = of;
 	entry__free_keys(&a->name);
 	a->name.key_group = a->name.dir_group = 0;
-	if (a->name.allow) {
-		allow__free(a->name.allow);
-		free(a->name.allow);
-		a->name.allow = NULL;
-	}
+	entry__free_allow(&a->name);
 	return 0;
 }
 

@@ -129,7 +129,8 @@ int store__aliases(const struct ig_maps *maps, struct ig_learner *l, struct ig_p
 		name->id = of->id;
 		name->level = of->level;
 		name->grants = of->grants;
-		if (!name->ndir_keys && keys__learn_parent(l, name, why, sizeof(why))) {
+		/* Merged without keys (keep_alias): learned here. */
+		if (keys__learn_parent(l, name, why, sizeof(why))) {
 			p_err("%s: %s: %s", entry__origin(name, where, sizeof(where)), name->path, why);
 			bad++;
 			continue;
