@@ -41,14 +41,17 @@ static volatile sig_atomic_t exiting, hangups, reloads;
  * its time went (a million entries make every per-entry cost visible). */
 static void stage_done(const char *stage)
 {
-	static struct timespec last;
-	struct timespec now;
+	static struct timespec last, last_cpu;
+	struct timespec now, cpu;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	if (last.tv_sec || last.tv_nsec)
-		p_debug("start: %s took %.3f s", stage,
-			(double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9);
+		p_debug("start: %s took %.3f s (CPU %.3f s)", stage,
+			(double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9,
+			(double)(cpu.tv_sec - last_cpu.tv_sec) + (cpu.tv_nsec - last_cpu.tv_nsec) / 1e9);
 	last = now;
+	last_cpu = cpu;
 }
 
 static void on_signal(int sig)
