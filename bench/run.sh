@@ -174,7 +174,11 @@ mkdir -p "$scratch/f"
 head -c 4096 /dev/zero >"$scratch/f/unprot"
 head -c 4096 /dev/zero >"$scratch/f/audit"
 head -c 4096 /dev/zero >"$scratch/f/audit2"
-chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit2"
+# An unprotected neighbour whose name is as long as the protected one's:
+# the hooks read its first bytes before they can tell (unprot's length
+# alone tells them).
+head -c 4096 /dev/zero >"$scratch/f/audix"
+chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit2" "$scratch/f/audix"
 printf 'audit %s\n' "$scratch/f/audit" >"$scratch/conf.one"
 # Allow rules: the measuring uid passes the first entry (the grant lookup,
 # no event); another uid is named on the second, so the measuring process
@@ -499,6 +503,7 @@ run_backend() {
 			measure_file "$be" ig "$n" unprot "$scratch/f/unprot" "$r"
 			measure_file "$be" ig "$n" audit "$scratch/f/audit" "$r"
 		done
+		measure_file "$be" ig "$prev" samelen "$scratch/f/audix" "$r"
 		macro "$be" ig "$prev" tree "$r"
 		# Remove the synthetic keys in case the tool keeps its pinned map across runs.
 		[ "$prev" -gt 1 ] && "$BB/mapfill" -p "$PIN" -s "$r" delete $((prev - 1)) >/dev/null

@@ -72,6 +72,36 @@ static __always_inline bool ig_name_hash(struct dentry *d, bool btf, __u64 *hash
 	return true;
 }
 
+static __always_inline bool ig_filter_has(__u32 bit)
+{
+	__u32 word = bit >> 6;
+	__u64 *w = bpf_map_lookup_elem(&filter, &word);
+
+	return !w || (*w & (1ULL << (bit & 63)));
+}
+
+/* False when no file entry has d's name in the directory whose inode
+ * number is dir_ino (a name bit of the filter is clear); true when one
+ * may, or when the name cannot be read. The length comes first: it costs
+ * no helper call. Both run before the name's full hash and the lookup. */
+static __always_inline bool ig_may_have_name(__u64 dir_ino, struct dentry *d, bool btf)
+{
+	__u32 len = IG_LOAD(btf, d, d_name.len);
+	const unsigned char *name;
+	__u64 head = 0;
+
+	if (!ig_filter_has(ig_name_len_bit(dir_ino, len)))
+		return false;
+	name = IG_LOAD(btf, d, d_name.name);
+	/* Eight bytes are there to read: a short name sits in the dentry's
+	 * inline array, a longer one in an allocation longer than that. */
+	if (bpf_probe_read_kernel(&head, sizeof(head), name))
+		return true;
+	if (len < IG_NAME_HEAD)
+		head &= (1ULL << (len * 8)) - 1;
+	return ig_filter_has(ig_name_head_bit(dir_ino, len, head));
+}
+
 /* The rule of the name d has in the directory whose key is dir, or NULL. */
 static __always_inline struct ig_rule *ig_name_rule(const struct ig_key *dir,
 						    struct dentry *d, bool btf)
@@ -178,13 +208,15 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 	struct inode *dir;
 	struct ig_key key;
 	bool deep = false;
+	__u64 dir_ino;
 
 	if (!kinds || !at || (!kinds->names && !kinds->trees))
 		return false;
 	if (kinds->names) {
 		parent = IG_LOAD(btf, at, d_parent);
 		dir = parent ? IG_LOAD(btf, parent, d_inode) : NULL;
-		if (dir && ig_may_be_protected(IG_LOAD(btf, dir, i_ino))) {
+		dir_ino = dir ? IG_LOAD(btf, dir, i_ino) : 0;
+		if (dir && ig_may_be_protected(dir_ino) && ig_may_have_name(dir_ino, at, btf)) {
 			ig_key_of_inode(dir, &key, btf);
 			found = ig_name_rule(&key, at, btf);
 			if (found) {

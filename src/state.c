@@ -228,17 +228,33 @@ static void filter_unmap(struct filter_view *f)
 	f->words = NULL;
 }
 
+static void filter_mark_bit(const struct filter_view *f, __u32 bit)
+{
+	__atomic_fetch_or(&f->words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELEASE);
+}
+
 /* A bit is set before its key is added, so the filter never hides a
  * protected inode. */
 static void filter_mark(const struct filter_view *f, const struct ig_key *keys, size_t n)
 {
 	size_t i;
-	__u32 bit;
 
-	for (i = 0; i < n; i++) {
-		bit = ig_filter_bit(keys[i].ino);
-		__atomic_fetch_or(&f->words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELEASE);
-	}
+	for (i = 0; i < n; i++)
+		filter_mark_bit(f, ig_filter_bit(keys[i].ino));
+}
+
+/* The name bits of base in the directory dir, set before the name part
+ * is added (ig_name_len_bit(), ig_name_head_bit()): the hooks hash a name
+ * in full only where both are set. */
+static void filter_mark_name(const struct filter_view *f, const struct ig_key *dir,
+			     const char *base)
+{
+	size_t len = strlen(base);
+	__u64 head = 0;
+
+	memcpy(&head, base, len < IG_NAME_HEAD ? len : IG_NAME_HEAD);
+	filter_mark_bit(f, ig_name_len_bit(dir->ino, (__u32)len));
+	filter_mark_bit(f, ig_name_head_bit(dir->ino, (__u32)len, head));
 }
 
 /* Sets the filter bits of n keys through the map's mmap. */
@@ -614,6 +630,7 @@ static int add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 			new_dir = key__cmp(entry__dir_key_at(last, k), entry__dir_key_at(&e[i], k)) != 0;
 		last = &e[i];
 		for (k = 0; !err && k < e[i].ndir_keys; k++) {
+			filter_mark_name(&f.filter, entry__dir_key_at(&e[i], k), base);
 			name__key(entry__dir_key_at(&e[i], k), base, &nk);
 			err = fill__add(&f, &nk, &rule, entry__dir_key_at(&e[i], k), new_dir);
 		}

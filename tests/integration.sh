@@ -887,6 +887,28 @@ t_replace_tools() {
 }
 t_register name-sed-mv-install-editor-recreate t_replace_tools
 
+# The hooks hash a name in full only where the filter's bit for the
+# directory, the name's length and its first eight bytes is set: names
+# shorter than eight bytes, of exactly eight, of nine, and longer than a
+# dentry holds inline (an allocation of their own) are each replaced and
+# must stay covered. The neighbour has the same length and first eight
+# bytes as a protected name, so only the full hash tells them apart.
+t_name_lengths() {
+	local d=$T_DIR/len n long
+	long=$(printf 'L%.0s' {1..100})
+	mkdir -p "$d"
+	for n in k 1234567 12345678 123456789 "$long"; do mk_secret "$d/$n"; done
+	mk_secret "$d/123456780"
+	shared_daemon && protect --deny "$d/k" "$d/1234567" "$d/12345678" "$d/123456789" "$d/$long" ||
+		return 1
+	for n in k 1234567 12345678 123456789 "$long"; do
+		printf 'IG-SECRET-mv-%s\n' "$RANDOM" >"$d/new"; mv -f "$d/new" "$d/$n"
+		expect_blocked deny "$d/$n" nobody read "$d/$n" || return 1
+	done
+	expect_readable "$d/123456780" nobody read "$d/123456780"
+}
+t_register name-lengths-short-eight-nine-long t_name_lengths
+
 # Events say which rule matched: the inode, the name or a tree.
 t_events_name_rule() {
 	local d=$T_DIR/ev s=$T_DIR/ev/key

@@ -147,7 +147,7 @@ The 5.10 cells take the newest kernel of bullseye and the 7.x cells the newest
 of trixie-backports, both through a private apt state. Debian's 5.10 boots
 without \`bpf\` in its LSM list, so the \`5.10-lsm\` cell names it
 (\`lsm=lockdown,yama,apparmor,bpf\`). 5.10 runs the legacy BPF build (see
-docs/design.md): the same protections, without the inode filter, with a
+docs/design.md): the same protections, without the filter's inode bits, with a
 shorter environment scan at exec, and with lsm open events that carry no
 kernel path. Its 9p transport is slower (a small msize). On 5.10 the kernel
 frees a closed link at once but detaches its program from a work item, so a
