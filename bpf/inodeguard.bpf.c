@@ -68,7 +68,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, IG_FILTER_WORDS);
+	__uint(max_entries, IG_FILTER_WORDS + 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } filter SEC(".maps");

@@ -75,12 +75,21 @@ struct ig_key {
  * A one-sided filter in front of the protected map: one bit per hash of
  * i_ino, set for every protected key and never cleared. A clear bit proves
  * the inode is unprotected, so almost every open skips reading the device
- * and generation and the hash lookup. It holds the name bits too (below):
- * 2^25 bits (4 MiB) keep false positives near 6 % at a million entries,
- * each with an inode and a name. Both sides use these hashes.
+ * and generation and the hash lookup. It holds the name bits too (below);
+ * 2^24 bits (2 MiB) keep false positives near 6 % at a million inodes,
+ * 11 to 16 % with a name part for each. Both sides use these hashes.
  */
-#define IG_FILTER_BITS_LOG2 25
+#define IG_FILTER_BITS_LOG2 24
 #define IG_FILTER_WORDS (1u << (IG_FILTER_BITS_LOG2 - 6))
+
+/*
+ * One word after the bits: nonzero once every name part in the names map
+ * has its name bits, which user space says after a fresh start has stored
+ * the policy. Until then the hooks hash every name in full. Maps carried
+ * over from an instance that did not keep name bits copy the bits word by
+ * word (same hash, same places) and leave this word 0.
+ */
+#define IG_FILTER_NAMES_WORD IG_FILTER_WORDS
 
 static inline __u32 ig_filter_bit(__u64 ino)
 {

@@ -82,14 +82,17 @@ static __always_inline bool ig_filter_has(__u32 bit)
 
 /* False when no file entry has d's name in the directory whose inode
  * number is dir_ino (a name bit of the filter is clear); true when one
- * may, or when the name cannot be read. The length comes first: it costs
- * no helper call. Both run before the name's full hash and the lookup. */
+ * may, when the name cannot be read, or while the name bits are not known
+ * to be complete. The length comes first: it costs no helper call. Both
+ * run before the name's full hash and the lookup. */
 static __always_inline bool ig_may_have_name(__u64 dir_ino, struct dentry *d, bool btf)
 {
-	__u32 len = IG_LOAD(btf, d, d_name.len);
+	__u32 len = IG_LOAD(btf, d, d_name.len), word = IG_FILTER_NAMES_WORD;
 	const unsigned char *name;
-	__u64 head = 0;
+	__u64 head = 0, *complete = bpf_map_lookup_elem(&filter, &word);
 
+	if (!complete || !*complete)
+		return true;
 	if (!ig_filter_has(ig_name_len_bit(dir_ino, len)))
 		return false;
 	name = IG_LOAD(btf, d, d_name.name);

@@ -402,7 +402,13 @@ static int fresh_store(struct ig_instance *inst, enum ig_backend b, struct ig_po
 	int err = loader__pin(inst);
 
 	loader__maps(inst, &maps);
-	return err ? err : store__entries(&maps, b, policy, global);
+	if (!err)
+		err = store__entries(&maps, b, policy, global);
+	/* Maps of our own, every name part stored with its bits. Adopted
+	 * maps keep the word as their first instance left it. */
+	if (!err && (err = state__filter_names_complete(&maps)))
+		p_err("cannot map the filter map: %s", strerror(-err));
+	return err;
 }
 
 /* What a reload reads again: our arguments, relative to this directory. */

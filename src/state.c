@@ -212,7 +212,7 @@ struct filter_view {
 
 static int filter_map(int filter_fd, struct filter_view *f)
 {
-	f->len = (size_t)IG_FILTER_WORDS * sizeof(__u64);
+	f->len = (size_t)(IG_FILTER_WORDS + 1) * sizeof(__u64);
 	f->words = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, filter_fd, 0);
 	if (f->words == MAP_FAILED) {
 		f->words = NULL;
@@ -255,6 +255,18 @@ static void filter_mark_name(const struct filter_view *f, const struct ig_key *d
 	memcpy(&head, base, len < IG_NAME_HEAD ? len : IG_NAME_HEAD);
 	filter_mark_bit(f, ig_name_len_bit(dir->ino, (__u32)len));
 	filter_mark_bit(f, ig_name_head_bit(dir->ino, (__u32)len, head));
+}
+
+int state__filter_names_complete(const struct ig_maps *m)
+{
+	struct filter_view f;
+	int err = filter_map(m->filter_fd, &f);
+
+	if (err)
+		return err;
+	__atomic_store_n(&f.words[IG_FILTER_NAMES_WORD], 1, __ATOMIC_RELEASE);
+	filter_unmap(&f);
+	return 0;
 }
 
 /* Sets the filter bits of n keys through the map's mmap. */

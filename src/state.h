@@ -74,6 +74,10 @@ int state__add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 /* The name part of e, another name of a registered entry whose id, level
  * and grants e carries; not counted again. */
 int state__add_alias_names(const struct ig_maps *m, const struct ig_entry *e);
+/* Says, in the filter, that every name part in the names map has its
+ * name bits (maps this instance created and filled itself), so the hooks
+ * may skip a name whose bits are clear. */
+int state__filter_names_complete(const struct ig_maps *m);
 /* Keys every regular file already below tree entry e, so hard links made
  * elsewhere and descriptors opened before are judged by key too. Prints
  * one line per file it cannot learn and counts them in *bad. */
