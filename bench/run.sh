@@ -173,20 +173,22 @@ mount -t tmpfs -o "size=1g,nr_inodes=$((scale + 200000)),mode=0755" inodeguard-b
 mkdir -p "$scratch/f"
 head -c 4096 /dev/zero >"$scratch/f/unprot"
 head -c 4096 /dev/zero >"$scratch/f/audit"
-head -c 4096 /dev/zero >"$scratch/f/audit2"
+head -c 4096 /dev/zero >"$scratch/f/audit-other"
 # An unprotected neighbour whose name is as long as the protected one's:
 # the hooks read its first bytes before they can tell (unprot's length
 # alone tells them).
 head -c 4096 /dev/zero >"$scratch/f/audix"
-chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit2" "$scratch/f/audix"
+chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit-other" "$scratch/f/audix"
 printf 'audit %s\n' "$scratch/f/audit" >"$scratch/conf.one"
 # Allow rules: the measuring uid passes the first entry (the grant lookup,
 # no event); another uid is named on the second, so the measuring process
 # takes the event path with subject rules in the policy. The unprotected
-# file shows what the rules cost an open that matches no entry.
+# file shows what the rules cost an open that matches no entry; the second
+# name's length differs from unprot's, as in the one-entry policy, so
+# the two policies' name checks cost the unprotected open alike.
 other_uid=$((uid == 4242 ? 4243 : 4242))
 printf 'audit %s\n  allow uid %s\naudit %s\n  allow uid %s\n' \
-	"$scratch/f/audit" "$uid" "$scratch/f/audit2" "$other_uid" >"$scratch/conf.allow"
+	"$scratch/f/audit" "$uid" "$scratch/f/audit-other" "$other_uid" >"$scratch/conf.allow"
 # The program the spawn benchmark runs, on the tmpfs: in a guest the
 # host's files come over 9p, whose round trips are no part of a spawn.
 cp "$BB/exit0" "$scratch/exit0"
@@ -519,10 +521,10 @@ run_backend() {
 		spawn_cost "$be" ig_allow 2 "$r"
 		measure_file "$be" ig_allow 2 unprot "$scratch/f/unprot" "$r"
 		measure_file "$be" ig_allow 2 granted "$scratch/f/audit" "$r"
-		measure_file "$be" ig_allow 2 audit "$scratch/f/audit2" "$r"
+		measure_file "$be" ig_allow 2 audit "$scratch/f/audit-other" "$r"
 		stop_tool
 		record "$be" events ig_allow 2 audit "$r" lines "$EVENTS" count
-		[ "$EVENTS" -gt 0 ] || log "warning: no audit events with allow rules in round $r: was $scratch/f/audit2 protected?"
+		[ "$EVENTS" -gt 0 ] || log "warning: no audit events with allow rules in round $r: was $scratch/f/audit-other protected?"
 		# The walk's cost: the deep file without the tool, then with 1,000 trees.
 		record "$be" open_deep baseline 0 deep "$r" ns_per_op \
 			"$("$BB/open_close" -n "$iters" -r "$reps" -w "$warm" -u "$uid" -C "$cpu" "$deep/f" | median)" ns
