@@ -23,6 +23,12 @@ MICRO = ("open_close", "stat", "read")
 # largest size only) only in its bytes.
 TARGETS = (("unprot", "unprotected"), ("samelen", "unprotected, name as long as the protected one's"),
            ("audit", "protected, audit"))
+
+
+def targets_at(res, backend, n):
+    """TARGETS measured at n entries: samelen only where it was."""
+    return [(t, lab) for t, lab in TARGETS
+            if t != "samelen" or res.get(backend, "open_close", "ig", n, t, "ratio") is not None]
 BACKEND_ORDER = {"lsm": 0, "fmodret": 1, "tracepoint": 2}
 
 
@@ -345,11 +351,9 @@ def micro_tables(res, backend, lines):
             lines.append(f"| empty program on the same hook, no inodeguard (floor) | — | {fmt_ns(nv)} | "
                          f"{fmt_ratio(nr)} | {fmt_pct(nr)} |")
         for n in lv:
-            for tgt, label in TARGETS:
+            for tgt, label in targets_at(res, backend, n):
                 v = res.get(backend, bench, "ig", n, tgt, "ns_per_op")
                 r = res.get(backend, bench, "ig", n, tgt, "ratio")
-                if v is None and tgt == "samelen":
-                    continue
                 lines.append(f"| {n:,} | {label} | {fmt_ns(v)} | {fmt_ratio(r)} | {fmt_pct(r)} |")
         lines.append("")
     deep_section(res, backend, lines)
@@ -603,8 +607,7 @@ def vm_section(results, lines):
             lines.append("| protected entries | measured file | open+close | stat() | read() |")
             lines.append("|---:|---|---:|---:|---:|")
             rows = [("empty program (floor)", "—", "null", 0, "file")]
-            rows += [(f"{n:,}", lab, "ig", n, tgt) for n in lv for tgt, lab in TARGETS
-                     if tgt != "samelen" or res.get(b, "open_close", "ig", n, tgt, "ratio") is not None]
+            rows += [(f"{n:,}", lab, "ig", n, tgt) for n in lv for tgt, lab in targets_at(res, b, n)]
             for label, file, cfg, n, tgt in rows:
                 cells = []
                 for bench in MICRO:
