@@ -11,6 +11,16 @@ set -u
 cd "$(dirname "$0")/.."
 
 total_pass=0 total_fail=0 total_skip=0
+# Each failure's line, repeated above the closing count: CI keeps only the
+# end of this output, and the matrix's reasons are printed long before it.
+RECAP=$(mktemp)
+trap 'rm -f "$RECAP"' EXIT
+
+# recap PART LOG: the lines of LOG that say what failed and why.
+recap() {
+	grep -E '^ *#[0-9]+ [^:]+:FAIL|^  [A-Za-z0-9.-]+: |counted as 1 failed' "$2" |
+		head -n 20 | cut -c 1-300 | sed "s/^ */$1: /" >>"$RECAP" || true
+}
 
 # run_part NAME CMD...: runs CMD, echoes its output, adds its closing count.
 run_part() {
@@ -23,9 +33,11 @@ run_part() {
 	# What each part costs, for keeping the whole run under its budget.
 	echo "== $name: $((SECONDS - t0)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	recap "$name" "$log"
 	rm -f "$log"
 	if [ -z "$line" ]; then
 		echo "== $name: no closing count (exit $rc): counted as 1 failed"
+		echo "$name: no closing count (exit $rc)" >>"$RECAP"
 		total_fail=$((total_fail + 1))
 		return
 	fi
@@ -37,6 +49,7 @@ run_part() {
 	total_skip=$((total_skip + ${s:-0}))
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "== $name: exited $rc with no failed test: counted as 1 failed"
+		echo "$name: exited $rc with no failed test" >>"$RECAP"
 		total_fail=$((total_fail + 1))
 	fi
 }
@@ -95,5 +108,9 @@ run_part "bench smoke" bench_smoke
 wait "$fuzz_job"
 run_part "fuzz smoke (${FUZZ_SECONDS:-60}s per target)" fuzz_smoke
 
+if [ -s "$RECAP" ]; then
+	echo "== what failed"
+	cat "$RECAP"
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
