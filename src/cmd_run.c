@@ -37,19 +37,41 @@
 
 static volatile sig_atomic_t exiting, hangups, reloads;
 
-/* -v: how long each stage of the start took, so a slow start says where
- * its time went (a million entries make every per-entry cost visible). */
+/* VmRSS and VmHWM in KiB, from /proc/self/status; 0 where unreadable. */
+static void memory_kib(unsigned long *rss, unsigned long *hwm)
+{
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	*rss = *hwm = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %lu", rss) == 1)
+			continue;
+		sscanf(line, "VmHWM: %lu", hwm);
+	}
+	fclose(f);
+}
+
+/* -v: how long each stage of the start took and the memory held after it,
+ * so a slow or large start says where its time and bytes went (a million
+ * entries make every per-entry cost visible). */
 static void stage_done(const char *stage)
 {
 	static struct timespec last, last_cpu;
 	struct timespec now, cpu;
+	unsigned long rss, hwm;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-	if (last.tv_sec || last.tv_nsec)
-		p_debug("start: %s took %.3f s (CPU %.3f s)", stage,
+	if (last.tv_sec || last.tv_nsec) {
+		memory_kib(&rss, &hwm);
+		p_debug("start: %s took %.3f s (CPU %.3f s), RSS %.1f MiB (peak %.1f MiB)", stage,
 			(double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9,
-			(double)(cpu.tv_sec - last_cpu.tv_sec) + (cpu.tv_nsec - last_cpu.tv_nsec) / 1e9);
+			(double)(cpu.tv_sec - last_cpu.tv_sec) + (cpu.tv_nsec - last_cpu.tv_nsec) / 1e9,
+			rss / 1024.0, hwm / 1024.0);
+	}
 	last = now;
 	last_cpu = cpu;
 }
