@@ -140,9 +140,9 @@ $(OUTPUT)/inodeguard: $(OBJS)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Test helpers: small C programs the integration suites drive.
-$(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/helpers/%.c $(wildcard tests/helpers/*.h) bpf/inodeguard.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector ig-storm,$*),-luring)$(if $(filter ig-otherbpf ig-bpfopen,$*),-lbpf)
+	$(Q)$(CC) $(CFLAGS) $(if $(filter ig-read32,$*),-m32) $< -o $@ $(if $(filter ig-vector ig-storm,$*),-luring)$(if $(filter ig-otherbpf ig-bpfopen ig-namebits,$*),-lbpf)$(if $(filter ig-namebits,$*), -Ibpf)
 
 UNIT_SRCS := tests/unit/unit_main.c $(wildcard tests/unit/test_*.c)
 UNIT_LIB := src/fhandle.c src/pool.c src/quote.c src/config.c src/allow.c src/kconfig.c src/json.c src/log.c src/resolve.c src/tree.c src/keys.c src/index.c

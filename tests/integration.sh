@@ -909,6 +909,32 @@ t_name_lengths() {
 }
 t_register name-lengths-short-eight-nine-long t_name_lengths
 
+# Maps adopted from a release before the name bits have name parts whose
+# bits were never set, and the word that says the bits are complete
+# clear: the hooks must then hash every name. Both steps are made here on
+# the running instance's filter (ig-namebits). With the bits cleared but
+# the word still set, a version moved over the name is read: the bits
+# are what the hooks consult. With the word clear, the next version is
+# refused: the hooks fell back to the name's full hash.
+t_name_bits_incomplete() {
+	local d=$T_DIR/oldbits s=$T_DIR/oldbits/secret nb=$SCRATCH_ROOT/bin/ig-namebits rc=0
+	mk_secret "$s"; mk_secret "$d/neighbour"
+	shared_daemon && protect --deny "$s" || return 1
+	"$nb" clear "$d" secret || { fail "ig-namebits clear failed"; return 1; }
+	printf 'IG-SECRET-cleared-%s\n' "$RANDOM" >"$d/new"; mv -f "$d/new" "$s"
+	expect_readable "$s" nobody read "$s" || rc=1
+	"$nb" complete 0 || { fail "ig-namebits complete 0 failed"; return 1; }
+	if [ "$rc" = 0 ]; then
+		printf 'IG-SECRET-fallback-%s\n' "$RANDOM" >"$d/new"; mv -f "$d/new" "$s"
+		expect_blocked deny "$s" nobody read "$s" &&
+			expect_readable "$d/neighbour" nobody read "$d/neighbour" || rc=1
+	fi
+	# Later tests share this daemon: its bits are complete again.
+	"$nb" complete 1 || { fail "ig-namebits complete 1 failed"; return 1; }
+	return "$rc"
+}
+t_register name-bits-incomplete-falls-back-to-hash t_name_bits_incomplete
+
 # Events say which rule matched: the inode, the name or a tree.
 t_events_name_rule() {
 	local d=$T_DIR/ev s=$T_DIR/ev/key
