@@ -53,12 +53,21 @@ static __always_inline bool ig_is_dir(struct inode *inode, bool btf)
 	return (IG_LOAD(btf, inode, i_mode) & IG_S_IFMT) == IG_S_IFDIR;
 }
 
-static __always_inline __u64 *ig_filter_word(__u64 ino, __u64 *mask)
+/* The filter's word holding bit, and the bit's mask in it. */
+static __always_inline __u64 *ig_filter_word(__u32 bit, __u64 *mask)
 {
-	__u32 bit = ig_filter_bit(ino), word = bit >> 6;
+	__u32 word = bit >> 6;
 
 	*mask = 1ULL << (bit & 63);
 	return bpf_map_lookup_elem(&filter, &word);
+}
+
+/* Whether bit is set; true, the safe answer, where it cannot be read. */
+static __always_inline bool ig_filter_has(__u32 bit)
+{
+	__u64 mask, *w = ig_filter_word(bit, &mask);
+
+	return !w || (*w & mask);
 }
 
 /*
@@ -73,9 +82,7 @@ static __always_inline bool ig_may_be_protected(__u64 ino)
 #ifdef IG_LEGACY
 	return true;
 #else
-	__u64 mask, *w = ig_filter_word(ino, &mask);
-
-	return w && (*w & mask);
+	return ig_filter_has(ig_filter_bit(ino));
 #endif
 }
 
@@ -84,7 +91,7 @@ static __always_inline bool ig_may_be_protected(__u64 ino)
 static __always_inline void ig_filter_set(__u64 ino)
 {
 #ifndef IG_LEGACY
-	__u64 mask, *w = ig_filter_word(ino, &mask);
+	__u64 mask, *w = ig_filter_word(ig_filter_bit(ino), &mask);
 
 	if (w && !(*w & mask))
 		__sync_fetch_and_or(w, mask);

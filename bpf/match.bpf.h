@@ -72,14 +72,6 @@ static __always_inline bool ig_name_hash(struct dentry *d, bool btf, __u64 *hash
 	return true;
 }
 
-static __always_inline bool ig_filter_has(__u32 bit)
-{
-	__u32 word = bit >> 6;
-	__u64 *w = bpf_map_lookup_elem(&filter, &word);
-
-	return !w || (*w & (1ULL << (bit & 63)));
-}
-
 /* False when no file entry has d's name in the directory whose inode
  * number is dir_ino (a name bit of the filter is clear); true when one
  * may, when the name cannot be read, or while the name bits are not known
