@@ -94,8 +94,11 @@ summarize() {
 	awk -F'\t' -v OFS='\t' '
 		/^#/ || $1 == "backend" {next}
 		($2 == "open_close" || $2 == "open_deep" || $2 == "stat" || $2 == "read" || $2 == "spawn" || $2 == "tar") && $6 ~ /^[0-9]+$/ {
+			# A target with a baseline of its own is paired with it,
+			# any other with the baseline of the file "file".
 			k = $1 SUBSEP $2 SUBSEP $6
-			if ($3 == "baseline") base[k] = $8; else {n++; row[n] = $0; key[n] = k}
+			if ($3 == "baseline") base[k SUBSEP $5] = $8
+			else {n++; row[n] = $0; key[n] = k; tgt[n] = $5}
 		}
 		# Program run time against the empty program of the same workload and rep.
 		$2 == "prog" && $7 == "run_ns" && $6 ~ /^[0-9]+$/ {
@@ -103,9 +106,11 @@ summarize() {
 			if ($5 ~ /^null_/) nullns[k] = $8; else {m++; prow[m] = $0; pkey[m] = k}
 		}
 		END {
-			for (i = 1; i <= n; i++) if (base[key[i]] > 0) {
+			for (i = 1; i <= n; i++) {
+				b = base[key[i] SUBSEP tgt[i]] > 0 ? base[key[i] SUBSEP tgt[i]] : base[key[i] SUBSEP "file"]
+				if (b <= 0) continue
 				split(row[i], f, "\t")
-				print f[1], f[2], f[3], f[4], f[5], f[6], "ratio", sprintf("%.4f", f[8] / base[key[i]]), "x"
+				print f[1], f[2], f[3], f[4], f[5], f[6], "ratio", sprintf("%.4f", f[8] / b), "x"
 			}
 			for (i = 1; i <= m; i++) if (nullns[pkey[i]] > 0) {
 				split(prow[i], f, "\t")
@@ -178,7 +183,12 @@ head -c 4096 /dev/zero >"$scratch/f/audit-other"
 # the hooks read its first bytes before they can tell (unprot's length
 # alone tells them).
 head -c 4096 /dev/zero >"$scratch/f/audix"
-chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit-other" "$scratch/f/audix"
+# An unprotected file in a directory that holds no protected name: the
+# common case, where the directory's filter bit ends the name check.
+mkdir -p "$scratch/g"
+head -c 4096 /dev/zero >"$scratch/g/elsewhere"
+chmod 0644 "$scratch/f/unprot" "$scratch/f/audit" "$scratch/f/audit-other" "$scratch/f/audix" \
+	"$scratch/g/elsewhere"
 printf 'audit %s\n' "$scratch/f/audit" >"$scratch/conf.one"
 # Allow rules: the measuring uid passes the first entry (the grant lookup,
 # no event); another uid is named on the second, so the measuring process
@@ -482,6 +492,10 @@ run_backend() {
 	for r in $(seq "$rounds"); do
 		# Baseline and tool runs alternate so that drift hits both alike.
 		measure_file "$be" baseline 0 file "$scratch/f/unprot" "$r"
+		# Files of other names and places have baselines of their
+		# own: the path walk differs by name and directory.
+		measure_file "$be" baseline 0 samelen "$scratch/f/audix" "$r"
+		measure_file "$be" baseline 0 elsewhere "$scratch/g/elsewhere" "$r"
 		spawn_cost "$be" baseline 0 "$r"
 		macro "$be" baseline 0 tree "$r"
 		[ "$baseline_only" = 1 ] && continue
@@ -503,6 +517,7 @@ run_backend() {
 			mem_sample "$be" "$n" "$r"
 			[ "$r" = 1 ] && smaps_sample "$be" "$n"
 			measure_file "$be" ig "$n" unprot "$scratch/f/unprot" "$r"
+			measure_file "$be" ig "$n" elsewhere "$scratch/g/elsewhere" "$r"
 			measure_file "$be" ig "$n" audit "$scratch/f/audit" "$r"
 		done
 		measure_file "$be" ig "$prev" samelen "$scratch/f/audix" "$r"
