@@ -121,6 +121,18 @@ static inline __u32 ig_name_head_bit(__u64 dir_ino, __u32 len, __u64 head)
 	return (__u32)((h * 0xFF51AFD7ED558CCDULL) >> (64 - IG_FILTER_BITS_LOG2));
 }
 
+#ifndef __VMLINUX_H__
+/* User space's head of a name of len bytes, as the BPF side reads it from
+ * the dentry: the first IG_NAME_HEAD bytes, zero-padded. */
+static inline __u64 ig_name_head_of(const char *name, __u32 len)
+{
+	__u64 head = 0;
+
+	__builtin_memcpy(&head, name, len < IG_NAME_HEAD ? len : IG_NAME_HEAD);
+	return head;
+}
+#endif
+
 enum ig_rule_flags {
 	/* A directory: every non-directory below it at any depth, and the
 	 * tree's shape (create, unlink, rename, link, rmdir in it). */

@@ -63,6 +63,8 @@ static void stage_done(const char *stage)
 	struct timespec now, cpu;
 	unsigned long rss, hwm;
 
+	if (!log_verbose)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	if (last.tv_sec || last.tv_nsec) {

@@ -249,12 +249,10 @@ static void filter_mark(const struct filter_view *f, const struct ig_key *keys, 
 static void filter_mark_name(const struct filter_view *f, const struct ig_key *dir,
 			     const char *base)
 {
-	size_t len = strlen(base);
-	__u64 head = 0;
+	__u32 len = (__u32)strlen(base);
 
-	memcpy(&head, base, len < IG_NAME_HEAD ? len : IG_NAME_HEAD);
-	filter_mark_bit(f, ig_name_len_bit(dir->ino, (__u32)len));
-	filter_mark_bit(f, ig_name_head_bit(dir->ino, (__u32)len, head));
+	filter_mark_bit(f, ig_name_len_bit(dir->ino, len));
+	filter_mark_bit(f, ig_name_head_bit(dir->ino, len, ig_name_head_of(base, len)));
 }
 
 int state__filter_names_complete(const struct ig_maps *m)

@@ -39,15 +39,13 @@ static int clear_bit(int fd, __u32 bit)
 /* The bits filter_mark_name() (src/state.c) sets for NAME in DIR. */
 static int clear_name(int fd, const char *dir, const char *name)
 {
-	size_t len = strlen(name);
+	__u32 len = (__u32)strlen(name);
 	struct stat st;
-	__u64 head = 0;
 
 	if (stat(dir, &st))
 		return fail(dir);
-	memcpy(&head, name, len < IG_NAME_HEAD ? len : IG_NAME_HEAD);
-	return clear_bit(fd, ig_name_len_bit(st.st_ino, (__u32)len)) ?:
-	       clear_bit(fd, ig_name_head_bit(st.st_ino, (__u32)len, head));
+	return clear_bit(fd, ig_name_len_bit(st.st_ino, len)) ?:
+	       clear_bit(fd, ig_name_head_bit(st.st_ino, len, ig_name_head_of(name, len)));
 }
 
 int main(int argc, char **argv)

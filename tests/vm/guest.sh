@@ -208,11 +208,11 @@ host_busy() {
 # process holds (an instance left by --persist or a crash; `inodeguard
 # stop` ends it). Printed in the FAIL line, since CI keeps only that.
 host_holder() {
-	local pids
-	pids=$(pgrep -x inodeguard | paste -sd, - || true)
-	if [ -n "$pids" ]; then
-		printf 'inodeguard pid(s) %s: %s' "$pids" \
-			"$(pgrep -ax inodeguard | head -n 3 | cut -c 1-160 | paste -sd';' -)"
+	local procs
+	procs=$(pgrep -ax inodeguard || true)
+	if [ -n "$procs" ]; then
+		printf 'inodeguard pid(s) %s: %s' "$(cut -d' ' -f1 <<<"$procs" | paste -sd, -)" \
+			"$(head -n 3 <<<"$procs" | cut -c 1-160 | paste -sd';' -)"
 	else
 		printf 'pins under /sys/fs/bpf/inodeguard with no inodeguard process (a persisted or crashed instance; inodeguard stop ends it)'
 	fi
