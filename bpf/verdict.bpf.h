@@ -165,6 +165,22 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
 	return -ENOSPC;
 }
 
+/* The rule of the inode's own key, copied into *r with what matched in
+ * *match; false when the key has none, or a directory's tree rule, which
+ * leaves listing and opening the directory allowed. A key learned through
+ * a name or tree says so in events. */
+static __always_inline bool ig_keyed_rule(const struct ig_key *key, __u32 op, struct ig_rule *r,
+					  __u32 *match)
+{
+	struct ig_rule *rule = bpf_map_lookup_elem(&protected, key);
+
+	if (!rule || ((rule->flags & IG_RULE_TREE) && ig_op_reads(op)))
+		return false;
+	*r = *rule;
+	*match = (r->flags & IG_RULE_LEARNED) ? r->origin : IG_MATCH_INODE;
+	return true;
+}
+
 /*
  * The one verdict. inode may be NULL (a name about to be created); at is
  * where the operation happens, or NULL for descriptor operations judged
@@ -182,7 +198,7 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 {
 	struct ig_learn *learner = ig_learner();
 	struct ig_key key = {};
-	struct ig_rule r, *rule;
+	struct ig_rule r;
 	__u32 match;
 
 	if (inode) {
@@ -193,13 +209,8 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 					ig_learn_key(learner, &key);
 				return 0;
 			}
-			rule = bpf_map_lookup_elem(&protected, &key);
-			/* A key learned through a name or tree says so in events. */
-			if (rule && !((rule->flags & IG_RULE_TREE) && ig_op_reads(op))) {
-				r = *rule;
-				match = (r.flags & IG_RULE_LEARNED) ? r.origin : IG_MATCH_INODE;
+			if (ig_keyed_rule(&key, op, &r, &match))
 				goto judge;
-			}
 		}
 		/* Listing and opening directories stays allowed in a tree. */
 		if (ig_op_reads(op) && ig_is_dir(inode, btf))
@@ -218,11 +229,26 @@ judge:
 	return ig_judge(&key, &r, match, op, path, with_path, at_exit);
 }
 
-/* The verdict by key alone, for the per-read hooks: every inode a name or
- * tree rule reached was keyed when it was opened or moved. */
+/*
+ * The verdict by key alone, for reads, writes and mappings through a
+ * descriptor: every inode a name or tree rule reached was keyed when it
+ * was opened or moved. Learning is not asked about here: a learner opens
+ * the files it learns and never reads, writes or maps them through that
+ * open, and file_permission runs on every read and write on the machine,
+ * where the learn slot's lookup was a quarter of the program's work.
+ */
 static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
 {
-	return ig_decide_at(inode, NULL, op, NULL, false, btf, false);
+	struct ig_key key; /* every field is set before it is read */
+	struct ig_rule r;
+	__u32 match;
+
+	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
+		return 0;
+	ig_key_of_inode(inode, &key, btf);
+	if (!ig_keyed_rule(&key, op, &r, &match))
+		return 0;
+	return ig_judge(&key, &r, match, op, NULL, false, false);
 }
 
 /*
