@@ -240,8 +240,7 @@ int BPF_PROG(fmr_file_open, struct file *file, int ret)
 
 /* Reads and writes through descriptors opened before protection began.
  * By key alone: this runs for every read and write on the machine. */
-IG_HOOK(file_permission,
-	ig_decide(file->f_inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, true),
+IG_HOOK(file_permission, ig_decide_access(file->f_inode, mask, true),
 	struct file *file, int mask)
 
 /* Descriptors passed over unix sockets and taken with pidfd_getfd. */

@@ -229,6 +229,19 @@ judge:
 	return ig_judge(&key, &r, match, op, path, with_path, at_exit);
 }
 
+/* The verdict by key of an inode the filter let through. */
+static __always_inline int ig_decide_keyed(struct inode *inode, __u32 op, bool btf)
+{
+	struct ig_key key; /* every field is set before it is read */
+	struct ig_rule r;
+	__u32 match;
+
+	ig_key_of_inode(inode, &key, btf);
+	if (!ig_keyed_rule(&key, op, &r, &match))
+		return 0;
+	return ig_judge(&key, &r, match, op, NULL, false, false);
+}
+
 /*
  * The verdict by key alone, for reads, writes and mappings through a
  * descriptor: every inode a name or tree rule reached was keyed when it
@@ -239,16 +252,18 @@ judge:
  */
 static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
 {
-	struct ig_key key; /* every field is set before it is read */
-	struct ig_rule r;
-	__u32 match;
-
 	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
 		return 0;
-	ig_key_of_inode(inode, &key, btf);
-	if (!ig_keyed_rule(&key, op, &r, &match))
+	return ig_decide_keyed(inode, op, btf);
+}
+
+/* A read or, with MAY_WRITE (2) in mask, a write: the operation is worked
+ * out only for an inode the filter lets through, not on every read. */
+static __always_inline int ig_decide_access(struct inode *inode, int mask, bool btf)
+{
+	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
 		return 0;
-	return ig_judge(&key, &r, match, op, NULL, false, false);
+	return ig_decide_keyed(inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, btf);
 }
 
 /*
