@@ -160,7 +160,7 @@ arm_learn_slot() {
 # the open succeeded, then prints what it could read; $! is its pid.
 slot_reader() {
 	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all -- \
-		bash -c 'read -r _ <"$2"; exec 3<"$1"; echo opened; if read -r l <&3; then echo "$l"; fi' \
+		bash -c 'read -r _ <"$2"; exec 3<"$1" || exit 1; echo opened; if read -r l <&3; then echo "$l"; fi' \
 		_ "$1" "$2" >"$T_DIR/slot.out" 2>/dev/null &
 }
 
