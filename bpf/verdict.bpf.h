@@ -248,7 +248,7 @@ static __always_inline int ig_decide_keyed(struct inode *inode, __u32 op, bool b
  * was opened or moved. Learning is not asked about here: a learner opens
  * the files it learns and never reads, writes or maps them through that
  * open, and file_permission runs on every read and write on the machine,
- * where the learn slot's lookup was a quarter of the program's work.
+ * where asking about the learn slot was two fifths of its common path.
  */
 static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
 {
