@@ -180,14 +180,11 @@ static __always_inline bool ig_in_ia32_syscall(void)
 
 /* One descriptor of the call, judged as its fmod_ret hook judges it: an
  * open by the file and where it was opened, the rest by key. 1 stops. */
-static long ig_exit_step(__u32 i, void *ctx)
+static long ig_exit_step(__u32 i, const struct ig_exit_call *c)
 {
-	struct ig_exit_call *c = ctx;
 	struct file *file;
 	__u32 op;
 
-	/* Two named fields, not an array the callback's unbounded index
-	 * would have to reach into. */
 	if (i >= c->n)
 		return 1;
 	op = i ? c->op1 : c->op0;
@@ -213,13 +210,10 @@ static __always_inline void ig_backstop(long nr, long ret)
 		ig_exit_native(regs, nr & ~IG_X32_SYSCALL_BIT, ret, &c);
 	if (!c.n)
 		return;
-#ifdef IG_LEGACY
+	/* Two calls, not bpf_loop (see fmr_inode_rename): in a 7.3 guest
+	 * this program's load took 5.9 s through bpf_loop and 2.2 s so. */
 	if (!ig_exit_step(0, &c))
 		ig_exit_step(1, &c);
-#else
-	/* One verdict site for both descriptors (see fmr_inode_rename). */
-	bpf_loop(2, ig_exit_step, &c, 0);
-#endif
 }
 
 #endif /* IG_BACKSTOP_BPF_H */
