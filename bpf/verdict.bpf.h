@@ -229,6 +229,13 @@ judge:
 	return ig_judge(&key, &r, match, op, path, with_path, at_exit);
 }
 
+/* Whether an inode goes on to the key lookup: not for no inode, nor for
+ * the common case, an inode whose filter bit no rule set. */
+static __always_inline bool ig_filter_passes(struct inode *inode, bool btf)
+{
+	return inode && ig_may_be_protected(IG_LOAD(btf, inode, i_ino));
+}
+
 /* The verdict by key of an inode the filter let through. */
 static __always_inline int ig_decide_keyed(struct inode *inode, __u32 op, bool btf)
 {
@@ -252,7 +259,7 @@ static __always_inline int ig_decide_keyed(struct inode *inode, __u32 op, bool b
  */
 static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
 {
-	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
+	if (!ig_filter_passes(inode, btf))
 		return 0;
 	return ig_decide_keyed(inode, op, btf);
 }
@@ -261,7 +268,7 @@ static __always_inline int ig_decide(struct inode *inode, __u32 op, bool btf)
  * out only for an inode the filter lets through, not on every read. */
 static __always_inline int ig_decide_access(struct inode *inode, int mask, bool btf)
 {
-	if (!inode || !ig_may_be_protected(IG_LOAD(btf, inode, i_ino)))
+	if (!ig_filter_passes(inode, btf))
 		return 0;
 	return ig_decide_keyed(inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, btf);
 }
