@@ -137,9 +137,11 @@ script, accelerator $(meta accel)). Do not edit by hand: run \`make test-vm\`,
 then \`make docs\`.
 
 Each VM cell boots a Debian kernel once under QEMU (virtme-ng) and runs
-\`tests/vm/guest.sh EXPECTED\`: \`inodeguard -j check\`, the suites with
-\`--backend EXPECTED\`, and a check that \`inodeguard run\` without
-\`--backend\` selects EXPECTED. The host cell runs the same script natively on
+\`tests/vm/guest.sh EXPECTED\`: the suites with \`--backend EXPECTED\`, a
+check that \`inodeguard run\` without \`--backend\` selects EXPECTED, and
+the report of \`inodeguard -j check\` (the one the integration suite's
+\`check-reports-kernel\` test got, as \`check\` takes about 16 s in a
+guest). The host cell runs the same script natively on
 the host kernel ($(meta host)), where only the tracepoint backend can load.
 The \`nobpf\` cells boot with an LSM list without \`bpf\`, as Ubuntu does: BPF
 LSM programs would attach there but never run, so the tool must pick fmodret.
