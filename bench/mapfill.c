@@ -2,7 +2,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* setresuid, sched_setaffinity */
 #endif
+#include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
@@ -38,15 +40,79 @@ static void make_key(uint64_t seed, long i, struct ig_key *k)
 }
 
 /*
+ * -x PATH: the filter bits that an open of PATH, or a read of it, tests:
+ * its inode's, its directory's, and its name's two in that directory. No
+ * synthetic key may set one, so the measured files stay the common case,
+ * a file whose bits are clear. Left to chance, whether a measured file's
+ * bit was set changed with the seed, and with it whether its opens and
+ * reads paid the hash lookup: the figures moved between runs.
+ */
+#define MAX_KEPT_CLEAR 64
+
+static __u32 kept_clear[MAX_KEPT_CLEAR];
+static int n_kept_clear;
+
+static void keep_bit_clear(__u32 bit)
+{
+	if (n_kept_clear == MAX_KEPT_CLEAR) {
+		fprintf(stderr, "mapfill: more than %d bits to keep clear\n", MAX_KEPT_CLEAR);
+		exit(2);
+	}
+	kept_clear[n_kept_clear++] = bit;
+}
+
+static void keep_clear_for(const char *path)
+{
+	char dir_path[4096];
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	struct stat file, dir;
+	__u32 len;
+
+	snprintf(dir_path, sizeof(dir_path), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	if (stat(path, &file) || stat(dir_path, &dir)) {
+		fprintf(stderr, "mapfill: -x %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	len = (__u32)strlen(name);
+	keep_bit_clear(ig_filter_bit(file.st_ino));
+	keep_bit_clear(ig_filter_bit(dir.st_ino));
+	keep_bit_clear(ig_name_len_bit(dir.st_ino, len));
+	keep_bit_clear(ig_name_head_bit(dir.st_ino, len, ig_name_head_of(name, len)));
+}
+
+static bool sets_kept_bit(const struct ig_key *k)
+{
+	__u32 bit = ig_filter_bit(k->ino);
+
+	for (int i = 0; i < n_kept_clear; i++)
+		if (kept_clear[i] == bit)
+			return true;
+	return false;
+}
+
+/* Key i for seed, redrawn until it sets no kept bit: the same -x paths
+ * give the same keys, so delete finds what add put in. */
+static void make_key_keeping_clear(uint64_t seed, long i, struct ig_key *k)
+{
+	uint64_t draw = 0;
+
+	do
+		make_key(seed + draw++ * 0x632be59bd9b4e019ull, i, k);
+	while (sets_kept_bit(k));
+}
+
+/*
  * Synthetic entries must load the inode-number filter as real ones do, or
  * the benchmark would measure a filter that rejects everything. The filter
  * is pinned beside the map; timing covers only the map updates.
  */
-static void set_filter_bits(const char *pin, const struct ig_key *keys, long n)
+static long set_filter_bits(const char *pin, const struct ig_key *keys, long n)
 {
 	char path[4096], *slash;
 	size_t len = (size_t)IG_FILTER_WORDS * sizeof(__u64);
 	__u64 *words;
+	long set = -1;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s", pin);
@@ -54,7 +120,7 @@ static void set_filter_bits(const char *pin, const struct ig_key *keys, long n)
 	snprintf(slash ? slash + 1 : path, sizeof(path) - (slash ? (size_t)(slash + 1 - path) : 0), "filter");
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return;
+		return -1;
 	words = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (words != MAP_FAILED) {
 		for (long i = 0; i < n; i++) {
@@ -62,19 +128,24 @@ static void set_filter_bits(const char *pin, const struct ig_key *keys, long n)
 
 			__atomic_fetch_or(&words[bit >> 6], 1ULL << (bit & 63), __ATOMIC_RELAXED);
 		}
+		set = 0;
+		for (__u32 w = 0; w < IG_FILTER_WORDS; w++)
+			set += __builtin_popcountll(words[w]);
 		munmap(words, len);
 	}
 	close(fd);
+	return set;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mapfill [-p PIN] [-s SEED] [-o FIRST] [-b BATCH] [-l LEVEL] [-1] add|delete N\n"
+		"usage: mapfill [-p PIN] [-s SEED] [-o FIRST] [-b BATCH] [-l LEVEL] [-1] [-x PATH]... add|delete N\n"
 		"  add N     inserts N synthetic keys, numbered FIRST..FIRST+N-1 for SEED\n"
-		"  delete N  removes the same N keys again\n"
+		"  delete N  removes the same N keys again (give the same -x paths)\n"
 		"  -1        per-element updates even where batch ops exist\n"
-		"Prints: TOTAL_NS COUNT METHOD\n");
+		"  -x PATH   no key sets a filter bit that an open or read of PATH tests\n"
+		"Prints: TOTAL_NS COUNT METHOD FILTER_BITS_SET (-1 for delete)\n");
 	exit(2);
 }
 
@@ -85,10 +156,11 @@ int main(int argc, char **argv)
 	uint64_t seed = 0x1a2b3c4d5e6f7788ull, t0, t1;
 	struct ig_key *keys = NULL;
 	struct ig_rule *vals = NULL;
+	long bits_set = -1;
 	int opt, fd, del, single = 0, err = 0;
 	const char *method = "batch";
 
-	while ((opt = getopt(argc, argv, "p:s:b:l:o:1h")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:b:l:o:x:1h")) != -1) {
 		switch (opt) {
 		case 'p': pin = optarg; break;
 		case 's': seed = (uint64_t)bench_parse_long(optarg, "seed"); break;
@@ -96,6 +168,7 @@ int main(int argc, char **argv)
 		case 'l': level = bench_parse_long(optarg, "level"); break;
 		case 'o': first = bench_parse_long(optarg, "offset"); break;
 		case '1': single = 1; break;
+		case 'x': keep_clear_for(optarg); break;
 		default: usage();
 		}
 	}
@@ -122,7 +195,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long i = 0; i < n; i++) {
-		make_key(seed, first + i, &keys[i]);
+		make_key_keeping_clear(seed, first + i, &keys[i]);
 		vals[i].level = (uint32_t)level;
 	}
 
@@ -164,8 +237,8 @@ int main(int argc, char **argv)
 	}
 	t1 = bench_now_ns();
 	if (!del)
-		set_filter_bits(pin, keys, n);
-	printf("%llu %ld %s\n", (unsigned long long)(t1 - t0), n, method);
+		bits_set = set_filter_bits(pin, keys, n);
+	printf("%llu %ld %s %ld\n", (unsigned long long)(t1 - t0), n, method, bits_set);
 	free(keys);
 	free(vals);
 	close(fd);
