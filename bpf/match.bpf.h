@@ -188,10 +188,30 @@ static __always_inline struct ig_rule *ig_tree_rule(struct dentry *d, bool btf, 
 	return w.rule;
 }
 
+#ifndef IG_LEGACY
+/*
+ * A protected name inside a tree: both entries cover what sits there, and
+ * they meet as ig_adopt() meets two rules on one inode: the stricter level
+ * wins with its entry, and a grant passes only where both give the same
+ * set (user space computes what two sets share; here the stricter answer
+ * is none).
+ */
+static __always_inline void ig_rule_meet(struct ig_rule *r, const struct ig_rule *tree)
+{
+	if (tree->level > r->level) {
+		r->level = tree->level;
+		r->entry = tree->entry;
+	}
+	if (tree->grants != r->grants)
+		r->grants = 0;
+}
+#endif
+
 /*
  * The name or tree rule covering the dentry at, copied into *r with what
- * matched in *match; false when none does. Opens pay for the checks only
- * while rules of that kind exist.
+ * matched in *match (a name inside a tree: the two met, except in the
+ * legacy build, where the name's rule alone); false when none does. Opens
+ * pay for the checks only while rules of that kind exist.
  */
 static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct ig_rule *r,
 					    __u32 *match)
@@ -202,7 +222,7 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 	struct dentry *parent;
 	struct inode *dir;
 	struct ig_key key;
-	bool deep = false;
+	bool deep = false, named = false;
 	__u64 dir_ino;
 
 	if (!kinds || !at || (!kinds->names && !kinds->trees))
@@ -217,13 +237,26 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 			if (found) {
 				*r = *found;
 				*match = IG_MATCH_NAME;
-				return true;
+				named = true;
 			}
 		}
 	}
 	if (!kinds->trees)
-		return false;
+		return named;
+#ifdef IG_LEGACY
+	/* 5.10's verifier walks the unrolled tree walk once per level, and
+	 * a second walk after a name match took its starts past budget. */
+	if (named)
+		return true;
+#endif
 	found = ig_tree_rule(at, btf, &deep);
+#ifndef IG_LEGACY
+	if (named) {
+		if (found)
+			ig_rule_meet(r, found);
+		return true;
+	}
+#endif
 	if (found) {
 		*r = *found;
 		*match = IG_MATCH_TREE;

@@ -1055,6 +1055,27 @@ t_tree_config_and_unprotect() {
 }
 t_register tree-from-config-then-unprotected t_tree_config_and_unprotect
 
+# A file entry inside a tree at a lower level: a file moved over its name
+# later meets both rules, as its first inode did. The legacy build (no
+# bpf_loop, kernels before 5.17) gives it the name's rule alone (README,
+# Known limits); that is asserted there, so a change shows. The control:
+# the same move over an unprotected name leaves the file readable.
+t_tree_name_moved_over() {
+	local d=$T_DIR/conf.d open=$T_DIR/open conf=$T_DIR/ig.conf
+	mkdir -p "$d" "$open"; mk_secret "$d/g"; mk_secret "$open/g"
+	printf 'deny %s\naudit %s\n' "$d" "$d/g" >"$conf"
+	special_daemon -c "$conf" || return 1
+	mk_secret "$T_DIR/new"; mv -f "$T_DIR/new" "$d/g"
+	mk_secret "$T_DIR/new2"; mv -f "$T_DIR/new2" "$open/g"
+	expect_readable "$open/g" nobody read "$open/g" || return 1
+	if kernel_before 5.17; then
+		expect_readable "$d/g" nobody read "$d/g"
+	else
+		expect_blocked deny "$d/g" nobody read "$d/g"
+	fi
+}
+t_register tree-name-moved-over-meets-tree t_tree_name_moved_over
+
 t_tree_bad_input() {
 	local own
 	own=$(dirname "$IG")
