@@ -117,6 +117,13 @@ const char *backend__kernel_gap(enum ig_backend b)
 	return "this kernel preempts kernel code: under load it skips the check of a task whose CPU holds another, preempted task inside that check; a skipped open, read, write or mmap is caught at the syscall's exit and the process killed, but a skipped unlink, rename, link, chmod/chown, truncate or xattr change, and io_uring, are not (put bpf in lsm= to use the lsm backend; docs/threat-model.md)";
 }
 
+const char *backend__build_gap(void)
+{
+	if (features__bpf_loop())
+		return NULL;
+	return "no bpf_loop in this kernel (before 5.17): a file moved over the name of a file entry inside a tree entry gets the file entry's rule alone, not the stricter of the two (give such an entry the tree's level and allow rules; README, Known limits)";
+}
+
 int backend__probe(enum ig_backend b, const struct ig_load_opts *o,
 		   struct ig_instance *keep, char *why, size_t len)
 {

@@ -68,6 +68,10 @@ bool backend__can_seal(enum ig_backend b);
  * checks that the kernel skips while a preempted task is inside one, of
  * which the backstop catches what reaches a file's bytes. */
 const char *backend__kernel_gap(enum ig_backend b);
+/* A gap of the BPF build this kernel loads, whichever the backend, or
+ * NULL: the legacy build (no bpf_loop, before 5.17) judges a protected
+ * name inside a tree by the name's rule alone. */
+const char *backend__build_gap(void);
 /* Prechecks, loads with @o, attaches and proves @b live: 0 or -errno with
  * the reason in @why. With @keep the working instance is left there for the
  * caller; without, it is unloaded again (`check` only asks whether it works). */

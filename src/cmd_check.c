@@ -112,7 +112,7 @@ static void print_text(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
 	const struct ig_backend_info *info;
-	const char *const *gap, *kernel_gap;
+	const char *const *gap, *kernel_gap, *build_gap;
 	int b;
 
 	printf("inodeguard check: kernel %s (%s)\n", u->release, u->machine);
@@ -144,19 +144,22 @@ static void print_text(const struct utsname *u, const struct features *f,
 	info = backend__info(pick);
 	printf("auto picks: %s; levels honoured: %s\n", info->name, info->levels);
 	kernel_gap = backend__kernel_gap(pick);
-	if (info->gaps[0] || kernel_gap)
+	build_gap = backend__build_gap();
+	if (info->gaps[0] || kernel_gap || build_gap)
 		printf("%s backend gaps:\n", info->name);
 	for (gap = info->gaps; *gap; gap++)
 		printf("  - %s\n", *gap);
 	if (kernel_gap)
 		printf("  - %s\n", kernel_gap);
+	if (build_gap)
+		printf("  - %s\n", build_gap);
 }
 
 static void print_json(const struct utsname *u, const struct features *f,
 		       const struct backend_probe *bp, const char *config_src, int pick)
 {
 	struct json *j = log__json();
-	const char *const *gap, *kernel_gap;
+	const char *const *gap, *kernel_gap, *build_gap;
 	int b;
 
 	json__kv_str(j, "kernel", u->release);
@@ -213,6 +216,9 @@ static void print_json(const struct utsname *u, const struct features *f,
 	kernel_gap = pick >= 0 ? backend__kernel_gap(pick) : NULL;
 	if (kernel_gap)
 		json__str(j, kernel_gap);
+	build_gap = pick >= 0 ? backend__build_gap() : NULL;
+	if (build_gap)
+		json__str(j, build_gap);
 	json__end_array(j);
 }
 

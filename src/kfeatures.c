@@ -532,6 +532,34 @@ static int preempt_model_now(bool *preempts)
  * (PREEMPT_DYNAMIC kernels take any). Unknown counts as preempting: the
  * answer decides whether fmodret needs its backstop, and a missing
  * backstop fails open. */
+bool features__btf_has_helper(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_enum *e;
+	int i;
+
+	if (!t)
+		return false;
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
+			return true;
+	return false;
+}
+
+bool features__bpf_loop(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!btf)
+		return true;
+	has = features__btf_has_helper(btf, "BPF_FUNC_loop");
+	btf__free(btf);
+	return has;
+}
+
 bool features__preempts_kernel_code(void)
 {
 	struct kconfig *kc = NULL;

@@ -74,6 +74,17 @@ struct features {
 	struct feature perf_event_paranoid;
 };
 
+struct btf;
+
+/* Whether the kernel has the BPF helper @name ("BPF_FUNC_loop"): its uapi
+ * enum bpf_func_id, as the kernel's BTF carries it, names every helper
+ * the kernel has. */
+bool features__btf_has_helper(const struct btf *btf, const char *name);
+
+/* bpf_loop (5.17), without which the loader takes the legacy build; true
+ * when the kernel BTF cannot be read, since then nothing loads at all. */
+bool features__bpf_loop(void);
+
 /* The kernel preempts kernel code: the model debugfs names as current,
  * else "preempt=full|lazy" on its command line, else PREEMPT_LAZY or
  * PREEMPT as the config's default; true when none of them can be read. */

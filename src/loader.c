@@ -74,24 +74,6 @@ static bool kernel_has_rdonly_cast(const struct btf *btf)
 	return btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
 }
 
-/* Whether the kernel knows a BPF helper: its uapi enum bpf_func_id, as the
- * kernel's BTF carries it, names every helper the kernel has. */
-static bool kernel_has_helper(const struct btf *btf, const char *name)
-{
-	int id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
-	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
-	const struct btf_enum *e;
-	int i;
-
-	if (!t)
-		return false;
-	e = btf_enum(t);
-	for (i = 0; i < btf_vlen(t); i++)
-		if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Hooks that come in more than one signature, each variant a program of
  * its own (lsm_HOOK, fmr_HOOK): the parameter count of the kernel function
@@ -316,7 +298,7 @@ static struct inodeguard_bpf *open_skeleton(const struct btf *btf)
 
 	if (kernel_has_rdonly_cast(btf))
 		return inodeguard_bpf__open();
-	if (kernel_has_helper(btf, "BPF_FUNC_loop")) {
+	if (features__btf_has_helper(btf, "BPF_FUNC_loop")) {
 		bytes = inodeguard_probe_bpf__elf_bytes(&size);
 	} else {
 		bytes = inodeguard_legacy_bpf__elf_bytes(&size);
