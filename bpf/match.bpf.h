@@ -188,7 +188,6 @@ static __always_inline struct ig_rule *ig_tree_rule(struct dentry *d, bool btf, 
 	return w.rule;
 }
 
-#ifndef IG_LEGACY
 /*
  * A protected name inside a tree: both entries cover what sits there, and
  * they meet as ig_adopt() meets two rules on one inode: the stricter level
@@ -205,7 +204,6 @@ static __always_inline void ig_rule_meet(struct ig_rule *r, const struct ig_rule
 	if (tree->grants != r->grants)
 		r->grants = 0;
 }
-#endif
 
 /*
  * The name or tree rule covering the dentry at, copied into *r with what
@@ -250,13 +248,11 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 		return true;
 #endif
 	found = ig_tree_rule(at, btf, &deep);
-#ifndef IG_LEGACY
 	if (named) {
 		if (found)
 			ig_rule_meet(r, found);
 		return true;
 	}
-#endif
 	if (found) {
 		*r = *found;
 		*match = IG_MATCH_TREE;

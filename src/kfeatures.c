@@ -527,11 +527,6 @@ static int preempt_model_now(bool *preempts)
 	return 0;
 }
 
-/* The preemption model the kernel runs: debugfs's current one, else
- * "preempt=" on its command line, else the config's default
- * (PREEMPT_DYNAMIC kernels take any). Unknown counts as preempting: the
- * answer decides whether fmodret needs its backstop, and a missing
- * backstop fails open. */
 bool features__btf_has_helper(const struct btf *btf, const char *name)
 {
 	int id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
@@ -560,6 +555,11 @@ bool features__bpf_loop(void)
 	return has;
 }
 
+/* The preemption model the kernel runs: debugfs's current one, else
+ * "preempt=" on its command line, else the config's default
+ * (PREEMPT_DYNAMIC kernels take any). Unknown counts as preempting: the
+ * answer decides whether fmodret needs its backstop, and a missing
+ * backstop fails open. */
 bool features__preempts_kernel_code(void)
 {
 	struct kconfig *kc = NULL;
