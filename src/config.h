@@ -35,17 +35,21 @@ struct ig_entry {
 	 */
 	struct ig_key key, dir_key;
 	struct ig_key *more;
-	dev_t st_dev;      /* from stat(), only to merge and to spot swaps */
-	ino_t st_ino;
+	ino_t st_ino;      /* from stat(), only to merge and to spot swaps */
+	/* stat()'s device: a Linux device number has 12 major and 20 minor
+	 * bits, which glibc's encoding keeps within the low 32 bits. Narrow
+	 * fields keep the entry at 96 bytes: a million of them are most of
+	 * a large policy's peak memory. */
+	__u32 st_dev;
 	unsigned int line;
-	unsigned int level; /* enum ig_level */
 	__u32 id;          /* the registered entry; rules and events carry it */
 	__u32 grants;
 	__u16 key_group, dir_group; /* 1 + index in ig_policy.groups; 0: none */
 	__u8 nkeys, ndir_keys;
-	bool path_pooled;  /* path is in the policy's pool, not allocated alone */
-	bool overlay;      /* on overlayfs: the backing file is a second key */
-	bool tree;         /* a directory: every file below it, now and later */
+	__u8 level;        /* enum ig_level */
+	bool path_pooled : 1; /* path is in the policy's pool, not allocated alone */
+	bool overlay : 1;  /* on overlayfs: the backing file is a second key */
+	bool tree : 1;     /* a directory: every file below it, now and later */
 };
 
 /* Another name of the file of entry `of` (a hard link, or its path
