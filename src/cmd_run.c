@@ -63,11 +63,11 @@ static void stage_done(const char *stage)
 	struct timespec now, cpu;
 	unsigned long rss, hwm;
 
-	if (!log_verbose)
-		return;
+	/* The clocks are read even before -v is known: the first stage is
+	 * the one that parses it. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-	if (last.tv_sec || last.tv_nsec) {
+	if (log_verbose && (last.tv_sec || last.tv_nsec)) {
 		memory_kib(&rss, &hwm);
 		p_debug("start: %s took %.3f s (CPU %.3f s), RSS %.1f MiB (peak %.1f MiB)", stage,
 			(double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9,
