@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include "config.h"
 #include "fhandle.h"
 #include "unit.h"
 
@@ -88,6 +89,26 @@ UNIT_TEST(test_fhandle_kernel_dev_encoding)
 	ASSERT_EQ_INT(fhandle__kernel_dev(makedev(8, 1)), 8 << 20 | 1);
 	ASSERT_EQ_INT(fhandle__kernel_dev(makedev(0, 300)), 300);
 	ASSERT_EQ_INT(fhandle__kernel_dev(makedev(259, 70000)), 259 << 20 | 70000);
+}
+
+/* A policy entry keeps stat()'s device in 32 bits: every Linux device
+ * number (12 major and 20 minor bits) comes back whole, so merging and
+ * the kernel's encoding see the same device as stat() does. */
+UNIT_TEST(test_entry_st_dev_keeps_every_linux_device)
+{
+	static const unsigned int majors[] = { 0, 8, 259, 4095 };
+	static const unsigned int minors[] = { 0, 1, 255, 256, 70000, 1048575 };
+	struct ig_entry e = {};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(majors) / sizeof(majors[0]); i++)
+		for (j = 0; j < sizeof(minors) / sizeof(minors[0]); j++) {
+			dev_t d = makedev(majors[i], minors[j]);
+
+			e.st_dev = (__u32)d;
+			ASSERT_TRUE(e.st_dev == d);
+			ASSERT_EQ_INT(fhandle__kernel_dev(e.st_dev), majors[i] << 20 | minors[j]);
+		}
 }
 
 /* A real file's handle names the inode stat() names, on whatever known
