@@ -159,14 +159,21 @@ static void warn_skippable(enum ig_backend b)
 		p_warn("backend %s: %s", backend__name(b), gap);
 }
 
+/* What the ready lines count: entries, since a tree entry is one
+ * directory and everything below it, not one file. */
+static const char *entries_noun(size_t n)
+{
+	return n == 1 ? "entry" : "entries";
+}
+
 /* Type=notify: the unit is started once the policy is in force. */
 static void notify_ready(enum ig_backend b, size_t n)
 {
 	char msg[128];
 	int err;
 
-	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=protecting %zu files (backend %s)",
-		 n, backend__name(b));
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=protecting %zu %s (backend %s)",
+		 n, entries_noun(n), backend__name(b));
 	/* Protection is in force either way; the manager only times out. */
 	err = notify__send(msg);
 	if (err)
@@ -479,7 +486,7 @@ int cmd_run(int argc, char **argv)
 	int err, lock_fd = -1, learn_lock = -1, control = -1, status = IG_EXIT_FAIL;
 	char control_name[IG_RELAY_NAME_MAX];
 	bool adopting = false, serving = false;
-	size_t nfiles;
+	size_t nentries;
 	bool keep_bpf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -587,19 +594,19 @@ int cmd_run(int argc, char **argv)
 		p_debug("bpf() refuses commands without CAP_BPF here (before 5.19): keeping it");
 	if (privs__drop(keep_bpf, o.seal))
 		goto cleanup;
-	nfiles = o.policy.n;
+	nentries = o.policy.n;
 	/* The kernel and the path index hold what serving needs. */
 	policy__free(&o.policy);
 	/* A million entries leave ~300 MB of freed small chunks that malloc
 	 * keeps for reuse; serving never needs them, so give them back. */
 	malloc_trim(0);
 	stage_done("dropping privileges and memory");
-	fprintf(stderr, "inodeguard: ready (backend %s, %zu files)\n",
-		backend__name(backend), nfiles);
+	fprintf(stderr, "inodeguard: ready (backend %s, %zu %s)\n",
+		backend__name(backend), nentries, entries_noun(nentries));
 	if (o.seal)
 		fprintf(stderr, "inodeguard: sealed until reboot (pid %d): protect, list, stats and reload go through its control socket (named in %s); unprotect, stop and a new run are refused\n",
 			(int)getpid(), IG_SEAL_FILE);
-	notify_ready(backend, nfiles);
+	notify_ready(backend, nentries);
 	/* Stage 6: serve until told to stop, or sealed, until reboot. */
 	serving = true;
 	if (serve(&inst, backend, control) == 0)

@@ -376,7 +376,7 @@ open(sys.argv[2],"wb").write(s.recv(4096))' "$sock" "$T_DIR/notify.msg" &
 	NOTIFY_SOCKET=$sock special_daemon --deny "$s" || return 1
 	wait $lp
 	grep -q '^READY=1' "$T_DIR/notify.msg" || { fail "no READY=1 on NOTIFY_SOCKET"; return 1; }
-	grep -q "^inodeguard: ready (backend $ACTIVE_BACKEND, 1 files)" "$DAEMON_ERR" || { fail "ready line"; return 1; }
+	grep -q "^inodeguard: ready (backend $ACTIVE_BACKEND, 1 entry)" "$DAEMON_ERR" || { fail "ready line"; return 1; }
 }
 t_register_userspace readiness-line-and-sd-notify t_readiness_notify
 
@@ -794,7 +794,7 @@ t_capacity_from_policy() {
 		[[ $err == *"--capacity 1000 is too small: the policy needs 70000 keys (give --capacity 87500 or more"* ]] ||
 		{ fail "small --capacity: exit $rc: $err"; return 1; }
 	special_daemon -c "$conf" || return 1
-	grep -q "ready (backend [a-z]*, 70000 files)" "$DAEMON_ERR" || { fail "not 70000 files: $(<"$DAEMON_ERR")"; return 1; }
+	grep -q "ready (backend [a-z]*, 70000 entries)" "$DAEMON_ERR" || { fail "not 70000 entries: $(<"$DAEMON_ERR")"; return 1; }
 	expect_readable "$T_DIR/many/f1" nobody read "$T_DIR/many/f1" || return 1
 	"$IG" protect --deny "$T_DIR/many/f1" >/dev/null 2>&1 || { fail "a live protect found no room"; return 1; }
 }
