@@ -217,10 +217,116 @@ static bool is_percpu(enum bpf_map_type t)
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
-int pins__copy_maps(struct bpf_object *obj, char *why, size_t len)
+/*
+ * Maps a takeover may start empty when their shape changed: scratch space,
+ * the learn slot of one request, the seal (never armed in a map an adopter
+ * can open) and the statistics and times in .bss. Every other map carries
+ * protection (keys, names, the filter, rule counts, grants, marks), and
+ * starting it empty would drop what the kernel learned or a live protect
+ * added, with the old programs already retired.
+ */
+static bool map_is_disposable(const struct bpf_map *map)
+{
+	static const char *const disposable[] = { "learn", "name_scratch", "seal", "sealed_ids" };
+	const char *name = bpf_map__name(map), *dot = strrchr(name, '.');
+	size_t i;
+
+	if (dot && strcmp(dot, ".bss") == 0)
+		return true;
+	for (i = 0; i < sizeof(disposable) / sizeof(disposable[0]); i++)
+		if (strcmp(name, disposable[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The BTF shape of a map's key and value as the kernel holds it (both
+ * maps' BTF went through the same loader's fixups on this kernel, so the
+ * two hashes compare like with like); 0 for a map without BTF. */
+static int kernel_shape(const struct bpf_map_info *info, __u64 *shape)
+{
+	struct btf *btf;
+	__u64 h = FNV_SEED;
+
+	*shape = 0;
+	if (!info->btf_id)
+		return 0;
+	btf = btf__load_from_kernel_by_id(info->btf_id);
+	if (!btf)
+		return -errno;
+	h = hash_type(btf, info->btf_key_type_id, h, 0);
+	*shape = hash_type(btf, info->btf_value_type_id, h, 0);
+	btf__free(btf);
+	return 0;
+}
+
+static int map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
+
+/* 1 when the pinned map's entries mean what ours do: same type, sizes
+ * and BTF shape of key and value (not max_entries: another capacity is
+ * the usual reason to copy); 0 when not; -errno when it cannot tell. */
+static int same_entries(int pinned, int ours)
+{
+	struct bpf_map_info a, b;
+	__u64 sa, sb;
+	int err;
+
+	err = map_info(pinned, &a);
+	if (!err)
+		err = map_info(ours, &b);
+	if (err)
+		return err;
+	if (a.type != b.type || a.key_size != b.key_size || a.value_size != b.value_size)
+		return 0;
+	err = kernel_shape(&a, &sa);
+	if (!err)
+		err = kernel_shape(&b, &sb);
+	return err ? err : sa == sb;
+}
+
+/* Carries the pinned map fd (at path) over into map: its entries copied,
+ * or, for a disposable map of another shape, none. 0, or -errno with why
+ * filled in. */
+static int carry_over(const struct bpf_map *map, int fd, const char *path, char *why,
+		      size_t len)
 {
 	struct bpf_map_info info;
-	__u32 info_len, value_size;
+	__u32 value_size;
+	int err = same_entries(fd, bpf_map__fd(map));
+
+	if (err < 0) {
+		/* BTF by id is CAP_SYS_ADMIN's alone. */
+		snprintf(why, len, "cannot take over the pinned instance: reading the BTF of its map %s, to check that its entries can be carried over: %s%s",
+			 path, strerror(-err), err == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return err;
+	}
+	if (err == 0 && map_is_disposable(map)) {
+		p_warn("the pinned map %s changed shape: it starts empty", path);
+		return 0;
+	}
+	if (err == 0) {
+		snprintf(why, len, "cannot take over the pinned instance: its map %s holds entries of another shape (from another release?), which this release cannot carry over; the pinned instance stays in force ('inodeguard stop', then 'run', starts afresh)",
+			 path);
+		return -EPROTO;
+	}
+	err = map_info(fd, &info);
+	value_size = info.value_size;
+	if (is_percpu(info.type))
+		value_size = ((value_size + 7) & ~7U) * (__u32)libbpf_num_possible_cpus();
+	if (!err)
+		err = copy_entries(fd, bpf_map__fd(map), info.key_size, value_size);
+	if (err)
+		snprintf(why, len, "cannot carry over the entries of %s: %s", path, strerror(-err));
+	return err;
+}
+
+int pins__copy_maps(struct bpf_object *obj, char *why, size_t len)
+{
 	struct bpf_map *map;
 	char path[256];
 	int fd, err;
@@ -233,26 +339,10 @@ int pins__copy_maps(struct bpf_object *obj, char *why, size_t len)
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue; /* a map the old layout lacks */
-		memset(&info, 0, sizeof(info));
-		info_len = sizeof(info);
-		err = bpf_obj_get_info_by_fd(fd, &info, &info_len) ? -errno : 0;
-		if (!err && (info.type != bpf_map__type(map) ||
-			     info.key_size != bpf_map__key_size(map) ||
-			     info.value_size != bpf_map__value_size(map))) {
-			p_warn("the pinned map %s changed shape: its entries are not carried over", path);
-			close(fd);
-			continue;
-		}
-		value_size = info.value_size;
-		if (is_percpu(info.type))
-			value_size = ((value_size + 7) & ~7U) * (__u32)libbpf_num_possible_cpus();
-		if (!err)
-			err = copy_entries(fd, bpf_map__fd(map), info.key_size, value_size);
+		err = carry_over(map, fd, path, why, len);
 		close(fd);
-		if (err) {
-			snprintf(why, len, "cannot carry over the entries of %s: %s", path, strerror(-err));
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }

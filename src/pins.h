@@ -33,7 +33,9 @@ bool pins__is_config(const struct bpf_map *map);
  * own, so old and new programs judge by the same entries. */
 int pins__reuse_maps(struct bpf_object *obj, char *why, size_t len);
 /* After load, for a layout that differs: copies what the pinned maps hold
- * into ours wherever the key and value sizes still agree. */
+ * into ours where their entries have the same shape (type, sizes, BTF of
+ * key and value). A map holding protection that differs is refused
+ * (-EPROTO, why says so); scratch and statistics start empty. */
 int pins__copy_maps(struct bpf_object *obj, char *why, size_t len);
 /* The pinned map of that name, if its value has the size we expect: an
  * fd, or -errno (-EMEDIUMTYPE for another size). */

@@ -136,6 +136,67 @@ t_layout_change_copies() {
 }
 t_register layout-change-and-enforce-root-adoption t_layout_change_copies
 
+# stand_in NAME TYPE [VALUE_SIZE]: replaces the pin of map NAME with an
+# empty map of TYPE and NAME's key size, its value size or VALUE_SIZE, and
+# no BTF, as a release whose entries mean something else would leave it.
+# The old programs keep the map they were loaded with.
+stand_in() {
+	local name=$1 type=$2 show key value
+	show=$(bpftool map show pinned "$PINS/$name") || { fail "bpftool cannot read the pin of $name"; return 1; }
+	[[ $show =~ key\ ([0-9]+)B\ +value\ ([0-9]+)B ]] || { fail "no sizes in: $show"; return 1; }
+	key=${BASH_REMATCH[1]} value=${3:-${BASH_REMATCH[2]}}
+	rm -f "$PINS/$name"
+	bpftool map create "$PINS/$name" type "$type" key "$key" value "$value" entries 16 \
+		name "$name" || { fail "cannot pin a stand-in for $name"; return 1; }
+}
+
+t_reshaped_map_refused() {
+	local s=$T_DIR/secret n=$T_DIR/neighbour err rc pid i
+	mk_secret "$s"; mk_secret "$n"
+	daemon_up --kill "$s" || return 1
+	crash
+	# Same sizes, no BTF: nothing says the entries mean what ours do.
+	stand_in names hash || return 1
+	# Another capacity: a copying takeover, which must not start the
+	# names empty and then retire the programs that still have them.
+	"$IG" run --backend "$BACKEND" --capacity 4096 --kill "$s" >/dev/null 2>"$T_DIR/run.err" &
+	pid=$!
+	for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
+		exited "$pid" && break
+		err=""; slurp "$T_DIR/run.err" err
+		[[ $err == *"inodeguard: ready"* ]] && break
+		nap 0.1
+	done
+	if ! exited "$pid"; then
+		kill -INT "$pid"; wait "$pid"
+		fail "run took over a map it could not carry over"; return 1
+	fi
+	wait "$pid"; rc=$?
+	err=""; slurp "$T_DIR/run.err" err
+	[ "$rc" -ne 0 ] || { fail "run exited 0"; return 1; }
+	[[ $err == *"its map $PINS/names holds entries of another shape"* ]] ||
+		{ fail "the refusal does not name the map: ${err:0:300}"; return 1; }
+	links_pinned || { fail "the refused run removed the pinned links"; return 1; }
+	expect_blocked kill "$s" nobody read "$s" || return 1
+	expect_readable "$n" nobody read "$n" || return 1
+}
+t_register reshaped-protection-map-refuses-takeover t_reshaped_map_refused
+
+t_reshaped_scratch_starts_empty() {
+	local s=$T_DIR/secret n=$T_DIR/neighbour
+	mk_secret "$s"; mk_secret "$n"
+	daemon_up --kill "$s" || return 1
+	crash
+	stand_in name_scratch percpu_array 8 || return 1
+	daemon_up --capacity 4096 --kill "$s" || return 1
+	expect_in "$DAEMON_ERR" "$PINS/name_scratch changed shape: it starts empty" \
+		"no word of the scratch map" || return 1
+	expect_in "$DAEMON_ERR" "adopted the pinned instance (copied maps" "no copying adoption" || return 1
+	expect_blocked kill "$s" nobody read "$s" || return 1
+	expect_readable "$n" nobody read "$n" || return 1
+}
+t_register reshaped-scratch-map-starts-empty t_reshaped_scratch_starts_empty
+
 # le_hex N BYTES: N as BYTES little-endian hex pairs for bpftool.
 le_hex() {
 	local v=$1 i out=""
