@@ -560,20 +560,20 @@ def scale_section(res, backend, lines):
                      "load_old": "after loading the config, previous design",
                      "fill_total": "after batched fill"}.get(cfg, cfg)
             if metric == "memlock":
-                maps.setdefault(tgt, []).append((n, where, v))
+                maps.setdefault(tgt, []).append((n, v))
             else:
                 lines.append(f"| {tgt} {metric} ({where}) | {n:,} | {fmt_bytes(v)} |")
     # A map's memlock is its size as created, not its entries': one row
     # per figure as printed (a median a few bytes off is the same figure).
-    shown = {name: {fmt_bytes(v) for _, _, v in samples} for name, samples in maps.items()}
+    shown = {name: {fmt_bytes(v) for _, v in samples} for name, samples in maps.items()}
     for name, samples in sorted(maps.items()):
         for value in sorted(shown[name]):
-            sizes = sorted({n for n, _, v in samples if fmt_bytes(v) == value})
+            sizes = sorted({n for n, v in samples if fmt_bytes(v) == value})
             at = (f"{sizes[0]:,} to {sizes[-1]:,}, every state measured" if len(shown[name]) == 1
                   else ", ".join(f"{n:,}" for n in sizes))
             lines.append(f"| {name} memlock | {at} | {value} |")
     if maps and all(len(v) == 1 for v in shown.values()):
-        total = sum(max(v for _, _, v in samples) for samples in maps.values())
+        total = sum(max(v for _, v in samples) for samples in maps.values())
         lines.append(f"| every map's memlock together | all | {fmt_bytes(total)} |")
     lines.append("")
 

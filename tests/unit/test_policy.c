@@ -496,3 +496,12 @@ UNIT_TEST(test_json_strings_stay_valid_utf8)
 	ASSERT_STREQ(text, "\"caf\xc3\xa9 \\u00ff\\u00c0\\u00af\\u00ed\\u00a0\\u0080 \xf0\x9f\x94\x92\\u001b\"\n");
 	free(text);
 }
+
+/* README, docs/design.md and bench/report.py give an entry's size: a
+ * million entries are most of a large start's memory, and the goal is
+ * under 100 bytes a file. A change to struct ig_entry updates them too,
+ * and this. */
+UNIT_TEST(test_entry_size_is_the_documented_one)
+{
+	ASSERT_EQ_INT((int)sizeof(struct ig_entry), 96);
+}
