@@ -20,6 +20,7 @@
 #include "quote.h"
 #include "relay.h"
 #include "resolve.h"
+#include "scan.h"
 #include "state.h"
 #include "store.h"
 
@@ -366,6 +367,13 @@ int cmd_protect(int argc, char **argv)
 	}
 	/* Names given for a file listed already in this command. */
 	bad += store__aliases(&live.maps, &live.learner, &p) != 0;
+	/* Then, as run's start-up scan does, the holders from before: a
+	 * mapping reads its pages with no hook at all, and a kill-only
+	 * backend sees no read. Not in a sealed daemon's worker, which has
+	 * no capability to see other users' processes. */
+	if ((size_t)bad < p.n && !relay__in_worker() &&
+	    scan__after_change(&live.maps, &p, backend, "protect"))
+		bad++;
 	status = bad ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
 	live__close(&live);

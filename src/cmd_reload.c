@@ -44,7 +44,7 @@ int cmd_reload(int argc, char **argv)
 	struct adopt_plan plan = {};
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	char name[32], abs[PATH_MAX], q[QUOTE_BUF], *config = NULL;
-	int opt, err, status = IG_EXIT_USAGE;
+	int opt, err, scan_err = 0, status = IG_EXIT_USAGE;
 	size_t entries;
 	pid_t pid;
 
@@ -81,9 +81,10 @@ int cmd_reload(int argc, char **argv)
 		goto cleanup;
 	}
 	backend__parse(name, &backend);
-	/* Run by a sealed daemon's worker: the sealed policy only grows. */
-	err = reload__apply(&maps, backend, config ? abs : NULL, relay__in_worker(), &plan,
-			    &entries);
+	/* Run by a sealed daemon's worker: the sealed policy only grows, and
+	 * the worker has no capability to scan other users' processes. */
+	err = reload__apply(&maps, backend, config ? abs : NULL, relay__in_worker(),
+			    relay__in_worker() ? NULL : &scan_err, &plan, &entries);
 	if (err) {
 		/* Bad input changed nothing, as for `run`. */
 		status = err == -EINVAL ? IG_EXIT_USAGE : IG_EXIT_FAIL;
@@ -93,7 +94,8 @@ int cmd_reload(int argc, char **argv)
 	if (kill(pid, SIGUSR1))
 		p_warn("cannot tell the daemon (pid %d): %s", (int)pid, strerror(errno));
 	report_reloaded(log__json(), &plan, entries);
-	status = IG_EXIT_OK;
+	/* The scan said what failed; the new policy is in force. */
+	status = scan_err ? IG_EXIT_FAIL : IG_EXIT_OK;
 cleanup:
 	adopt__free(&plan);
 	state__close(&maps);

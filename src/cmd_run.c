@@ -228,7 +228,9 @@ static void reload_on_hangup(const struct ig_instance *inst, enum ig_backend b, 
 	 * with the capability it kept for that, and only adds. */
 	if (sealed)
 		privs__learning(true);
-	err = reload__apply(&maps, b, NULL, sealed, &plan, &entries);
+	/* No scan: the daemon holds no capability to see other users'
+	 * processes. `inodeguard reload` scans. */
+	err = reload__apply(&maps, b, NULL, sealed, NULL, &plan, &entries);
 	if (sealed)
 		privs__learning(false);
 	if (err)
@@ -471,6 +473,8 @@ static int scan_holders(const struct run_opts *o, const struct ig_instance *inst
 		.kill_holders = backend__kill_only(b),
 		.refuse = o->strict && backend__kill_only(b),
 		.enforce_root = o->load.enforce_root,
+		.command = "run",
+		.title = "start-up scan",
 	};
 	struct ig_maps maps;
 

@@ -545,28 +545,56 @@ const volatile struct ig_counters *loader__counters(const struct ig_instance *in
  * ("inodegua.bss"); bpffs takes no dot, so pins.c pins it with "_". */
 #define BSS_PIN_NAME "inodegua_bss"
 
+/* The value of the pinned global-data map pin (one entry of size bytes):
+ * 0, or -errno (-EMEDIUMTYPE for another size). */
+static int pinned_global(const char *pin, void *value, size_t size)
+{
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = pins__open_map(pin, (__u32)size);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, value))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns)
 {
 	struct inodeguard_bpf__bss bss;
-	__u32 zero = 0;
-	int fd, err = 0;
+	int err;
 
 	if (served) {
 		memcpy(c, (const void *)&served->skel->bss->counters, sizeof(*c));
 		*since_ns = served->skel->bss->instance_since;
 		return 0;
 	}
-	fd = pins__open_map(BSS_PIN_NAME, sizeof(bss));
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &zero, &bss))
-		err = -errno;
-	close(fd);
+	err = pinned_global(BSS_PIN_NAME, &bss, sizeof(bss));
 	if (err)
 		return err;
 	memcpy(c, (const void *)&bss.counters, sizeof(*c));
 	*since_ns = bss.instance_since;
 	return 0;
+}
+
+/* The configuration map, pinned like .bss ("inodegua.rodata"). */
+#define RODATA_PIN_NAME "inodegua_rodata"
+
+int loader__pinned_enforce_root(bool *on)
+{
+	struct inodeguard_bpf__rodata rodata;
+	int err;
+
+	if (served) {
+		*on = served->skel->rodata->enforce_root;
+		return 0;
+	}
+	err = pinned_global(RODATA_PIN_NAME, &rodata, sizeof(rodata));
+	if (!err)
+		*on = rodata.enforce_root;
+	return err;
 }
 
 int loader__seal_maps(const struct ig_instance *inst, int *seal_fd, int *ids_fd)

@@ -76,6 +76,9 @@ const volatile struct ig_counters *loader__counters(const struct ig_instance *in
  * for another process: 0, -ENOENT, or -EMEDIUMTYPE when the pinned object
  * has another layout. */
 int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns);
+/* Whether the running instance judges root too (run --enforce-root), from
+ * its pinned configuration: 0, or -errno. */
+int loader__pinned_enforce_root(bool *on);
 /* Pins every map and link; protection now outlives the process. */
 int loader__pin(struct ig_instance *inst);
 /* Whether exec, fork and ptrace are watched, which allow rules need. */

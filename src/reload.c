@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "log.h"
 #include "reload.h"
+#include "scan.h"
 #include "state.h"
 
 /* The new policy, parsed and resolved as `run` would, relative to the
@@ -28,7 +29,7 @@ static int reload_read(const struct ig_config_record *rec, const char *config,
 }
 
 int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config,
-		  bool grow_only, struct adopt_plan *plan, size_t *entries)
+		  bool grow_only, int *scan_err, struct adopt_plan *plan, size_t *entries)
 {
 	struct ig_config_record rec;
 	struct run_opts o = {};
@@ -57,6 +58,8 @@ int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config
 		p_err("cannot write %s: %s", IG_POLICY_FILE, strerror(-err));
 	if (!err && config && (err = state__config_write(rec.cwd, config, rec.argc, rec.argv)))
 		p_err("cannot write %s: %s", IG_CONFIG_FILE, strerror(-err));
+	if (!err && scan_err)
+		*scan_err = scan__after_change(m, &o.policy, b, "reload");
 	*entries = o.policy.n;
 cleanup:
 	if (lock >= 0)

@@ -17,8 +17,11 @@
  * writes the policy record. plan says what changed; *entries is the
  * policy's size. grow_only: a sealed instance, which only grows
  * (adopt__apply); a configuration that would shrink it is -EPERM.
+ * scan_err: if not NULL, once applied, scan for holders from before
+ * (scan__after_change, which takes the capabilities to see other users'
+ * processes) and put its result there: the policy is in force either way.
  */
 int reload__apply(const struct ig_maps *m, enum ig_backend b, const char *config,
-		  bool grow_only, struct adopt_plan *plan, size_t *entries);
+		  bool grow_only, int *scan_err, struct adopt_plan *plan, size_t *entries);
 
 #endif

@@ -466,7 +466,7 @@ int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
 	 * inodes alone, then each holder judged. */
 	err = devs_collect(&s, policy);
 	if (err) {
-		p_err("cannot list the protected inodes for the start-up scan: %s", strerror(-err));
+		p_err("cannot list the protected inodes for the %s: %s", opts->title, strerror(-err));
 		goto cleanup;
 	}
 	err = scan_all(&s);
@@ -476,21 +476,22 @@ int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
 	s.hidden = 0;
 	err = s.nomem ? -ENOMEM : keys_collect(&s, m);
 	if (err) {
-		p_err("cannot list the protected inodes for the start-up scan: %s", strerror(-err));
+		p_err("cannot list the protected inodes for the %s: %s", opts->title, strerror(-err));
 		goto cleanup;
 	}
 	keys_fold(&s);
 	err = scan_all(&s);
 	if (err)
 		goto cleanup;
-	p_debug("start-up scan: %zu holder%s of protected inodes (%zu killed), %zu io_uring instance%s",
-		s.holders, s.holders == 1 ? "" : "s", s.killed, s.rings, s.rings == 1 ? "" : "s");
+	p_debug("%s: %zu holder%s of protected inodes (%zu killed), %zu io_uring instance%s",
+		opts->title, s.holders, s.holders == 1 ? "" : "s", s.killed, s.rings,
+		s.rings == 1 ? "" : "s");
 	if (s.hidden)
-		p_warn("start-up scan: %zu process%s of other users could not be inspected (%s; run needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE for that): descriptors and mappings %s took before protection are not seen",
-		       s.hidden, s.hidden == 1 ? "" : "es", strerror(s.hidden_err),
-		       s.hidden == 1 ? "it" : "they");
+		p_warn("%s: %zu process%s of other users could not be inspected (%s; %s needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE for that): descriptors and mappings %s took before protection are not seen",
+		       opts->title, s.hidden, s.hidden == 1 ? "" : "es", strerror(s.hidden_err),
+		       opts->command, s.hidden == 1 ? "it" : "they");
 	if (opts->refuse && s.hidden) {
-		p_err("--strict: the start-up scan could not inspect every process; refusing to start");
+		p_err("--strict: the %s could not inspect every process; refusing to start", opts->title);
 		err = -EPERM;
 		goto cleanup;
 	}
@@ -505,4 +506,21 @@ cleanup:
 	free(s.keys);
 	free(s.devs);
 	return err;
+}
+
+int scan__after_change(const struct ig_maps *m, const struct ig_policy *policy,
+		       enum ig_backend b, const char *command)
+{
+	struct scan_opts so = { .kill_holders = backend__kill_only(b), .command = command };
+	char title[32];
+	int err = loader__pinned_enforce_root(&so.enforce_root);
+
+	snprintf(title, sizeof(title), "%s's scan", command);
+	so.title = title;
+	if (err) {
+		p_err("%s: cannot read the running instance's settings to scan for earlier holders: %s",
+		      command, strerror(-err));
+		return err;
+	}
+	return scan__holders(m, policy, &so);
 }

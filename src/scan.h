@@ -6,6 +6,7 @@
 #define IG_SCAN_H
 
 #include <stdbool.h>
+#include "backend.h"
 #include "config.h"
 #include "loader.h"
 
@@ -20,6 +21,9 @@ struct scan_opts {
 	bool refuse;
 	/* Like the hooks: root is a subject only under --enforce-root. */
 	bool enforce_root;
+	/* For messages: the command that scans ("run", "protect", "reload")
+	 * and what its scan is called ("start-up scan"). */
+	const char *command, *title;
 };
 
 /* Runs once the policy is in force, so no new holder can appear unseen.
@@ -29,5 +33,11 @@ struct scan_opts {
  * stat() is turned into the kernel's key where the two differ. */
 int scan__holders(const struct ig_maps *m, const struct ig_policy *policy,
 		  const struct scan_opts *opts);
+/* The same scan after a live change (protect, reload) brought entries of
+ * policy under the running instance's protection: a descriptor or mapping
+ * from before the change is handled as one from before its start. Reads
+ * the instance's --enforce-root from its pins. */
+int scan__after_change(const struct ig_maps *m, const struct ig_policy *policy,
+		       enum ig_backend b, const char *command);
 
 #endif

@@ -260,6 +260,49 @@ t_held_at_start() {
 }
 t_register fd-and-mapping-held-at-start t_held_at_start
 
+# The same before a live `protect`, which scans as run starts do: a kill
+# entry's mapping from before is killed on every backend, a descriptor
+# where the backend cannot stop its reads. A mapping of the unprotected
+# neighbour, made the same way, still reads it.
+t_held_at_protect() {
+	local s=$T_DIR/secret o=$T_DIR/other sync=$T_DIR/sync marker p1 p2 p3 rc1 rc2 out="" i
+	mk_secret "$s"; mk_secret "$o"; chmod 0777 "$T_DIR"
+	shared_daemon || return 1
+	marker=$(marker_of "$s")
+	"$VECTOR" -u $NOBODY preopened read "$s" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
+	p1=$!
+	"$VECTOR" -u $NOBODY preopened mapped "$s" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
+	p2=$!
+	"$VECTOR" -u $NOBODY preopened mapped "$o" "$sync.o" >"$T_DIR/.o.out" 2>>"$T_DIR/.probe.err" &
+	p3=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && [ -e "$sync.o.ready" ] && break
+		nap 0.05
+	done
+	"$IG" protect --kill "$s" >"$T_DIR/protect.out" 2>&1 ||
+		{ fail "protect failed: $(head -c 300 "$T_DIR/protect.out")"; return 1; }
+	touch "$sync.d.go" "$sync.m.go" "$sync.o.go"
+	wait $p1; rc1=$?
+	wait $p2; rc2=$?
+	wait $p3
+	PROBE_OUT=$T_DIR/.o.out
+	leaked "$(marker_of "$o")" || { fail "the neighbour's mapping did not read it"; return 1; }
+	PROBE_OUT=$T_DIR/.m.out
+	leaked "$marker" && { fail "the mapping made before protect read the secret (exit $rc2)"; return 1; }
+	PROBE_OUT=$T_DIR/.d.out
+	leaked "$marker" && { fail "the descriptor opened before protect read the secret (exit $rc1)"; return 1; }
+	[ "$rc2" = 137 ] || { fail "the mapping's holder exited $rc2, want 137 (kill)"; return 1; }
+	slurp "$T_DIR/protect.out" out
+	[[ $out == *"pid $p2 (ig-vector) held protected $s through a mapping before protection: killed"* ]] ||
+		{ fail "protect did not name the mapping's holder: ${out:0:300}"; return 1; }
+	if [ "$ACTIVE_BACKEND" = tracepoint ]; then
+		[ "$rc1" = 137 ] || { fail "the descriptor's holder exited $rc1, want 137 (kill)"; return 1; }
+		[[ $out == *"pid $p1 (ig-vector) held protected $s through descriptor "*"before protection: killed"* ]] ||
+			{ fail "protect did not name the descriptor's holder: ${out:0:300}"; return 1; }
+	fi
+}
+t_register fd-and-mapping-held-at-protect t_held_at_protect
+
 t_scm_rights() {
 	local s=$T_DIR/secret
 	setup deny "$s" || return 1
