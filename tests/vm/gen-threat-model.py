@@ -77,6 +77,8 @@ def verdict(status, reason, backend, vector):
         return CLOSED_BY[(vector, backend)]
     if status == "OK" and vector == "fd-and-mapping-held-at-start":
         return "killed at start"
+    if status == "OK" and vector == "fd-and-mapping-held-at-protect":
+        return "killed at protect"
     if status == "OK":
         return "killed" if backend == "tracepoint" else "blocked"
     if status == "SKIP" and reason.startswith("known gap"):
