@@ -134,7 +134,11 @@ run_suite() {
 		t0=$SECONDS
 		"${T_FUNCS[$i]}" >"$T_DIR/.log" 2>&1
 		rc=$?
-		kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
+		# SIGKILL: a SIGTERM that reaches the watchdog while its subshell
+		# is still being set up can be lost, and the suite then waited out
+		# its whole nap after a test that took no time (seen once: a skip
+		# that "took 150 s").
+		kill -KILL "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
 		# A suite may define after_each to undo mounts and devices.
 		declare -F after_each >/dev/null && after_each >>"$T_DIR/.log" 2>&1
 		why=""; slurp "$T_WHY" why
