@@ -269,21 +269,22 @@ static int map_info(int fd, struct bpf_map_info *info)
 
 /* 1 when the pinned map's entries mean what ours do: same type, sizes
  * and BTF shape of key and value (not max_entries: another capacity is
- * the usual reason to copy); 0 when not; -errno when it cannot tell. */
-static int same_entries(int pinned, int ours)
+ * the usual reason to copy); 0 when not; -errno when it cannot tell. The
+ * pinned map's info is left in *a, for the copy. */
+static int same_entries(int pinned, int ours, struct bpf_map_info *a)
 {
-	struct bpf_map_info a, b;
+	struct bpf_map_info b;
 	__u64 sa, sb;
 	int err;
 
-	err = map_info(pinned, &a);
+	err = map_info(pinned, a);
 	if (!err)
 		err = map_info(ours, &b);
 	if (err)
 		return err;
-	if (a.type != b.type || a.key_size != b.key_size || a.value_size != b.value_size)
+	if (a->type != b.type || a->key_size != b.key_size || a->value_size != b.value_size)
 		return 0;
-	err = kernel_shape(&a, &sa);
+	err = kernel_shape(a, &sa);
 	if (!err)
 		err = kernel_shape(&b, &sb);
 	return err ? err : sa == sb;
@@ -297,7 +298,7 @@ static int carry_over(const struct bpf_map *map, int fd, const char *path, char 
 {
 	struct bpf_map_info info;
 	__u32 value_size;
-	int err = same_entries(fd, bpf_map__fd(map));
+	int err = same_entries(fd, bpf_map__fd(map), &info);
 
 	if (err < 0) {
 		/* BTF by id is CAP_SYS_ADMIN's alone. */
@@ -314,12 +315,10 @@ static int carry_over(const struct bpf_map *map, int fd, const char *path, char 
 			 path);
 		return -EPROTO;
 	}
-	err = map_info(fd, &info);
 	value_size = info.value_size;
 	if (is_percpu(info.type))
 		value_size = ((value_size + 7) & ~7U) * (__u32)libbpf_num_possible_cpus();
-	if (!err)
-		err = copy_entries(fd, bpf_map__fd(map), info.key_size, value_size);
+	err = copy_entries(fd, bpf_map__fd(map), info.key_size, value_size);
 	if (err)
 		snprintf(why, len, "cannot carry over the entries of %s: %s", path, strerror(-err));
 	return err;
@@ -349,8 +348,7 @@ int pins__copy_maps(struct bpf_object *obj, char *why, size_t len)
 
 int pins__open_map(const char *name, __u32 value_size)
 {
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
+	struct bpf_map_info info;
 	char path[256];
 	int fd, err;
 
@@ -358,7 +356,7 @@ int pins__open_map(const char *name, __u32 value_size)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &info_len) ? -errno : 0;
+	err = map_info(fd, &info);
 	if (!err && info.value_size != value_size)
 		err = -EMEDIUMTYPE;
 	if (err) {
