@@ -276,7 +276,7 @@ static __always_inline int ig_on_link(struct dentry *old_dentry, struct dentry *
 
 	if (!ret)
 		ret = ig_decide_at(NULL, new_dentry, IG_OP_LINK, NULL, false, true, false);
-	return ret ? ret : ig_adopt_moved(inode, old_dentry, new_dentry);
+	return ret ? ret : ig_adopt_moved(inode, old_dentry, new_dentry, IG_OP_LINK);
 }
 
 IG_HOOK(inode_link, ig_on_link(old_dentry, new_dentry),
@@ -326,7 +326,7 @@ static __always_inline int ig_on_rename(struct dentry *from, struct dentry *to)
 
 	if (!ret)
 		ret = ig_decide_at(ig_maybe_inode(to), to, IG_OP_RENAME, NULL, false, false, false);
-	return ret ? ret : ig_adopt_moved(moving, from, to);
+	return ret ? ret : ig_adopt_moved(moving, from, to, IG_OP_RENAME);
 }
 
 #define IG_RENAME_EXCHANGE 2

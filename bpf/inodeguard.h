@@ -272,6 +272,11 @@ enum ig_event_flags {
 	/* Killed at the syscall's exit for what a check the kernel skipped
 	 * let through (bpf/backstop.bpf.h). */
 	IG_EVENT_CAUGHT_AT_EXIT = 1 << 0,
+	/* A rename or link refused because it would have keyed an inode
+	 * that some process maps (EBUSY), or because the map had no room
+	 * for its key (ENOSPC). */
+	IG_EVENT_REFUSED_MAPPED = 1 << 1,
+	IG_EVENT_REFUSED_FULL = 1 << 2,
 };
 
 struct ig_event {

@@ -5,6 +5,7 @@
 #define IG_VERDICT_BPF_H
 
 #define EACCES 13
+#define EBUSY 16
 #define ENOSPC 28
 #define SIGKILL 9
 
@@ -127,8 +128,9 @@ static __always_inline bool ig_op_reads(__u32 op)
 /*
  * Keys an inode that a name or tree rule reached, so that every alias and
  * descriptor of it is judged by its key from now on, whatever happens to
- * the name. An existing key keeps the stricter level. -ENOSPC, counted,
- * when the map is full.
+ * the name. An existing key keeps the stricter level. 1 when this call
+ * added the key, 0 when it was there; -ENOSPC, counted, when the map is
+ * full.
  */
 static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule *from,
 				    __u32 match, bool tree)
@@ -157,7 +159,7 @@ static __always_inline int ig_adopt(const struct ig_key *k, const struct ig_rule
 	ig_filter_set(k->ino);
 	if (bpf_map_update_elem(&protected, k, &r, BPF_NOEXIST) == 0) {
 		__sync_fetch_and_add(&counters.keys_added, 1);
-		return 0;
+		return 1;
 	}
 	if (bpf_map_lookup_elem(&protected, k))
 		return 0; /* another CPU added it meanwhile */
@@ -273,37 +275,63 @@ static __always_inline int ig_decide_access(struct inode *inode, int mask, bool 
 	return ig_decide_keyed(inode, (mask & 2) ? IG_OP_WRITE : IG_OP_READ, btf);
 }
 
+/* Whether some process maps the inode's pages: every file mapping, shared
+ * or private, is in its mapping's i_mmap tree. */
+static __always_inline bool ig_is_mapped(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	return mapping && mapping->i_mmap.rb_root.rb_node;
+}
+
 /*
  * After an allowed rename or link: the inode moving to `to`, or away from
  * a tree or protected name at `from`, is keyed, so it stays covered. A
  * directory moved out of a tree keeps its subtree as a tree of its own.
- * The operation is refused when the map has no room for that key.
+ *
+ * A mapping reads its pages with no hook, so one made before the inode
+ * was keyed would go on reading whatever is written to it under its
+ * protected name. A rename or link that would newly key an inode which
+ * some process maps, under a deny or kill rule, is therefore refused with
+ * EBUSY, and the key it added is taken back so that a retry is judged the
+ * same way. The test comes after the key is in the map: a mapping made
+ * from then on meets the key in mmap_file, one made before is seen here.
+ * An inode keyed already had every mapping of it judged by key. The
+ * operation is refused with ENOSPC when the map has no room for the key.
  */
 static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *from,
-					  struct dentry *to)
+					  struct dentry *to, __u32 op)
 {
 	struct ig_rule r = {};
 	struct ig_key key = {};
 	struct ig_refused who = {};
-	__u32 match = 0;
-	int err = 0;
+	__u32 match = 0, why = IG_EVENT_REFUSED_FULL;
+	int added = 0;
 
 	if (!inode)
 		return 0;
 	if (to && ig_match_dentry(to, true, &r, &match) && match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, true);
-		err = ig_adopt(&key, &r, match, false);
+		added = ig_adopt(&key, &r, match, false);
+		if (added > 0 && r.level != IG_LEVEL_AUDIT && ig_is_mapped(inode)) {
+			if (bpf_map_delete_elem(&protected, &key) == 0)
+				__sync_fetch_and_sub(&counters.keys_added, 1);
+			why = IG_EVENT_REFUSED_MAPPED;
+			goto refuse;
+		}
 	}
-	if (!err && from && ig_match_dentry(from, true, &r, &match) && match != IG_MATCH_DEPTH) {
+	if (added >= 0 && from && ig_match_dentry(from, true, &r, &match) &&
+	    match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, true);
-		err = ig_adopt(&key, &r, match, match == IG_MATCH_TREE && ig_is_dir(inode, true));
+		added = ig_adopt(&key, &r, match, match == IG_MATCH_TREE && ig_is_dir(inode, true));
 	}
-	if (!err)
+	if (added >= 0)
 		return 0;
+refuse:
 	who.euid = ig_subject_euid();
 	ig_current_exe_key(&who.exe);
-	ig_emit(&key, IG_ACTION_DENY, IG_OP_RENAME, match, r.entry, &who, NULL, false, 0);
-	return -ENOSPC;
+	ig_emit(&key, IG_ACTION_DENY, op, match, r.entry, &who, NULL, false, why);
+	return why == IG_EVENT_REFUSED_MAPPED ? -EBUSY : -ENOSPC;
 }
 
 /* A dead inode's learned key is dropped: its number may come back with a

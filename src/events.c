@@ -175,18 +175,30 @@ static void count_unwritten(struct ig_events *ev)
 			strerror(err));
 }
 
+/* Why the kernel refused a rename or link that it would otherwise have
+ * allowed, or "" for any other event. */
+static const char *event_refused(__u32 flags)
+{
+	if (flags & IG_EVENT_REFUSED_MAPPED)
+		return "mapped";
+	if (flags & IG_EVENT_REFUSED_FULL)
+		return "full";
+	return "";
+}
+
 static void print_event(struct ig_events *ev, const void *data, size_t size)
 {
 	const struct ig_event *e = data;
 	char when[64], file[4096], entry[4096], comm[IG_COMM_LEN + 1], dev[32];
 	char exe[4096], allow[1024];
 	struct json *j = log__json();
-	const char *mark;
+	const char *mark, *refused;
 	bool caught;
 
 	if (size < sizeof(*e))
 		return;
 	caught = e->flags & IG_EVENT_CAUGHT_AT_EXIT;
+	refused = event_refused(e->flags);
 	format_time(ev, e->ts_ns, when, sizeof(when));
 	event_file(ev, e, file, sizeof(file));
 	event_entry(ev, e, entry, sizeof(entry));
@@ -201,11 +213,12 @@ static void print_event(struct ig_events *ev, const void *data, size_t size)
 	grants__describe(e->grants, allow, sizeof(allow));
 	mark = mark__name(e->mark);
 	if (!j) {
-		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s%s\n",
+		printf("%s %s %s pid=%u uid=%u comm=%s exe=%s file=%s dev=%s ino=%llu rule=%s entry=%s%s%s%s%s%s%s%s\n",
 		       when, action__name(e->action), op__name(e->op), e->pid, e->uid,
 		       comm, exe, file, dev, (unsigned long long)e->key.ino,
 		       match__name(e->match), entry, *allow ? " unmatched=" : "", allow,
-		       mark ? " mark=" : "", mark ? mark : "", caught ? " caught=exit" : "");
+		       mark ? " mark=" : "", mark ? mark : "", caught ? " caught=exit" : "",
+		       *refused ? " refused=" : "", refused);
 		count_unwritten(ev);
 		return;
 	}
@@ -230,6 +243,7 @@ static void print_event(struct ig_events *ev, const void *data, size_t size)
 	json__kv_str(j, "unmatched", allow);
 	json__kv_str(j, "mark", mark ? mark : "");
 	json__kv_str(j, "caught", caught ? "exit" : "");
+	json__kv_str(j, "refused", refused);
 	json__end_object(j);
 	json__newline(j);
 	count_unwritten(ev);
