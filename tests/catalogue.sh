@@ -303,14 +303,19 @@ t_held_at_protect() {
 }
 t_register fd-and-mapping-held-at-protect t_held_at_protect
 
+# move name|tree|link FROM TO: what puts FROM's inode at TO.
+move() { if [ "$1" = link ]; then ln "$2" "$3"; else mv -f "$2" "$3"; fi; }
+
 # A mapping of an unprotected file, then root moves that file onto a
-# protected name (or into a protected tree) and writes the secret into it
-# in place. A mapping reads with no hook, so the kernel refuses to key a
-# mapped inode (EBUSY) rather than let it read on; once the mapping is
-# gone the same move goes through, and a descriptor opened before it
-# reads nothing after it (file_permission judges it by its new key).
+# protected name, into a protected tree, or links it onto a protected
+# name, and writes the secret into it in place. A mapping reads with no
+# hook, so the kernel refuses to key a mapped inode (EBUSY) rather than
+# let it read on; once the mapping is gone the same move goes through,
+# and a descriptor opened before it reads nothing after it
+# (file_permission judges it by its new key).
+
 mapped_then_moved() {
-	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" i
+	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" i op
 	chmod 0777 "$T_DIR"
 	if [ "$kind" = tree ]; then
 		mk_secret "$T_DIR/vault/secret"
@@ -322,13 +327,15 @@ mapped_then_moved() {
 		marker=$(marker_of "$s")
 		target=$s
 	fi
-	gap_on tracepoint "it sees opens only; rename is not seen"
+	# link(2) needs a free name: the secret is gone, its name still guarded.
+	[ "$kind" = link ] && rm -f "$s"
+	gap_on tracepoint "it sees opens only; a rename or link is not seen"
 	# Longer than the secret: the holder writes out the whole mapping.
 	printf 'IG-DECOY-%0100d\n' 0 >"$n"; chmod 0644 "$n"
 	"$VECTOR" -u $NOBODY preopened mapped "$n" "$sync" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
 	p=$!
 	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
-	mv -f "$n" "$target" 2>"$T_DIR/.mv.err"; rc=$?
+	move "$kind" "$n" "$target" 2>"$T_DIR/.mv.err"; rc=$?
 	printf '%s\n' "$marker" >"$target"
 	touch "$sync.go"
 	wait $p; PROBE_RC=$?
@@ -338,19 +345,21 @@ mapped_then_moved() {
 	slurp "$T_DIR/.mv.err" mv_err
 	[ "$rc" != 0 ] && [[ $mv_err == *"busy"* ]] ||
 		{ fail "the move of a mapped file was not refused as busy (exit $rc): ${mv_err:0:200}"; return 1; }
+	op=rename; [ "$kind" = link ] && op=link
 	for ((i = 0; i < 100; i++)); do
-		grep -q " deny rename .*refused=mapped" "$DAEMON_OUT" && break
+		grep -q " deny $op .*refused=mapped" "$DAEMON_OUT" && break
 		nap 0.05
 	done
-	grep -q " deny rename .*refused=mapped" "$DAEMON_OUT" ||
-		{ fail "no event says the rename was refused because the file is mapped"; return 1; }
+	grep -q " deny $op .*refused=mapped" "$DAEMON_OUT" ||
+		{ fail "no event says the $op was refused because the file is mapped"; return 1; }
 	# Nothing maps the file now: the same move goes through, and a
 	# descriptor opened before it reads nothing written after it.
 	"$VECTOR" -u $NOBODY preopened read "$n" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
 	p=$!
 	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && break; nap 0.05; done
-	mv -f "$n" "$target" 2>"$T_DIR/.mv.err" ||
-		{ slurp "$T_DIR/.mv.err" mv_err; fail "the move failed once nothing mapped the file: $mv_err"; return 1; }
+	[ "$kind" = link ] && rm -f "$target"
+	move "$kind" "$n" "$target" 2>"$T_DIR/.mv.err" ||
+		{ slurp "$T_DIR/.mv.err" mv_err; fail "the $kind failed once nothing mapped the file: $mv_err"; return 1; }
 	printf '%s\n' "$marker" >"$target"
 	touch "$sync.d.go"
 	wait $p; PROBE_RC=$?
@@ -364,6 +373,8 @@ t_mapped_then_renamed_onto_name() { mapped_then_moved name; }
 t_mapped_then_moved_into_tree() { mapped_then_moved tree; }
 t_register mapping-held-at-rename-onto-name t_mapped_then_renamed_onto_name
 t_register mapping-held-at-move-into-tree t_mapped_then_moved_into_tree
+t_mapped_then_linked_onto_name() { mapped_then_moved link; }
+t_register mapping-held-at-link-onto-name t_mapped_then_linked_onto_name
 
 t_scm_rights() {
 	local s=$T_DIR/secret
