@@ -272,11 +272,13 @@ enum ig_event_flags {
 	/* Killed at the syscall's exit for what a check the kernel skipped
 	 * let through (bpf/backstop.bpf.h). */
 	IG_EVENT_CAUGHT_AT_EXIT = 1 << 0,
-	/* A rename or link refused because it would have keyed an inode
-	 * that some process maps (EBUSY), or because the map had no room
-	 * for its key (ENOSPC). */
+	/* A rename or link refused (EXDEV: mv copies instead) because it
+	 * would have keyed an inode that some process maps, or a directory
+	 * whose files below no rule covered; or refused (ENOSPC) because the
+	 * map had no room for the key. */
 	IG_EVENT_REFUSED_MAPPED = 1 << 1,
 	IG_EVENT_REFUSED_FULL = 1 << 2,
+	IG_EVENT_REFUSED_DIRECTORY = 1 << 3,
 };
 
 struct ig_event {

@@ -5,7 +5,7 @@
 #define IG_VERDICT_BPF_H
 
 #define EACCES 13
-#define EBUSY 16
+#define EXDEV 18
 #define ENOSPC 28
 #define SIGKILL 9
 
@@ -289,49 +289,64 @@ static __always_inline bool ig_is_mapped(struct inode *inode)
  * a tree or protected name at `from`, is keyed, so it stays covered. A
  * directory moved out of a tree keeps its subtree as a tree of its own.
  *
- * A mapping reads its pages with no hook, so one made before the inode
- * was keyed would go on reading whatever is written to it under its
- * protected name. A rename or link that would newly key an inode which
- * some process maps, under a deny or kill rule, is therefore refused with
- * EBUSY, and the key it added is taken back so that a retry is judged the
- * same way. The test comes after the key is in the map: a mapping made
- * from then on meets the key in mmap_file, one made before is seen here.
- * An inode keyed already had every mapping of it judged by key. The
- * operation is refused with ENOSPC when the map has no room for the key.
+ * Keying the inode that arrives judges its descriptors from now on, but
+ * not two things made before: a mapping of it, which reads its pages
+ * with no hook, and the descriptors and mappings of files below a
+ * directory, which stay unkeyed. So a rename or link that would newly key,
+ * under a deny or kill rule, an inode that some process maps, or a
+ * directory arriving from where no rule covered it, is refused with
+ * EXDEV, and the key it added is taken back so that a retry is judged the
+ * same way. EXDEV, as Landlock refuses a reparenting it cannot allow:
+ * mv then copies, so the bytes written at the protected place go to new
+ * inodes, and what was held before keeps only the old ones. The mapping
+ * test comes after the key is in the map: an mmap checked from then on
+ * meets the key in mmap_file, one linked before is seen here. An inode
+ * keyed already had every mapping of it judged by key. ENOSPC when the map
+ * has no room for the key.
  */
 static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *from,
 					  struct dentry *to, __u32 op)
 {
-	struct ig_rule r = {};
+	struct ig_rule r = {}, left = {};
 	struct ig_key key = {};
 	struct ig_refused who = {};
-	__u32 match = 0, why = IG_EVENT_REFUSED_FULL;
+	__u32 match = 0, left_match = 0, why = 0;
+	bool covered;
 	int added = 0;
 
 	if (!inode)
 		return 0;
+	covered = from && ig_match_dentry(from, true, &left, &left_match) &&
+		  left_match != IG_MATCH_DEPTH;
 	if (to && ig_match_dentry(to, true, &r, &match) && match != IG_MATCH_DEPTH) {
 		ig_key_of_inode(inode, &key, true);
 		added = ig_adopt(&key, &r, match, false);
-		if (added > 0 && r.level != IG_LEVEL_AUDIT && ig_is_mapped(inode)) {
-			if (bpf_map_delete_elem(&protected, &key) == 0)
-				__sync_fetch_and_sub(&counters.keys_added, 1);
-			why = IG_EVENT_REFUSED_MAPPED;
-			goto refuse;
+		if (added > 0 && r.level != IG_LEVEL_AUDIT) {
+			if (ig_is_mapped(inode))
+				why = IG_EVENT_REFUSED_MAPPED;
+			else if (!covered && ig_is_dir(inode, true))
+				why = IG_EVENT_REFUSED_DIRECTORY;
+			if (why) {
+				if (bpf_map_delete_elem(&protected, &key) == 0)
+					__sync_fetch_and_sub(&counters.keys_added, 1);
+				goto refuse;
+			}
 		}
 	}
-	if (added >= 0 && from && ig_match_dentry(from, true, &r, &match) &&
-	    match != IG_MATCH_DEPTH) {
+	if (added >= 0 && covered) {
 		ig_key_of_inode(inode, &key, true);
+		r = left;
+		match = left_match;
 		added = ig_adopt(&key, &r, match, match == IG_MATCH_TREE && ig_is_dir(inode, true));
 	}
 	if (added >= 0)
 		return 0;
+	why = IG_EVENT_REFUSED_FULL;
 refuse:
 	who.euid = ig_subject_euid();
 	ig_current_exe_key(&who.exe);
 	ig_emit(&key, IG_ACTION_DENY, op, match, r.entry, &who, NULL, false, why);
-	return why == IG_EVENT_REFUSED_MAPPED ? -EBUSY : -ENOSPC;
+	return why == IG_EVENT_REFUSED_FULL ? -ENOSPC : -EXDEV;
 }
 
 /* A dead inode's learned key is dropped: its number may come back with a

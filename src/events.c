@@ -181,6 +181,8 @@ static const char *event_refused(__u32 flags)
 {
 	if (flags & IG_EVENT_REFUSED_MAPPED)
 		return "mapped";
+	if (flags & IG_EVENT_REFUSED_DIRECTORY)
+		return "directory";
 	if (flags & IG_EVENT_REFUSED_FULL)
 		return "full";
 	return "";

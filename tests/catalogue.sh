@@ -306,16 +306,26 @@ t_register fd-and-mapping-held-at-protect t_held_at_protect
 # move name|tree|link FROM TO: what puts FROM's inode at TO.
 move() { if [ "$1" = link ]; then ln "$2" "$3"; else mv -f "$2" "$3"; fi; }
 
-# A mapping of an unprotected file, then root moves that file onto a
-# protected name, into a protected tree, or links it onto a protected
-# name, and writes the secret into it in place. A mapping reads with no
-# hook, so the kernel refuses to key a mapped inode (EBUSY) rather than
-# let it read on; once the mapping is gone the same move goes through,
-# and a descriptor opened before it reads nothing after it
-# (file_permission judges it by its new key).
+# refused_event OP WHY: the daemon's event for a rename or link that the
+# kernel refused for WHY (docs/events.md, refused).
+refused_event() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q " deny $1 .*refused=$2" "$DAEMON_OUT" && return 0
+		nap 0.05
+	done
+	fail "no event says the $1 was refused (refused=$2)"
+}
 
+# A mapping of an unprotected file, then root moves that file onto a
+# protected name or into a protected tree, or links it onto a protected
+# name, and writes the secret there. A mapping reads with no hook, so the
+# kernel does not key a mapped inode: the rename or link fails with EXDEV,
+# mv copies instead, and the mapping keeps the old inode. Once nothing
+# maps the file the rename goes through, and a descriptor opened before it
+# reads nothing after it (file_permission judges it by its new key).
 mapped_then_moved() {
-	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" i op
+	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" i op=rename
 	chmod 0777 "$T_DIR"
 	if [ "$kind" = tree ]; then
 		mk_secret "$T_DIR/vault/secret"
@@ -328,7 +338,7 @@ mapped_then_moved() {
 		target=$s
 	fi
 	# link(2) needs a free name: the secret is gone, its name still guarded.
-	[ "$kind" = link ] && rm -f "$s"
+	[ "$kind" = link ] && { rm -f "$s"; op=link; }
 	gap_on tracepoint "it sees opens only; a rename or link is not seen"
 	# Longer than the secret: the holder writes out the whole mapping.
 	printf 'IG-DECOY-%0100d\n' 0 >"$n"; chmod 0644 "$n"
@@ -340,41 +350,78 @@ mapped_then_moved() {
 	touch "$sync.go"
 	wait $p; PROBE_RC=$?
 	PROBE_OUT=$T_DIR/.m.out
-	leaked "$marker" && { judge deny leaked "a mapping made before the move"; return $?; }
+	leaked "$marker" && { judge deny leaked "a mapping made before the $op"; return $?; }
 	leaked IG-DECOY- || { fail "the mapping of the unprotected file read nothing (exit $PROBE_RC)"; return 1; }
 	slurp "$T_DIR/.mv.err" mv_err
-	[ "$rc" != 0 ] && [[ $mv_err == *"busy"* ]] ||
-		{ fail "the move of a mapped file was not refused as busy (exit $rc): ${mv_err:0:200}"; return 1; }
-	op=rename; [ "$kind" = link ] && op=link
-	for ((i = 0; i < 100; i++)); do
-		grep -q " deny $op .*refused=mapped" "$DAEMON_OUT" && break
-		nap 0.05
-	done
-	grep -q " deny $op .*refused=mapped" "$DAEMON_OUT" ||
-		{ fail "no event says the $op was refused because the file is mapped"; return 1; }
-	# Nothing maps the file now: the same move goes through, and a
-	# descriptor opened before it reads nothing written after it.
+	if [ "$kind" = link ]; then
+		[ "$rc" != 0 ] && [[ $mv_err == *"cross-device"* ]] ||
+			{ fail "the link of a mapped file was not refused as cross-device (exit $rc): ${mv_err:0:200}"; return 1; }
+	else
+		[ "$rc" = 0 ] && [ ! -e "$n" ] ||
+			{ fail "mv did not copy the mapped file in place of the refused rename (exit $rc): ${mv_err:0:200}"; return 1; }
+		printf 'IG-DECOY-%0100d\n' 1 >"$n"; chmod 0644 "$n"
+	fi
+	refused_event "$op" mapped || return 1
+	# Nothing maps the file now: the same rename or link goes through, and
+	# a descriptor opened before it reads nothing written after it.
 	"$VECTOR" -u $NOBODY preopened read "$n" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
 	p=$!
 	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && break; nap 0.05; done
 	[ "$kind" = link ] && rm -f "$target"
 	move "$kind" "$n" "$target" 2>"$T_DIR/.mv.err" ||
-		{ slurp "$T_DIR/.mv.err" mv_err; fail "the $kind failed once nothing mapped the file: $mv_err"; return 1; }
+		{ slurp "$T_DIR/.mv.err" mv_err; fail "the $op failed once nothing mapped the file: $mv_err"; return 1; }
 	printf '%s\n' "$marker" >"$target"
 	touch "$sync.d.go"
 	wait $p; PROBE_RC=$?
 	PROBE_OUT=$T_DIR/.d.out
-	leaked "$marker" && { fail "a descriptor opened before the move read the secret after it"; return 1; }
+	leaked "$marker" && { fail "a descriptor opened before the $op read the secret after it"; return 1; }
 	refused_as 13 ||
-		{ fail "the read through a descriptor opened before the move exited $PROBE_RC, want 13"; return 1; }
+		{ fail "the read through a descriptor opened before the $op exited $PROBE_RC, want 13"; return 1; }
 	read_vector deny "$target" nobody "$PROBE" read "$target"
 }
 t_mapped_then_renamed_onto_name() { mapped_then_moved name; }
 t_mapped_then_moved_into_tree() { mapped_then_moved tree; }
+t_mapped_then_linked_onto_name() { mapped_then_moved link; }
 t_register mapping-held-at-rename-onto-name t_mapped_then_renamed_onto_name
 t_register mapping-held-at-move-into-tree t_mapped_then_moved_into_tree
-t_mapped_then_linked_onto_name() { mapped_then_moved link; }
 t_register mapping-held-at-link-onto-name t_mapped_then_linked_onto_name
+
+# A directory moved into a protected tree from outside: the files below it
+# keep their inodes and no key, so a descriptor and a mapping of one,
+# made before, would read what is written there after. The kernel refuses
+# the rename with EXDEV and mv copies the directory in: new inodes, which
+# the tree covers, while the holders keep the old ones.
+t_dir_moved_into_tree() {
+	local d=$T_DIR/incoming f sync=$T_DIR/sync marker p1 p2 rc1 rc out mv_err="" i
+	chmod 0777 "$T_DIR"
+	mk_secret "$T_DIR/vault/secret"
+	marker=$(marker_of "$T_DIR/vault/secret")
+	shared_daemon && protect --deny "$T_DIR/vault" || return 1
+	gap_on tracepoint "it sees opens only; a rename is not seen"
+	mkdir -p "$d/sub"; f=$d/sub/f
+	printf 'IG-DECOY-%0100d\n' 0 >"$f"; chmod 0644 "$f"; chmod 0755 "$d" "$d/sub"
+	"$VECTOR" -u $NOBODY preopened read "$f" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
+	p1=$!
+	"$VECTOR" -u $NOBODY preopened mapped "$f" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
+	p2=$!
+	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && break; nap 0.05; done
+	mv "$d" "$T_DIR/vault/" 2>"$T_DIR/.mv.err"; rc=$?
+	printf '%s\n' "$marker" >"$T_DIR/vault/incoming/sub/f"
+	touch "$sync.d.go" "$sync.m.go"
+	wait $p1; rc1=$?
+	wait $p2; PROBE_RC=$?
+	for out in "$T_DIR/.m.out" "$T_DIR/.d.out"; do
+		PROBE_OUT=$out
+		leaked "$marker" && { judge deny leaked "a holder from before the directory's move"; return $?; }
+		leaked IG-DECOY- || { fail "a holder of the unprotected file read nothing (exits $rc1, $PROBE_RC)"; return 1; }
+	done
+	slurp "$T_DIR/.mv.err" mv_err
+	[ "$rc" = 0 ] && [ ! -e "$d" ] ||
+		{ fail "mv did not copy the directory in place of the refused rename (exit $rc): ${mv_err:0:200}"; return 1; }
+	refused_event rename directory || return 1
+	read_vector deny "$T_DIR/vault/incoming/sub/f" nobody "$PROBE" read "$T_DIR/vault/incoming/sub/f"
+}
+t_register dir-moved-into-tree t_dir_moved_into_tree
 
 t_scm_rights() {
 	local s=$T_DIR/secret

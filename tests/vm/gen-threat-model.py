@@ -79,8 +79,8 @@ def verdict(status, reason, backend, vector):
         return "killed at start"
     if status == "OK" and vector == "fd-and-mapping-held-at-protect":
         return "killed at protect"
-    if status == "OK" and vector.startswith("mapping-held-at-"):
-        return "refused (busy)"
+    if status == "OK" and (vector.startswith("mapping-held-at-") or vector == "dir-moved-into-tree"):
+        return "refused (EXDEV: mv copies)"
     if status == "OK":
         return "killed" if backend == "tracepoint" else "blocked"
     if status == "SKIP" and reason.startswith("known gap"):
