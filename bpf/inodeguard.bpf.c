@@ -152,6 +152,13 @@ __u64 watch_since = 0;
 /* CLOCK_BOOTTIME at which the first instance of these maps started, set by
  * user space; an adopter shares or copies it, so uptime spans adoptions. */
 __u64 instance_since = 0;
+/* Set by user space when it releases the instance (a clean stop): every
+ * verdict allows from then on. Detaching a link waits for a grace period
+ * on 6.x kernels, about 0.1 s per program, so the release takes effect at
+ * once through this, and the kernel detaches the programs afterwards.
+ * Cleared by whoever serves the maps, which an adopter may share. 64
+ * bits, so .bss stays the size of the skeleton's struct. */
+__u64 released = 0;
 
 #include "key.bpf.h"
 #include "match.bpf.h"

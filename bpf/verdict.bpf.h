@@ -95,7 +95,7 @@ static __always_inline int ig_judge(const struct ig_key *k, const struct ig_rule
 	struct ig_refused who = { .euid = ig_subject_euid(), .grants = rule->grants };
 	__u32 action;
 
-	if (at_exit && rule->level == IG_LEVEL_AUDIT)
+	if (released || (at_exit && rule->level == IG_LEVEL_AUDIT))
 		return 0;
 	if (who.euid == 0 && !enforce_root)
 		return 0;
@@ -314,7 +314,7 @@ static __always_inline int ig_adopt_moved(struct inode *inode, struct dentry *fr
 	bool covered;
 	int added = 0;
 
-	if (!inode)
+	if (!inode || released)
 		return 0;
 	covered = from && ig_match_dentry(from, true, &left, &left_match) &&
 		  left_match != IG_MATCH_DEPTH;

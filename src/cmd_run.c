@@ -361,7 +361,7 @@ static int pinned_instance(bool *pinned)
 		      IG_PIN_DIR, strerror(-err));
 		return err;
 	}
-	loader__unpin();
+	loader__unpin(false);
 	state__paths_reset();
 	grants__reset();
 	return 0;

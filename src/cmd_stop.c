@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "json.h"
+#include "loader.h"
 #include "log.h"
 #include "pins.h"
 #include "seal.h"
@@ -66,6 +67,24 @@ static int stop_daemon(pid_t pid)
 	return -ETIMEDOUT;
 }
 
+/* The kernel detaches a link whose last pin goes from a work item,
+ * seconds later on 5.10, so the programs are told to allow first. Not a
+ * sealed instance's: it stays in force until reboot. Without the flag
+ * (nothing pinned, another release's layout) the detach still releases. */
+static bool release_at_once(void)
+{
+	pid_t sealer;
+	int err;
+
+	if (seal__marked(&sealer, NULL, 0) == 0)
+		return false;
+	err = loader__release_pinned();
+	if (err && err != -ENOENT)
+		p_debug("the pinned instance was not told to allow before its pins go: %s",
+			strerror(-err));
+	return err == 0;
+}
+
 static void report_stopped(struct json *j, pid_t pid, const struct removed *r)
 {
 	if (!j) {
@@ -107,7 +126,7 @@ int cmd_stop(int argc, char **argv)
 	/* Held while removing, so no new run adopts half of it. */
 	if (state__lock_instance(&lock_fd))
 		return IG_EXIT_FAIL;
-	if (pins__remove_all(report_removed, &r) < 0) {
+	if (pins__remove_all(report_removed, &r, release_at_once()) < 0) {
 		p_err("cannot remove %s: %s", IG_PIN_DIR, strerror(errno));
 		goto cleanup;
 	}

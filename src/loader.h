@@ -79,6 +79,9 @@ int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns);
 /* Whether the running instance judges root too (run --enforce-root), from
  * its pinned configuration: 0, or -errno. */
 int loader__pinned_enforce_root(bool *on);
+/* Makes the pinned instance allow everything, before its pins are
+ * removed (their detach finishes later): 0, or -errno. */
+int loader__release_pinned(void);
 /* Pins every map and link; protection now outlives the process. */
 int loader__pin(struct ig_instance *inst);
 /* Whether exec, fork and ptrace are watched, which allow rules need. */
@@ -94,9 +97,10 @@ void loader__close_maps(struct ig_maps *m);
 /* For an adopted instance whose maps could not be shared (the layout
  * differs): copies the pinned maps' entries into ours. */
 int loader__carry_over(struct ig_instance *inst);
-/* Removes every pin; also used to clear what a killed instance left. */
-void loader__unpin(void);
-/* Detaches and releases: the pins go, then the links with our fds. */
+/* Removes every pin; also used to clear what a killed instance left.
+ * released: the programs allow already, so the links may detach later. */
+void loader__unpin(bool released);
+/* Releases: the programs allow, our links go, then the pins. */
 void loader__unload(struct ig_instance *inst);
 /* Closes our handles and leaves the pinned links and maps in force. */
 void loader__leave(struct ig_instance *inst);

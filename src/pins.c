@@ -454,11 +454,13 @@ static bool is_links_dir(const char *name)
  * Removes one pin. The kernel frees an object whose last reference was a
  * pin from a work queue, so a link could go on judging for a while after
  * the unlink (seconds in a slow guest). Holding a descriptor across the
- * unlink makes our close the last reference, which detaches at once.
+ * unlink makes our close the last reference, which detaches at once, and
+ * waits: on 6.x, for an RCU grace period per program. Links whose
+ * programs were released (they allow everything) need not be held.
  */
-static int unpin(const char *path, bool link)
+static int unpin(const char *path, bool link, bool released)
 {
-	int fd = link ? bpf_obj_get(path) : -1, err = 0;
+	int fd = link && !released ? bpf_obj_get(path) : -1, err = 0;
 
 	if (unlink(path))
 		err = -errno;
@@ -468,7 +470,8 @@ static int unpin(const char *path, bool link)
 }
 
 /* Unlinks everything in dir, then dir; calls fn for each file. */
-static int remove_dir(const char *dir, pins__removed_fn fn, bool link, void *ctx)
+static int remove_dir(const char *dir, pins__removed_fn fn, bool link, bool released,
+		      void *ctx)
 {
 	char path[512];
 	struct dirent *d;
@@ -482,12 +485,12 @@ static int remove_dir(const char *dir, pins__removed_fn fn, bool link, void *ctx
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		if (d->d_type == DT_DIR) {
-			int sub = remove_dir(path, fn, is_links_dir(d->d_name), ctx);
+			int sub = remove_dir(path, fn, is_links_dir(d->d_name), released, ctx);
 
 			n += sub > 0 ? sub : 0;
 			continue;
 		}
-		if (unpin(path, link) == 0) {
+		if (unpin(path, link, released) == 0) {
 			n++;
 			if (fn)
 				fn(path, link, ctx);
@@ -523,7 +526,7 @@ static int retire_unless_ours(const char *dir, const char *name, void *ctx)
 {
 	const char *ours = ctx;
 
-	return strcmp(name, ours) ? remove_dir(dir, NULL, true, NULL) : 0;
+	return strcmp(name, ours) ? remove_dir(dir, NULL, true, false, NULL) : 0;
 }
 
 int pins__retire_other_links(void)
@@ -555,7 +558,7 @@ int pins__count_links(void)
 	return for_each_links_dir(count_files, NULL);
 }
 
-int pins__remove_all(pins__removed_fn fn, void *ctx)
+int pins__remove_all(pins__removed_fn fn, void *ctx, bool released)
 {
-	return remove_dir(IG_PIN_DIR, fn, false, ctx);
+	return remove_dir(IG_PIN_DIR, fn, false, released, ctx);
 }

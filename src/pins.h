@@ -49,8 +49,10 @@ int pins__pin(struct bpf_object *obj, bool reused, __u64 layout,
 int pins__retire_other_links(void);
 /* Links pinned now, by any instance: protection is in force while > 0. */
 int pins__count_links(void);
-/* Removes everything under IG_PIN_DIR; calls fn with each path removed. */
+/* Removes everything under IG_PIN_DIR; calls fn with each path removed.
+ * Its links are detached before it returns, unless released: their
+ * programs allow everything already, and the kernel detaches them later. */
 typedef void (*pins__removed_fn)(const char *path, bool link, void *ctx);
-int pins__remove_all(pins__removed_fn fn, void *ctx);
+int pins__remove_all(pins__removed_fn fn, void *ctx, bool released);
 
 #endif
