@@ -482,8 +482,7 @@ int BPF_PROG(fen_inode_free, struct inode *inode)
 #ifdef IG_PROBE_READS
 #define IG_TYPED false
 #else
-#define IG_TYPED true
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define IG_TYPED true /* bpf_rdonly_cast is declared in key.bpf.h */
 #endif
 
 /* current->files->fdt->fd[fd]. A sibling thread may close or dup2 the slot
