@@ -193,9 +193,9 @@ in_background_vector() {
 		"$1" -u $NOBODY "${@:2}" "$o" "$sync.o" >"$ctl" 2>>"$T_DIR/.probe.err" &
 		opid=$!
 	fi
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.ready"
 	if [ -n "$strict" ]; then
-		for ((i = 0; i < 600; i++)); do [ -e "$sync.o.ready" ] && break; nap 0.05; done
+		wait_for_files 30 "$sync.o.ready"
 		special_daemon --strict --kill "$s" || return 1
 		touch "$sync.o.go"
 		wait $opid
@@ -239,7 +239,7 @@ t_held_at_start() {
 	p1=$!
 	"$VECTOR" -u $NOBODY preopened mapped "$s" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
 	p2=$!
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.d.ready" "$sync.m.ready"
 	# With exactly the unit's capability bounding set: the scan must see
 	# another user's descriptors and kill him with what the unit grants.
 	IG_WRAP="setpriv --bounding-set=$(unit_bounding_set) --inh-caps=-all --" \
@@ -275,10 +275,7 @@ t_held_at_protect() {
 	p2=$!
 	"$VECTOR" -u $NOBODY preopened mapped "$o" "$sync.o" >"$T_DIR/.o.out" 2>>"$T_DIR/.probe.err" &
 	p3=$!
-	for ((i = 0; i < 600; i++)); do
-		[ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && [ -e "$sync.o.ready" ] && break
-		nap 0.05
-	done
+	wait_for_files 30 "$sync.d.ready" "$sync.m.ready" "$sync.o.ready"
 	"$IG" protect --kill "$s" >"$T_DIR/protect.out" 2>&1 ||
 		{ fail "protect failed: $(head -c 300 "$T_DIR/protect.out")"; return 1; }
 	touch "$sync.d.go" "$sync.m.go" "$sync.o.go"
@@ -344,7 +341,7 @@ mapped_then_moved() {
 	printf 'IG-DECOY-%0100d\n' 0 >"$n"; chmod 0644 "$n"
 	"$VECTOR" -u $NOBODY preopened mapped "$n" "$sync" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
 	p=$!
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.ready"
 	move "$kind" "$n" "$target" 2>"$T_DIR/.mv.err"; rc=$?
 	printf '%s\n' "$marker" >"$target"
 	touch "$sync.go"
@@ -366,7 +363,7 @@ mapped_then_moved() {
 	# a descriptor opened before it reads nothing written after it.
 	"$VECTOR" -u $NOBODY preopened read "$n" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
 	p=$!
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.d.ready"
 	[ "$kind" = link ] && rm -f "$target"
 	move "$kind" "$n" "$target" 2>"$T_DIR/.mv.err" ||
 		{ slurp "$T_DIR/.mv.err" mv_err; fail "the $op failed once nothing mapped the file: $mv_err"; return 1; }
@@ -404,7 +401,7 @@ t_dir_moved_into_tree() {
 	p1=$!
 	"$VECTOR" -u $NOBODY preopened mapped "$f" "$sync.m" >"$T_DIR/.m.out" 2>>"$T_DIR/.probe.err" &
 	p2=$!
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.d.ready" ] && [ -e "$sync.m.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.d.ready" "$sync.m.ready"
 	mv "$d" "$T_DIR/vault/" 2>"$T_DIR/.mv.err"; rc=$?
 	printf '%s\n' "$marker" >"$T_DIR/vault/incoming/sub/f"
 	touch "$sync.d.go" "$sync.m.go"

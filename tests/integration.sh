@@ -317,7 +317,7 @@ t_scan_says_what_it_cannot_see() {
 	daemon_down
 	"$IG_TESTBIN/ig-vector" -u $NOBODY preopened read "$s" "$sync" >/dev/null 2>&1 &
 	p1=$!
-	for ((i = 0; i < 600; i++)); do [ -e "$sync.ready" ] && break; nap 0.05; done
+	wait_for_files 30 "$sync.ready"
 	IG_WRAP="setpriv --bounding-set=-all,+bpf,+perfmon,+setpcap --inh-caps=-all --" \
 		special_daemon --audit "$s" || { kill $p1; return 1; }
 	touch "$sync.go"

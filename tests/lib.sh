@@ -413,6 +413,23 @@ expect_blocked() {
 	fi
 }
 
+# wait_for_files SECONDS FILE...: until every FILE exists (the "ready"
+# marks ig-vector leaves once it holds what it was told to); 1 when
+# SECONDS pass first, and the caller's checks then say what is missing.
+wait_for_files() {
+	local secs=$1 f i missing
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		missing=""
+		for f in "$@"; do
+			[ -e "$f" ] || { missing=$f; break; }
+		done
+		[ -z "$missing" ] && return 0
+		nap 0.05
+	done
+	return 1
+}
+
 # expect_released SECRET: once protection was released (a clean exit,
 # SIGTERM, stop), the next read of SECRET by anybody succeeds. The kernel
 # detaches the programs from a work item seconds later (3 s measured on
