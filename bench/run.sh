@@ -289,6 +289,23 @@ stop_tool() {
 	[ "$rc" = 0 ] || { sed 's/^/  inodeguard: /' "$scratch/tool.err" >&2; die "tool exited $rc on SIGTERM"; }
 	for i in $(seq 200); do [ -e "$scratch/events" ] && break; sleep 0.01; done
 	EVENTS=$(cat "$scratch/events" 2>/dev/null || echo 0)
+	wait_detached
+}
+
+# wait_detached: a released instance's programs allow at once but stay
+# attached until the kernel's work item detaches them, seconds later
+# (README, Stopping); the next configuration, the baseline without the
+# tool included, must not run beside them. Our programs' name prefixes;
+# the empty program's names (null_*) are not among them.
+wait_detached() {
+	local i
+	for i in $(seq 600); do
+		bpftool prog show 2>/dev/null |
+			grep -qE 'name (lsm|fmr|fen|btf)_[a-z_]+|name tp_(exit|enter|exec|fork|exit|cgroup)' ||
+			return 0
+		sleep 0.05
+	done
+	log "the stopped tool's programs were still attached 30 s after it exited"
 }
 
 # start_null BACKEND: an empty program on the backend's open hook (bench/null.bpf.c),
