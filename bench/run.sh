@@ -298,11 +298,13 @@ stop_tool() {
 # tool included, must not run beside them. Our programs' name prefixes;
 # the empty program's names (null_*) are not among them.
 wait_detached() {
-	local i
+	local i progs
 	for i in $(seq 600); do
-		bpftool prog show 2>/dev/null |
-			grep -qE 'name (lsm|fmr|fen|btf)_[a-z_]+|name tp_(exit|enter|exec|fork|exit|cgroup)' ||
-			return 0
+		# Not piped into grep -q: under pipefail bpftool's SIGPIPE
+		# would read as "none attached".
+		progs=$(bpftool prog show 2>/dev/null) || progs=''
+		grep -qE 'name (lsm|fmr|fen|btf)_[a-z_]+|name tp_(exit|enter|exec|fork|exit|cgroup)' \
+			<<<"$progs" || return 0
 		sleep 0.05
 	done
 	log "the stopped tool's programs were still attached 30 s after it exited"
