@@ -151,12 +151,11 @@ without \`bpf\` in its LSM list, so the \`5.10-lsm\` cell names it
 (\`lsm=lockdown,yama,apparmor,bpf\`). 5.10 runs the legacy BPF build (see
 docs/design.md): the same protections, without the filter's inode bits, with a
 shorter environment scan at exec, and with lsm open events that carry no
-kernel path. Its 9p transport is slower (a small msize). On 5.10 the kernel
-frees a closed link at once but detaches its program from a work item, so a
-release (a clean exit, SIGTERM, \`stop\`) takes effect about 3 s after the
-daemon is gone (measured: links gone, 16 programs still attached); the
-release tests wait up to 15 s for it. \`make test-vm-5.10\` runs the two
-5.10 cells alone.
+kernel path. Its 9p transport is slower (a small msize). On every kernel a
+release (a clean exit, SIGTERM, \`stop\`) leaves the detach to a work item in
+the kernel, seconds later; the programs allow everything from the release on,
+and the release tests read once, right after it. \`make test-vm-5.10\` runs
+the two 5.10 cells alone.
 
 ## Results
 
