@@ -303,7 +303,7 @@ wait_detached() {
 		# Not piped into grep -q: under pipefail bpftool's SIGPIPE
 		# would read as "none attached".
 		progs=$(bpftool prog show 2>/dev/null) || progs=''
-		grep -qE 'name (lsm|fmr|fen|btf)_[a-z_]+|name tp_(exit|enter|exec|fork|exit|cgroup)' \
+		grep -qE 'name (lsm|fmr|fen|btf)_[a-z_]+|name tp_(exit|enter|exec|fork|cgroup)' \
 			<<<"$progs" || return 0
 		sleep 0.05
 	done

@@ -68,7 +68,7 @@ static int stop_daemon(pid_t pid)
 }
 
 /* The kernel detaches a link whose last pin goes from a work item,
- * seconds later on 5.10, so the programs are told to allow first. Not a
+ * seconds later, so the programs are told to allow first. Not a
  * sealed instance's: it stays in force until reboot. Without the flag
  * (nothing pinned, another release's layout) the detach still releases. */
 static bool release_at_once(void)

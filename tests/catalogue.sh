@@ -232,7 +232,7 @@ t_register fd-inherited-across-fork t_pre_fork
 # every backend (no hook sees mapped pages read) and the descriptor's
 # where the backend cannot stop its reads.
 t_held_at_start() {
-	local s=$T_DIR/secret sync=$T_DIR/sync marker p1 p2 rc1 rc2 err="" i
+	local s=$T_DIR/secret sync=$T_DIR/sync marker p1 p2 rc1 rc2 err=""
 	mk_secret "$s"; chmod 0777 "$T_DIR"
 	marker=$(marker_of "$s")
 	"$VECTOR" -u $NOBODY preopened read "$s" "$sync.d" >"$T_DIR/.d.out" 2>>"$T_DIR/.probe.err" &
@@ -265,7 +265,7 @@ t_register fd-and-mapping-held-at-start t_held_at_start
 # where the backend cannot stop its reads. A mapping of the unprotected
 # neighbour, made the same way, still reads it.
 t_held_at_protect() {
-	local s=$T_DIR/secret o=$T_DIR/other sync=$T_DIR/sync marker p1 p2 p3 rc1 rc2 out="" i
+	local s=$T_DIR/secret o=$T_DIR/other sync=$T_DIR/sync marker p1 p2 p3 rc1 rc2 out=""
 	mk_secret "$s"; mk_secret "$o"; chmod 0777 "$T_DIR"
 	shared_daemon || return 1
 	marker=$(marker_of "$s")
@@ -322,7 +322,7 @@ refused_event() {
 # maps the file the rename goes through, and a descriptor opened before it
 # reads nothing after it (file_permission judges it by its new key).
 mapped_then_moved() {
-	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" i op=rename
+	local kind=$1 s=$T_DIR/secret n=$T_DIR/new sync=$T_DIR/sync target marker p rc mv_err="" op=rename
 	chmod 0777 "$T_DIR"
 	if [ "$kind" = tree ]; then
 		mk_secret "$T_DIR/vault/secret"
@@ -389,7 +389,7 @@ t_register mapping-held-at-link-onto-name t_mapped_then_linked_onto_name
 # the rename with EXDEV and mv copies the directory in: new inodes, which
 # the tree covers, while the holders keep the old ones.
 t_dir_moved_into_tree() {
-	local d=$T_DIR/incoming f sync=$T_DIR/sync marker p1 p2 rc1 rc out mv_err="" i
+	local d=$T_DIR/incoming f sync=$T_DIR/sync marker p1 p2 rc1 rc out mv_err=""
 	chmod 0777 "$T_DIR"
 	mk_secret "$T_DIR/vault/secret"
 	marker=$(marker_of "$T_DIR/vault/secret")
