@@ -20,14 +20,25 @@
  * call into a register move, and the load is the same exception-guarded
  * load; no value read here is handed to a helper that needs trust.
  */
+#define IG_LOAD_PLAIN(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 #ifdef IG_PROBE_READS
-#define IG_LOAD(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+#define IG_LOAD(btf, p, field) IG_LOAD_PLAIN(btf, p, field)
 #else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define IG_UNTRUSTED(p) \
 	((typeof(p))bpf_rdonly_cast((p), bpf_core_type_id_kernel(typeof(*(p)))))
 #define IG_LOAD(btf, p, field) ((btf) ? IG_UNTRUSTED(p)->field : BPF_CORE_READ(p, field))
 #endif
+
+/*
+ * IG_HOT: a load on the common path of every open, read and write, where
+ * the cast costs at run time: to the compiler it is a call, around which
+ * it saves and reloads the registers a call clobbers. Measured in a 6.12
+ * guest, casting every load took read() of an unprotected file from
+ * +17.0 % to +18.2 %. These few loads, which the verifier visits a
+ * handful of times per program, stay plain.
+ */
+#define IG_HOT(btf, p, field) IG_LOAD_PLAIN(btf, p, field)
 
 /*
  * The current task, and IG_CUR(p, field) for a field of it or of anything
@@ -66,7 +77,7 @@ static __always_inline void ig_key_of_inode(struct inode *inode, struct ig_key *
 
 static __always_inline bool ig_is_dir(struct inode *inode, bool btf)
 {
-	return (IG_LOAD(btf, inode, i_mode) & IG_S_IFMT) == IG_S_IFDIR;
+	return (IG_HOT(btf, inode, i_mode) & IG_S_IFMT) == IG_S_IFDIR;
 }
 
 /* The filter's word holding bit, and the bit's mask in it. */

@@ -79,7 +79,7 @@ static __always_inline bool ig_name_hash(struct dentry *d, bool btf, __u64 *hash
  * run before the name's full hash and the lookup. */
 static __always_inline bool ig_may_have_name(__u64 dir_ino, struct dentry *d, bool btf)
 {
-	__u32 len = IG_LOAD(btf, d, d_name.len), word = IG_FILTER_NAMES_WORD;
+	__u32 len = IG_HOT(btf, d, d_name.len), word = IG_FILTER_NAMES_WORD;
 	const unsigned char *name;
 	__u64 head = 0, *complete = bpf_map_lookup_elem(&filter, &word);
 
@@ -87,7 +87,7 @@ static __always_inline bool ig_may_have_name(__u64 dir_ino, struct dentry *d, bo
 		return true;
 	if (!ig_filter_has(ig_name_len_bit(dir_ino, len)))
 		return false;
-	name = IG_LOAD(btf, d, d_name.name);
+	name = IG_HOT(btf, d, d_name.name);
 	/* Eight bytes are there to read: a short name sits in the dentry's
 	 * inline array, a longer one in an allocation longer than that. */
 	if (bpf_probe_read_kernel(&head, sizeof(head), name))
@@ -226,9 +226,9 @@ static __always_inline bool ig_match_dentry(struct dentry *at, bool btf, struct 
 	if (!kinds || !at || (!kinds->names && !kinds->trees))
 		return false;
 	if (kinds->names) {
-		parent = IG_LOAD(btf, at, d_parent);
-		dir = parent ? IG_LOAD(btf, parent, d_inode) : NULL;
-		dir_ino = dir ? IG_LOAD(btf, dir, i_ino) : 0;
+		parent = IG_HOT(btf, at, d_parent);
+		dir = parent ? IG_HOT(btf, parent, d_inode) : NULL;
+		dir_ino = dir ? IG_HOT(btf, dir, i_ino) : 0;
 		if (dir && ig_may_be_protected(dir_ino) && ig_may_have_name(dir_ino, at, btf)) {
 			ig_key_of_inode(dir, &key, btf);
 			found = ig_name_rule(&key, at, btf);

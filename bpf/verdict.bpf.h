@@ -204,7 +204,7 @@ static __always_inline int ig_decide_at(struct inode *inode, struct dentry *at, 
 	__u32 match;
 
 	if (inode) {
-		if (learner || ig_may_be_protected(IG_LOAD(btf, inode, i_ino))) {
+		if (learner || ig_may_be_protected(IG_HOT(btf, inode, i_ino))) {
 			ig_key_of_inode(inode, &key, btf);
 			if (learner) {
 				if (!at_exit)
@@ -235,7 +235,7 @@ judge:
  * the common case, an inode whose filter bit no rule set. */
 static __always_inline bool ig_filter_passes(struct inode *inode, bool btf)
 {
-	return inode && ig_may_be_protected(IG_LOAD(btf, inode, i_ino));
+	return inode && ig_may_be_protected(IG_HOT(btf, inode, i_ino));
 }
 
 /* The verdict by key of an inode the filter let through. */
