@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -582,23 +583,28 @@ int loader__pinned_counters(struct ig_counters *c, __u64 *since_ns)
 }
 
 /* Sets the pinned instance's released flag (see loader__unload), so its
- * programs allow before its pins go. 0, or -errno. */
+ * programs allow before its pins go. One store into the mapped .bss (the
+ * map is mmapable, as libbpf makes every global data map), not a lookup
+ * and an update of the whole value, which would write back counters the
+ * programs bumped in between. 0, or -errno. */
 int loader__release_pinned(void)
 {
-	struct inodeguard_bpf__bss bss;
-	__u32 zero = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	struct inodeguard_bpf__bss *bss;
+	size_t len = (sizeof(*bss) + page - 1) / page * page;
 	int fd, err = 0;
 
-	fd = pins__open_map(BSS_PIN_NAME, sizeof(bss));
+	fd = pins__open_map(BSS_PIN_NAME, sizeof(*bss));
 	if (fd < 0)
 		return fd;
-	if (bpf_map_lookup_elem(fd, &zero, &bss) == 0) {
-		bss.released = 1;
-		if (bpf_map_update_elem(fd, &zero, &bss, BPF_EXIST))
-			err = -errno;
-	} else {
+	bss = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (bss == MAP_FAILED) {
 		err = -errno;
+		goto out;
 	}
+	__atomic_store_n(&bss->released, 1, __ATOMIC_SEQ_CST);
+	munmap(bss, len);
+out:
 	close(fd);
 	return err;
 }
