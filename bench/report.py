@@ -306,9 +306,9 @@ def targets(res, backend, lines):
             hwm_old = res.get(backend, "mem", "load_old", load_n[-1], "daemon", "VmHWM")
             cause += (f"Loading {load_n[-1]:,} files from a config peaks at {fmt_bytes(hwm_load)}, about "
                       f"{hwm_load / load_n[-1]:.0f} bytes per file with the start-up's share (the goal is "
-                      f"under 100): the policy's entries (96 bytes each, two keys among them) and their paths, "
-                      f"stored end to end; the map fills hold one batch at a time. Under 100 bytes needs a "
-                      f"record that holds each directory's path and key once, not in every entry of it"
+                      f"under 100): the policy's entries (64 bytes each) and their names, each directory's "
+                      f"path and key held once in a record its entries share; the map fills hold one batch "
+                      f"at a time"
                       + (f"; the previous design peaked at {fmt_bytes(hwm_old)} "
                          f"({hwm_old / load_n[-1]:.0f} bytes per file) in the same run" if hwm_old else "")
                       + f". Once ready the daemon frees them and hands the pages back, leaving "

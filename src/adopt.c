@@ -27,20 +27,24 @@ static bool policy_has_id(const struct ig_policy *p, __u32 id)
 static int plan_release(const struct ig_policy *policy, const struct ig_policy_record *rec,
 			size_t nrec, struct adopt_plan *plan)
 {
-	struct ig_entry *probe;
+	const char **paths;
+	__u32 *ids = NULL;
 	size_t i, cap = 0;
 	int err;
 
 	if (!nrec)
 		return 0;
-	probe = calloc(nrec, sizeof(*probe));
-	if (!probe)
+	paths = calloc(nrec, sizeof(*paths));
+	ids = paths ? calloc(nrec, sizeof(*ids)) : NULL;
+	if (!ids) {
+		free(paths);
 		return -ENOMEM;
+	}
 	for (i = 0; i < nrec; i++)
-		probe[i].path = rec[i].path;
-	err = state__find_entries(probe, nrec);
+		paths[i] = rec[i].path;
+	err = state__find_paths(paths, ids, nrec);
 	for (i = 0; !err && i < nrec; i++) {
-		if (probe[i].id != rec[i].id || policy_has_id(policy, rec[i].id))
+		if (ids[i] != rec[i].id || policy_has_id(policy, rec[i].id))
 			continue;
 		if (array__grow((void **)&plan->release, &cap, plan->nrelease, sizeof(__u32))) {
 			err = -ENOMEM;
@@ -48,7 +52,8 @@ static int plan_release(const struct ig_policy *policy, const struct ig_policy_r
 		}
 		plan->release[plan->nrelease++] = rec[i].id;
 	}
-	free(probe);
+	free(ids);
+	free(paths);
 	return err;
 }
 
@@ -125,7 +130,7 @@ static int refuse_shrinking(const struct ig_maps *m, struct ig_policy *policy,
 			    const struct adopt_plan *plan, const struct ig_allows *global)
 {
 	struct ig_entry_rule *now = NULL, probe, *hit;
-	char path[4096];
+	char path[PATH_MAX];
 	size_t i, n = 0;
 	int err, bad = 0;
 
@@ -152,7 +157,7 @@ static int refuse_shrinking(const struct ig_maps *m, struct ig_policy *policy,
 		if (!hit || (e->level >= hit->level && (e->grants == hit->grants || !e->grants)))
 			continue;
 		p_err("%s: a sealed policy only grows: the new configuration gives it %s",
-		      e->path, e->level < hit->level ? "a lower level" : "other allow rules");
+		      entry__path(e, path), e->level < hit->level ? "a lower level" : "other allow rules");
 		bad++;
 	}
 	free(now);

@@ -28,6 +28,7 @@
 struct protect_result {
 	const char *path;      /* the entry's registered path */
 	const char *alias;     /* the name given, when another name of it */
+	char given[PATH_MAX];  /* the entry's own path */
 	bool existed;          /* the entry was there: old_level is its level */
 	unsigned int old_level;
 };
@@ -70,16 +71,17 @@ static void report_protected(struct json *j, const struct ig_entry *t,
 static void report_removed(struct json *j, const struct ig_entry *t, size_t inodes,
 			   unsigned int level)
 {
-	char q[QUOTE_BUF];
+	char q[QUOTE_BUF], path[PATH_MAX];
 
+	entry__path(t, path);
 	if (!j) {
-		printf("unprotected %s (was %s; %zu inode%s released)\n", quote__str(t->path, q),
+		printf("unprotected %s (was %s; %zu inode%s released)\n", quote__str(path, q),
 		       level__name(level), inodes, inodes == 1 ? "" : "s");
 		return;
 	}
 	json__begin_object(j);
 	json__kv_str(j, "action", "unprotected");
-	json__kv_str(j, "path", t->path);
+	json__kv_str(j, "path", path);
 	json__kv_str(j, "level", level__name(level));
 	json__kv_uint(j, "inodes_released", inodes);
 	json__end_object(j);
@@ -211,7 +213,7 @@ static bool alias_of_entry(struct live *l, const struct ig_entry *t, __u32 *id)
  * the files already below it. */
 static int add_entry(struct live *l, struct ig_entry *t)
 {
-	char q[QUOTE_BUF];
+	char q[QUOTE_BUF], path[PATH_MAX];
 	int err, bad = 0;
 	__u32 cap;
 
@@ -227,9 +229,9 @@ static int add_entry(struct live *l, struct ig_entry *t)
 	}
 	if (err == -E2BIG && state__capacity(&l->maps, &cap) == 0)
 		p_err("%s: cannot add it: the running instance's maps are full at %u keys (restart it with a larger --capacity)",
-		      quote__str(t->path, q), cap);
+		      quote__str(entry__path(t, path), q), cap);
 	else if (err)
-		p_err("%s: cannot add it: %s", quote__str(t->path, q), strerror(-err));
+		p_err("%s: cannot add it: %s", quote__str(entry__path(t, path), q), strerror(-err));
 	return err ? err : bad ? -EINVAL : 0;
 }
 
@@ -272,13 +274,13 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 	char why[256], q[QUOTE_BUF];
 	int err;
 
-	r->path = t->path;
-	r->existed = state__entry_of_path(t->path, &t->id) == 0;
+	r->path = entry__path(t, r->given);
+	r->existed = state__entry_of_path(r->given, &t->id) == 0;
 	err = keys__learn(&l->learner, t, why, sizeof(why));
 	if (!err && !t->tree)
 		err = keys__learn_parent(&l->learner, t, why, sizeof(why));
 	if (err) {
-		p_err("%s: %s", quote__str(t->path, q), why);
+		p_err("%s: %s", quote__str(r->given, q), why);
 		return err;
 	}
 	err = grants__register(&l->maps, &l->learner, allow, &t->grants);
@@ -286,7 +288,7 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 		return err;
 	if (!r->existed && alias_of_entry(l, t, &t->id) &&
 	    state__path_of_entry(t->id, registered, len) == 0) {
-		r->alias = t->path;
+		r->alias = r->given;
 		r->path = registered;
 		r->existed = true;
 	}
@@ -304,13 +306,13 @@ static int protect_one(struct live *l, struct ig_entry *t, const struct ig_allow
 		if (r->alias && r->existed) {
 			err = state__add_alias_names(&l->maps, t);
 			if (err)
-				p_err("%s: cannot guard its name: %s", quote__str(t->path, q),
+				p_err("%s: cannot guard its name: %s", quote__str(r->given, q),
 				      strerror(-err));
 			return err;
 		}
 	}
 	if (!t->id && (err = kinds__new_entry_ids(&l->maps, 1, &t->id))) {
-		p_err("%s: cannot take an entry id: %s", quote__str(t->path, q), strerror(-err));
+		p_err("%s: cannot take an entry id: %s", quote__str(r->given, q), strerror(-err));
 		return err;
 	}
 	return add_entry(l, t);
@@ -323,7 +325,7 @@ int cmd_protect(int argc, char **argv)
 	struct live live = LIVE_INIT;
 	enum ig_backend backend = IG_BACKEND_AUTO;
 	struct json *j = log__json();
-	char name[32], registered[PATH_MAX], q[QUOTE_BUF];
+	char name[32], registered[PATH_MAX], q[QUOTE_BUF], path[PATH_MAX];
 	int status = IG_EXIT_USAGE, bad = 0, err;
 	pid_t pid;
 	size_t i;
@@ -351,7 +353,7 @@ int cmd_protect(int argc, char **argv)
 
 		if (t->overlay && backend__refuses_overlay(backend)) {
 			p_err("%s: on overlayfs, whose backing file the tracepoint backend cannot see",
-			      quote__str(t->path, q));
+			      quote__str(entry__path(t, path), q));
 			bad++;
 			continue;
 		}
@@ -393,9 +395,13 @@ static int entry_of(struct live *l, const char *path, struct ig_entry *t, char *
 	struct ig_rule rule;
 	int err;
 
-	memset(t, 0, sizeof(*t));
+	err = entry__init(t, path, "command line");
+	if (err) {
+		snprintf(why, len, "%s", strerror(-err));
+		return err;
+	}
 	if (resolve__path(path, t, why, len) == 0) {
-		snprintf(canon, sizeof(canon), "%s", t->path);
+		entry__path(t, canon);
 		if (state__entry_of_path(canon, &t->id) == 0)
 			return 0;
 		err = keys__learn(&l->learner, t, why, len);
@@ -404,22 +410,16 @@ static int entry_of(struct live *l, const char *path, struct ig_entry *t, char *
 		if (state__rule_of(&l->maps, &t->key, &rule) == 0 && rule.entry) {
 			t->id = rule.entry;
 			/* The reply names the entry removed, not the alias. */
-			if (state__path_of_entry(t->id, canon, sizeof(canon)) == 0) {
-				free(t->path);
-				t->path = strdup(canon);
-				if (!t->path)
-					return -ENOMEM;
-			}
+			if (state__path_of_entry(t->id, canon, sizeof(canon)) == 0)
+				return entry__set_path(t, canon);
 			return 0;
 		}
 		snprintf(why, len, "no entry protects it");
 		return -ENOENT;
 	}
 	if (resolve__name(path, canon, sizeof(canon)) == 0 &&
-	    state__entry_of_path(canon, &t->id) == 0) {
-		t->path = strdup(canon);
-		return t->path ? 0 : -ENOMEM;
-	}
+	    state__entry_of_path(canon, &t->id) == 0)
+		return entry__set_path(t, canon);
 	snprintf(why + strlen(why), len - strlen(why), ", and no entry was registered under that path");
 	return -ENOENT;
 }
@@ -430,7 +430,7 @@ int cmd_unprotect(int argc, char **argv)
 	struct live live = LIVE_INIT;
 	struct json *j = log__json();
 	struct ig_entry t;
-	char why[256], q[QUOTE_BUF];
+	char why[256], q[QUOTE_BUF], path[PATH_MAX];
 	int status = IG_EXIT_USAGE, bad = 0, unknown = 0, err;
 	unsigned int level;
 	size_t i, removed;
@@ -445,9 +445,9 @@ int cmd_unprotect(int argc, char **argv)
 		goto cleanup;
 	for (i = 0; i < p.n; i++) {
 		why[0] = '\0';
-		err = entry_of(&live, p.v[i].path, &t, why, sizeof(why));
+		err = entry_of(&live, entry__path(&p.v[i], path), &t, why, sizeof(why));
 		if (err) {
-			p_err("%s: %s", quote__str(p.v[i].path, q), why[0] ? why : strerror(-err));
+			p_err("%s: %s", quote__str(path, q), why[0] ? why : strerror(-err));
 			unknown += err == -ENOENT;
 			bad++;
 			entry__free(&t);
@@ -455,7 +455,8 @@ int cmd_unprotect(int argc, char **argv)
 		}
 		err = state__remove_entry(&live.maps, t.id, &removed, &level);
 		if (err) {
-			p_err("%s: cannot remove its entry: %s", quote__str(t.path, q), strerror(-err));
+			p_err("%s: cannot remove its entry: %s",
+			      quote__str(entry__path(&t, path), q), strerror(-err));
 			bad++;
 		} else {
 			report_removed(j, &t, removed, level);

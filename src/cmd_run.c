@@ -132,7 +132,7 @@ static bool has_allow_rules(const struct run_opts *o)
 	if (o->allow.n)
 		return true;
 	for (i = 0; i < o->policy.n; i++)
-		if (o->policy.v[i].allow && o->policy.v[i].allow->n)
+		if (entry__allow(&o->policy.v[i]) && entry__allow(&o->policy.v[i])->n)
 			return true;
 	return false;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,42 +60,202 @@ int level__parse(const char *s, enum ig_level *out)
 	return 0;
 }
 
+/* The length of path's directory part: up to its last slash (0 for the
+ * root's children), or -EINVAL for a path with no slash. */
+static int dir_len(const char *path, size_t *len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return -EINVAL;
+	*len = (size_t)(slash - path);
+	return 0;
+}
+
+/* A record for the directory of dlen bytes at path; with name, made for
+ * one entry, whose name it holds after its path. */
+static struct ig_dir *dir_new(const char *path, size_t dlen, const char *origin,
+			      const char *name)
+{
+	size_t nlen = name ? strlen(name) + 1 : 0;
+	struct ig_dir *d = calloc(1, sizeof(*d) + dlen + 1 + nlen);
+
+	if (!d)
+		return NULL;
+	memcpy(d->path, path, dlen);
+	d->origin = origin;
+	if (name) {
+		d->names = d->path + dlen + 1;
+		memcpy(d->names, name, nlen);
+		d->names_len = (__u32)nlen;
+		d->owned = true;
+	}
+	return d;
+}
+
+static size_t dir_hash(const char *path, size_t dlen, const char *origin)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ (uintptr_t)origin;
+	size_t i;
+
+	for (i = 0; i < dlen; i++)
+		h = (h ^ (unsigned char)path[i]) * 0x100000001b3ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool dir_is(const struct ig_dir *d, const char *path, size_t dlen, const char *origin)
+{
+	return d->origin == origin && strncmp(d->path, path, dlen) == 0 && !d->path[dlen];
+}
+
+/* Doubles the hash of p's directories, so it stays at most half full. */
+static int dir_slots_grow(struct ig_policy *p)
+{
+	size_t nslots = p->dir_nslots ? p->dir_nslots * 2 : 64, i, s;
+	__u32 *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < p->ndirs; i++) {
+		const struct ig_dir *d = p->dirs[i];
+
+		s = dir_hash(d->path, strlen(d->path), d->origin) & (nslots - 1);
+		while (slots[s])
+			s = (s + 1) & (nslots - 1);
+		slots[s] = (__u32)i + 1;
+	}
+	free(p->dir_slots);
+	p->dir_slots = slots;
+	p->dir_nslots = nslots;
+	return 0;
+}
+
+/* p's record of the directory of dlen bytes at path as origin names it,
+ * made when it has none; NULL when out of memory. Files of one directory
+ * usually follow each other, so the last one found is tried first. */
+static struct ig_dir *policy_dir(struct ig_policy *p, const char *path, size_t dlen,
+				 const char *origin)
+{
+	struct ig_dir *d;
+	size_t s;
+
+	if (p->ndirs && dir_is(p->dirs[p->ndirs - 1], path, dlen, origin))
+		return p->dirs[p->ndirs - 1];
+	if ((p->ndirs + 1) * 2 > p->dir_nslots && dir_slots_grow(p))
+		return NULL;
+	s = dir_hash(path, dlen, origin) & (p->dir_nslots - 1);
+	for (; p->dir_slots[s]; s = (s + 1) & (p->dir_nslots - 1)) {
+		d = p->dirs[p->dir_slots[s] - 1];
+		if (dir_is(d, path, dlen, origin))
+			return d;
+	}
+	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
+		return NULL;
+	d = dir_new(path, dlen, origin, NULL);
+	if (!d)
+		return NULL;
+	p->dirs[p->ndirs++] = d;
+	p->dir_slots[s] = (__u32)p->ndirs;
+	return d;
+}
+
+/* Appends name to d's names; its offset, or -ENOMEM. */
+static int64_t dir_add_name(struct ig_dir *d, const char *name)
+{
+	size_t len = strlen(name) + 1, cap = d->names_cap ? d->names_cap : 64;
+	__u32 off = d->names_len;
+	char *names;
+
+	if (len > UINT32_MAX - d->names_len)
+		return -ENOMEM;
+	while (cap < (size_t)d->names_len + len)
+		cap *= 2;
+	if (cap > d->names_cap) {
+		names = realloc(d->names, cap > UINT32_MAX ? UINT32_MAX : cap);
+		if (!names)
+			return -ENOMEM;
+		d->names = names;
+		d->names_cap = cap > UINT32_MAX ? UINT32_MAX : (__u32)cap;
+	}
+	memcpy(d->names + off, name, len);
+	d->names_len += (__u32)len;
+	return off;
+}
+
+struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char *origin)
+{
+	struct ig_dir *d;
+
+	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
+		return NULL;
+	d = dir_new(path, strlen(path), origin, NULL);
+	if (d)
+		p->dirs[p->ndirs++] = d;
+	return d;
+}
+
+int entry__move_to(struct ig_entry *e, struct ig_dir *d)
+{
+	int64_t name = dir_add_name(d, entry__name(e));
+
+	if (name < 0)
+		return (int)name;
+	if (e->dir->owned)
+		free(e->dir);
+	e->dir = d;
+	e->name = (__u32)name;
+	return 0;
+}
+
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin, unsigned int line)
 {
-	const struct ig_entry where = { .origin = origin, .line = line };
-	char buf[IG_ORIGIN_BUF];
+	char joined[PATH_MAX], where[IG_ORIGIN_BUF], q[QUOTE_BUF];
 	struct ig_entry *e;
-	char *joined = NULL;
+	struct ig_dir *d;
+	int64_t name;
+	size_t dlen = 0;
+	int n;
 
+	if (line)
+		snprintf(where, sizeof(where), "%s:%u", origin, line);
+	else
+		snprintf(where, sizeof(where), "%s", origin);
+	if (path[0] != '/') {
+		n = snprintf(joined, sizeof(joined), "%s/%s", base_dir, path);
+		if (n < 0 || (size_t)n >= sizeof(joined))
+			goto too_long;
+		path = joined;
+	} else if (strlen(path) >= PATH_MAX) {
+		goto too_long;
+	}
+	dir_len(path, &dlen);
 	if (bigarray__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+		goto nomem;
+	d = policy_dir(p, path, dlen, origin);
+	if (!d || (name = dir_add_name(d, path + dlen + 1)) < 0)
 		goto nomem;
 	e = &p->v[p->n];
 	memset(e, 0, sizeof(*e));
-	if (path[0] == '/') {
-		e->path = strpool__dup(&p->strings, path, strlen(path));
-	} else if (asprintf(&joined, "%s/%s", base_dir, path) >= 0) {
-		e->path = strpool__dup(&p->strings, joined, strlen(joined));
-		free(joined);
-	}
-	if (!e->path)
-		goto nomem;
-	e->path_pooled = true;
-	e->origin = origin;
+	e->dir = d;
+	e->name = (__u32)name;
 	e->line = line;
 	e->level = level;
 	p->n++;
 	return 0;
+too_long:
+	p_err("%s: %s: %s", where, quote__str(path, q), strerror(ENAMETOOLONG));
+	return -ENAMETOOLONG;
 nomem:
-	p_err("%s: out of memory", entry__origin(&where, buf, sizeof(buf)));
+	p_err("%s: out of memory", where);
 	return -ENOMEM;
 }
 
 const char *entry__origin(const struct ig_entry *e, char *buf, size_t len)
 {
 	if (!e->line)
-		return e->origin;
-	snprintf(buf, len, "%s:%u", e->origin, e->line);
+		return e->dir->origin;
+	snprintf(buf, len, "%s:%u", e->dir->origin, e->line);
 	return buf;
 }
 
@@ -153,7 +314,7 @@ static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool 
 			    const char *origin)
 {
 	char *kind = line + strlen("allow"), *value;
-	struct ig_entry *e;
+	struct ig_allows *allow;
 
 	if (!indented) {
 		line_err("%s: an allow line must be indented under the entry it belongs to", origin);
@@ -167,12 +328,12 @@ static int parse_allow_line(struct ig_policy *p, size_t first, char *line, bool 
 	value = kind + strcspn(kind, " \t");
 	if (*value)
 		*value++ = '\0';
-	e = &p->v[p->n - 1];
-	if (!e->allow && !(e->allow = calloc(1, sizeof(*e->allow)))) {
+	allow = entry__allow_new(&p->v[p->n - 1]);
+	if (!allow) {
 		p_err("%s: out of memory", origin);
 		return -ENOMEM;
 	}
-	return allow__parse(e->allow, kind, trim(value), origin);
+	return allow__parse(allow, kind, trim(value), origin);
 }
 
 static bool is_allow_line(const char *s)
@@ -307,24 +468,73 @@ cleanup:
 	return err;
 }
 
-static int extra_keys(int n)
+int entry__init(struct ig_entry *e, const char *path, const char *origin)
 {
-	return n > 1 ? n - 1 : 0;
+	size_t dlen;
+
+	memset(e, 0, sizeof(*e));
+	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
+		return -EINVAL;
+	e->dir = dir_new(path, dlen, origin, path + dlen + 1);
+	return e->dir ? 0 : -ENOMEM;
+}
+
+int entry__set_path(struct ig_entry *e, const char *path)
+{
+	struct ig_dir *d;
+	size_t dlen;
+
+	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
+		return -EINVAL;
+	d = dir_new(path, dlen, e->dir->origin, path + dlen + 1);
+	if (!d)
+		return -ENOMEM;
+	if (e->dir->owned)
+		free(e->dir);
+	e->dir = d;
+	e->name = 0;
+	return 0;
+}
+
+const char *entry__name(const struct ig_entry *e)
+{
+	return e->dir->names + e->name;
+}
+
+const char *entry__path(const struct ig_entry *e, char buf[PATH_MAX])
+{
+	/* Both were made shorter than PATH_MAX together. */
+	snprintf(buf, PATH_MAX, "%s/%s", e->dir->path, entry__name(e));
+	return buf;
+}
+
+struct ig_allows *entry__allow(const struct ig_entry *e)
+{
+	return e->rare ? e->rare->allow : NULL;
+}
+
+struct ig_allows *entry__allow_new(struct ig_entry *e)
+{
+	if (!e->rare && !(e->rare = calloc(1, sizeof(*e->rare))))
+		return NULL;
+	if (!e->rare->allow)
+		e->rare->allow = calloc(1, sizeof(*e->rare->allow));
+	return e->rare->allow;
 }
 
 const struct ig_key *entry__key_at(const struct ig_entry *e, int i)
 {
-	return i ? &e->more[i - 1] : &e->key;
+	return i ? &e->rare->more[i - 1] : &e->key;
 }
 
 const struct ig_key *entry__dir_key_at(const struct ig_entry *e, int i)
 {
-	return i ? &e->more[extra_keys(e->nkeys) + i - 1] : &e->dir_key;
+	return &e->dir->keys[i];
 }
 
 int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_KEYS])
 {
-	int i, n = dir ? e->ndir_keys : e->nkeys;
+	int i, n = dir ? e->dir->nkeys : e->nkeys;
 
 	for (i = 0; i < n; i++)
 		out[i] = *(dir ? entry__dir_key_at(e, i) : entry__key_at(e, i));
@@ -333,52 +543,57 @@ int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_
 
 int entry__set_keys(struct ig_entry *e, bool dir, const struct ig_key *k, int n)
 {
-	struct ig_key file[IG_TARGET_KEYS], dirs[IG_TARGET_KEYS], *more = NULL;
-	int nf = dir ? entry__keys(e, false, file) : n;
-	int nd = dir ? n : entry__keys(e, true, dirs);
-
-	memcpy(dir ? dirs : file, k, (size_t)n * sizeof(*k));
-	if (extra_keys(nf) + extra_keys(nd)) {
-		more = malloc((size_t)(extra_keys(nf) + extra_keys(nd)) * sizeof(*more));
-		if (!more)
-			return -ENOMEM;
-		memcpy(more, file + 1, (size_t)extra_keys(nf) * sizeof(*more));
-		memcpy(more + extra_keys(nf), dirs + 1, (size_t)extra_keys(nd) * sizeof(*more));
+	if (dir) {
+		memcpy(e->dir->keys, k, (size_t)n * sizeof(*k));
+		e->dir->nkeys = (__u8)n;
+		return 0;
 	}
-	free(e->more);
-	e->more = more;
-	e->nkeys = (__u8)nf;
-	e->ndir_keys = (__u8)nd;
-	if (nf)
-		e->key = file[0];
-	if (nd)
-		e->dir_key = dirs[0];
+	if (n > 1 && !e->rare && !(e->rare = calloc(1, sizeof(*e->rare))))
+		return -ENOMEM;
+	if (n > 1)
+		memcpy(e->rare->more, k + 1, (size_t)(n - 1) * sizeof(*k));
+	if (n)
+		e->key = k[0];
+	e->nkeys = (unsigned int)n;
 	return 0;
+}
+
+/* Drops rare when it holds nothing. */
+static void rare_trim(struct ig_entry *e)
+{
+	if (e->rare && !e->rare->allow && e->nkeys <= 1) {
+		free(e->rare);
+		e->rare = NULL;
+	}
 }
 
 void entry__free_keys(struct ig_entry *e)
 {
-	free(e->more);
-	e->more = NULL;
-	e->nkeys = e->ndir_keys = 0;
+	e->nkeys = 0;
+	if (e->dir && e->dir->owned)
+		e->dir->nkeys = 0;
+	rare_trim(e);
 }
 
 void entry__free_allow(struct ig_entry *e)
 {
-	if (e->allow) {
-		allow__free(e->allow);
-		free(e->allow);
-		e->allow = NULL;
+	if (e->rare && e->rare->allow) {
+		allow__free(e->rare->allow);
+		free(e->rare->allow);
+		e->rare->allow = NULL;
 	}
+	rare_trim(e);
 }
 
 void entry__free(struct ig_entry *e)
 {
-	entry__free_keys(e);
 	entry__free_allow(e);
-	if (!e->path_pooled)
-		free(e->path);
-	e->path = NULL;
+	free(e->rare);
+	e->rare = NULL;
+	e->nkeys = 0;
+	if (e->dir && e->dir->owned)
+		free(e->dir);
+	e->dir = NULL;
 }
 
 void policy__free(struct ig_policy *p)
@@ -395,6 +610,15 @@ void policy__free(struct ig_policy *p)
 	free(p->aliases);
 	p->aliases = NULL;
 	p->naliases = p->aliases_cap = 0;
+	for (i = 0; i < p->ndirs; i++) {
+		free(p->dirs[i]->names);
+		free(p->dirs[i]);
+	}
+	free(p->dirs);
+	free(p->dir_slots);
+	p->dirs = NULL;
+	p->dir_slots = NULL;
+	p->ndirs = p->dirs_cap = p->dir_nslots = 0;
 	free(p->groups);
 	p->groups = NULL;
 	p->ngroups = 0;

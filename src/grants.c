@@ -214,7 +214,7 @@ static int record_subject(__u32 kind, __u32 id, const char *path, int err)
 static int register_exe(const struct ig_maps *m, struct ig_learner *l, const char *path,
 			__u32 *id)
 {
-	struct ig_entry e = { .path = (char *)path, .origin = "allow exe" };
+	struct ig_entry e;
 	struct ig_subject s = {};
 	struct ig_name_key nk;
 	char why[256];
@@ -223,6 +223,11 @@ static int register_exe(const struct ig_maps *m, struct ig_learner *l, const cha
 
 	if (stat(path, &st))
 		return -errno;
+	err = entry__init(&e, path, "allow exe");
+	if (err) {
+		p_err("allow exe %s: %s", path, strerror(-err));
+		return err;
+	}
 	e.st_dev = st.st_dev;
 	e.st_ino = st.st_ino;
 	err = keys__learn(l, &e, why, sizeof(why));
@@ -230,21 +235,21 @@ static int register_exe(const struct ig_maps *m, struct ig_learner *l, const cha
 		err = keys__learn_parent(l, &e, why, sizeof(why));
 	if (err) {
 		p_err("allow exe %s: %s", path, why);
-		entry__free_keys(&e);
+		entry__free(&e);
 		return err;
 	}
 	err = kinds__new_id(m, &s.id);
 	for (k = 0; !err && k < e.nkeys; k++)
 		if (bpf_map_update_elem(m->exes_fd, entry__key_at(&e, k), &s, BPF_ANY))
 			err = -errno;
-	for (k = 0; !err && k < e.ndir_keys; k++) {
-		name__key(entry__dir_key_at(&e, k), strrchr(path, '/') + 1, &nk);
+	for (k = 0; !err && k < e.dir->nkeys; k++) {
+		name__key(entry__dir_key_at(&e, k), entry__name(&e), &nk);
 		if (bpf_map_update_elem(m->exe_names_fd, &nk, &s, BPF_ANY))
 			err = -errno;
 	}
 	if (!err)
 		err = kinds__count(m, KIND_EXE_NAMES, 1);
-	entry__free_keys(&e);
+	entry__free(&e);
 	*id = s.id;
 	return record_subject(IG_ALLOW_EXE, s.id, path, err);
 }

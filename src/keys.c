@@ -186,14 +186,17 @@ static int open_seen(struct ig_learner *l, const char *path, __u32 *before, __u3
 	return fd;
 }
 
-int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
+/* The keys of the file at path, which stat() said is (dev, ino), from
+ * one open the hooks record; 0 or -errno with why written. */
+static int learn_path(struct ig_learner *l, const char *path, dev_t dev, ino_t ino,
+		      struct ig_keyset *set, char *why, size_t len)
 {
 	__u32 before, after, i;
-	struct ig_keyset set = {};
 	struct stat st;
 	int fd, err = 0;
 
-	fd = open_seen(l, t->path, &before, &after);
+	set->n = 0;
+	fd = open_seen(l, path, &before, &after);
 	if (fd < 0) {
 		err = fd;
 		snprintf(why, len, "cannot open it to learn its kernel identity: %s%s",
@@ -201,7 +204,7 @@ int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 			 err == -EACCES ? " (needs read access, or CAP_DAC_READ_SEARCH)" : "");
 		return err;
 	}
-	if (fstat(fd, &st) || st.st_dev != t->st_dev || st.st_ino != t->st_ino) {
+	if (fstat(fd, &st) || st.st_dev != dev || st.st_ino != ino) {
 		snprintf(why, len, "it was replaced while being protected");
 		err = -ESTALE;
 		goto cleanup;
@@ -217,25 +220,36 @@ int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 		goto cleanup;
 	}
 	for (i = before; i != after && !err; i++)
-		err = add_unique(&set, &l->view->keys[i & (IG_LEARN_SLOTS - 1)]);
+		err = add_unique(set, &l->view->keys[i & (IG_LEARN_SLOTS - 1)]);
 	if (err)
 		snprintf(why, len, "more than %d inodes behind one path", IG_TARGET_KEYS);
-	else if ((err = entry__set_keys(t, false, set.keys, set.n)))
-		snprintf(why, len, "%s", strerror(-err));
 cleanup:
 	close(fd);
 	return err;
 }
 
-int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len)
+int keys__learn(struct ig_learner *l, struct ig_entry *t, char *why, size_t len)
 {
-	struct ig_entry dir = {};
+	struct ig_keyset set = {};
+	char path[PATH_MAX];
+	int err;
+
+	err = learn_path(l, entry__path(t, path), t->st_dev, t->st_ino, &set, why, len);
+	if (!err && (err = entry__set_keys(t, false, set.keys, set.n)))
+		snprintf(why, len, "%s", strerror(-err));
+	return err;
+}
+
+/* The keys of the directory holding path; 0 or -errno with why written. */
+static int learn_dir_of(struct ig_learner *l, const char *file, struct ig_keyset *out,
+			char *why, size_t len)
+{
 	struct ig_keyset *last = &l->last_dir;
 	char path[PATH_MAX], *slash;
 	struct stat st;
 	int err;
 
-	snprintf(path, sizeof(path), "%s", e->path);
+	snprintf(path, sizeof(path), "%s", file);
 	slash = strrchr(path, '/');
 	if (!slash)
 		return -EINVAL;
@@ -247,20 +261,28 @@ int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size
 	}
 	/* Large policies hold many files per directory: a stat() tells that
 	 * it is the directory learned last, without another learning open. */
-	if (last->n && st.st_dev == l->last_dir_dev && st.st_ino == l->last_dir_ino)
-		return entry__set_keys(e, true, last->keys, last->n);
-	dir.path = path;
-	dir.st_dev = st.st_dev;
-	dir.st_ino = st.st_ino;
-	err = keys__learn(l, &dir, why, len);
-	if (!err) {
-		last->n = entry__keys(&dir, false, last->keys);
+	if (!last->n || st.st_dev != l->last_dir_dev || st.st_ino != l->last_dir_ino) {
+		last->n = 0;
+		err = learn_path(l, path, st.st_dev, st.st_ino, last, why, len);
+		if (err) {
+			last->n = 0;
+			return err;
+		}
 		l->last_dir_dev = st.st_dev;
 		l->last_dir_ino = st.st_ino;
-		err = entry__set_keys(e, true, last->keys, last->n);
 	}
-	entry__free_keys(&dir);
-	return err;
+	*out = *last;
+	return 0;
+}
+
+int keys__learn_parent(struct ig_learner *l, struct ig_entry *e, char *why, size_t len)
+{
+	struct ig_keyset set;
+	char path[PATH_MAX];
+	int err;
+
+	err = learn_dir_of(l, entry__path(e, path), &set, why, len);
+	return err ? err : entry__set_keys(e, true, set.keys, set.n);
 }
 
 static void key_str(const struct ig_key *k, char *buf, size_t len)
@@ -274,33 +296,31 @@ static void key_str(const struct ig_key *k, char *buf, size_t len)
 int keys__confirm(struct ig_learner *l, const struct ig_entry *e, bool dir, char *why,
 		  size_t len)
 {
-	const struct ig_key *want = dir ? &e->dir_key : &e->key;
-	struct ig_entry probe = {
-		.path = e->path, .st_dev = e->st_dev, .st_ino = e->st_ino,
-	};
-	struct ig_key got[IG_TARGET_KEYS];
-	char a[96], b[96];
-	int err, n;
+	const struct ig_key *want = dir ? entry__dir_key_at(e, 0) : &e->key;
+	struct ig_keyset got = {};
+	char a[96], b[96], path[PATH_MAX];
+	int err;
 
-	err = dir ? keys__learn_parent(l, &probe, why, len) : keys__learn(l, &probe, why, len);
-	n = err ? 0 : entry__keys(&probe, dir, got);
-	entry__free_keys(&probe);
+	entry__path(e, path);
+	err = dir ? learn_dir_of(l, path, &got, why, len) :
+		    learn_path(l, path, e->st_dev, e->st_ino, &got, why, len);
 	if (err)
 		return err;
-	if (n == 1 && key__cmp(got, want) == 0)
+	if (got.n == 1 && key__cmp(got.keys, want) == 0)
 		return 0;
-	key_str(got, a, sizeof(a));
+	key_str(got.keys, a, sizeof(a));
 	key_str(want, b, sizeof(b));
 	snprintf(why, len, "the kernel keys %s %s%s, its handle says %s",
-		 dir ? "its directory" : "it", a, n > 1 ? " and more" : "", b);
+		 dir ? "its directory" : "it", a, got.n > 1 ? " and more" : "", b);
 	return -EPROTO;
 }
 
 int keys__prove_live(int learn_fd, char *why, size_t len)
 {
-	struct ig_entry self = {};
+	const char *self = "/proc/self/exe";
+	struct ig_keyset set;
 	struct ig_learner l;
-	struct stat st;
+	struct stat st = {};
 	int err;
 
 	err = keys__learner_open(&l, learn_fd);
@@ -308,13 +328,8 @@ int keys__prove_live(int learn_fd, char *why, size_t len)
 		snprintf(why, len, "cannot map the learn map: %s", strerror(-err));
 		return err;
 	}
-	self.path = (char *)"/proc/self/exe";
-	if (stat(self.path, &st) == 0) {
-		self.st_dev = st.st_dev;
-		self.st_ino = st.st_ino;
-	}
-	err = keys__learn(&l, &self, why, len);
-	entry__free_keys(&self);
+	stat(self, &st);
+	err = learn_path(&l, self, st.st_dev, st.st_ino, &set, why, len);
 	keys__learner_close(&l);
 	if (err == -ENOTRECOVERABLE)
 		snprintf(why, len, "its programs attached but never ran");

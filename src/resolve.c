@@ -222,7 +222,7 @@ cleanup:
  */
 int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 {
-	char canon[PATH_MAX], *copy;
+	char canon[PATH_MAX];
 	struct stat st;
 	unsigned long magic = 0;
 	bool overlay = false;
@@ -252,14 +252,10 @@ int resolve__path(const char *path, struct ig_entry *e, char *why, size_t len)
 		goto cleanup;
 	overlay = magic == OVERLAYFS_SUPER_MAGIC;
 
-	copy = strdup(canon);
-	if (!copy) {
-		snprintf(why, len, "%s", strerror(ENOMEM));
-		err = -ENOMEM;
+	if (strcmp(canon, path) != 0 && (err = entry__set_path(e, canon))) {
+		snprintf(why, len, "%s", strerror(-err));
 		goto cleanup;
 	}
-	e->path = copy;
-	e->path_pooled = false;
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = overlay;
@@ -343,6 +339,9 @@ struct dirents {
 
 struct dir_cache {
 	char *dir;          /* the directory as the policy spells it */
+	/* Where its entries move when it is not canonical: a record of this
+	 * cache's own (of the entries' origin), so no other thread adds to it. */
+	struct ig_dir *canon_dir;
 	int fd;
 	dev_t st_dev;
 	bool usable;        /* opened, named, and its filesystem supported */
@@ -501,6 +500,7 @@ static void dir_cache__reset(struct dir_cache *c)
 {
 	free(c->dir);
 	c->dir = NULL;
+	c->canon_dir = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -542,24 +542,21 @@ static void dir_cache__open(struct resolver *r, struct dir_cache *c, const char 
 }
 
 /* How many entries from i on (before end) name a file in the directory
- * dir (dlen bytes), directly. */
-static size_t count_in_dir(const struct ig_policy *p, size_t i, size_t end, const char *dir,
-			   size_t dlen)
+ * dir, directly. */
+static size_t count_in_dir(const struct ig_policy *p, size_t i, size_t end,
+			   const struct ig_dir *dir)
 {
 	size_t n = 0;
 
-	for (; i < end; i++, n++) {
-		const char *path = p->v[i].path;
-
-		if (strncmp(path, dir, dlen) != 0 || path[dlen] != '/' ||
-		    strchr(path + dlen + 1, '/'))
+	for (; i < end; i++, n++)
+		if (p->v[i].dir != dir && strcmp(p->v[i].dir->path, dir->path) != 0)
 			break;
-	}
 	return n;
 }
 
-/* The file's key from its handle, when the handle is of the directory's
- * mount (no other mount on top of the name) and names inode ino. */
+/* The file's key from its handle into e, when the handle is of the
+ * directory's mount (no other mount on top of the name) and names inode
+ * ino. */
 static bool key_from_handle(struct resolver *r, const struct dir_cache *c, const char *base,
 			    ino_t ino, struct ig_entry *e)
 {
@@ -573,30 +570,43 @@ static bool key_from_handle(struct resolver *r, const struct dir_cache *c, const
 		return false;
 	e->key = k.key;
 	e->nkeys = 1;
-	e->dir_key = c->self.key;
-	e->ndir_keys = 1;
-	e->dir_group = c->self_group;
 	return true;
 }
 
-/* 1 if the fast path resolved e (its path now canonical, perhaps the same
- * string), 0 if the full path must. */
+/* Moves e into c's canonical directory, which is not the one it was
+ * given in; 0 or -errno. */
+static int move_to_canonical(struct resolver *r, struct dir_cache *c, struct ig_entry *e)
+{
+	const char *origin = e->dir->origin;
+
+	if (strlen(c->canon) + 1 + strlen(entry__name(e)) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!c->canon_dir || c->canon_dir->origin != origin) {
+		pthread_mutex_lock(&r->ctx->lock);
+		c->canon_dir = policy__dir_new(r->ctx->p, strcmp(c->canon, "/") ? c->canon : "",
+					       origin);
+		pthread_mutex_unlock(&r->ctx->lock);
+		if (!c->canon_dir)
+			return -ENOMEM;
+	}
+	return entry__move_to(e, c->canon_dir);
+}
+
+/* 1 if the fast path resolved e (now in its canonical directory, perhaps
+ * the same one), 0 if the full path must. */
 static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_entry *e,
 			  size_t i, size_t end)
 {
-	const char *path = e->path, *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	const char *dir = slash ? path : ".";
-	size_t dlen = slash ? (size_t)(slash == path ? 1 : slash - path) : 1;
+	const char *base = entry__name(e), *dir = e->dir->path[0] ? e->dir->path : "/";
+	size_t dlen = strlen(dir);
 	const struct dirent64 *d;
 	struct stat st;
-	size_t clen;
-	char *canon;
 
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return 0;
 	if (!c->dir || strlen(c->dir) != dlen || strncmp(c->dir, dir, dlen) != 0)
-		dir_cache__open(r, c, dir, dlen, slash && slash != path ?
-				count_in_dir(r->ctx->p, i, end, dir, dlen) : 1);
+		dir_cache__open(r, c, dir, dlen, e->dir->path[0] ?
+				count_in_dir(r->ctx->p, i, end, e->dir) : 1);
 	if (!c->usable)
 		return 0;
 	d = c->have_names ? dirents__find(&c->names, base) : NULL;
@@ -618,20 +628,18 @@ static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_ent
 			return 0;
 		key_from_handle(r, c, base, st.st_ino, e);
 	}
-	if (c->canonical) {
-		canon = e->path;
-	} else {
-		clen = strlen(c->canon);
-		if (clen + 1 + strlen(base) >= PATH_MAX ||
-		    asprintf(&canon, "%s/%s", clen == 1 ? "" : c->canon, base) < 0) {
-			e->nkeys = e->ndir_keys = 0;
-			e->key_group = e->dir_group = 0;
-			return 0;
-		}
+	if (!c->canonical && move_to_canonical(r, c, e)) {
+		e->nkeys = 0;
+		e->key_group = 0;
+		return 0;
 	}
-	if (canon != e->path)
-		e->path_pooled = false;
-	e->path = canon;
+	/* The same for every file of the directory: the threads that share
+	 * its record write the same values. */
+	if (e->nkeys) {
+		e->dir->keys[0] = c->self.key;
+		e->dir->nkeys = 1;
+		e->dir->group = c->self_group;
+	}
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = c->overlay;
@@ -672,10 +680,10 @@ static void *resolve_blocks(void *arg)
 	struct resolver *r = arg;
 	struct ig_policy *p = r->ctx->p;
 	struct dir_cache dirs = { .fd = -1 };
+	char why[256], path[PATH_MAX];
+	struct ig_dir *given;
 	size_t i, end;
-	char why[256];
-	char *given;
-	bool pooled;
+	__u32 name;
 	int err;
 
 	for (;;) {
@@ -686,17 +694,19 @@ static void *resolve_blocks(void *arg)
 		for (; i < end; i++) {
 			struct ig_entry *e = &p->v[i];
 
-			given = e->path;
-			pooled = e->path_pooled;
+			given = e->dir;
+			name = e->name;
 			err = resolve_in_dir(r, &dirs, e, i, end) ? 0 :
-			      resolve__path(given, e, why, sizeof(why));
+			      resolve__path(entry__path(e, path), e, why, sizeof(why));
 			if (!err && e->tree &&
-			    ((!p->force && tree__covers_system(e->path, why, sizeof(why))) ||
+			    ((!p->force && tree__covers_system(entry__path(e, path), why, sizeof(why))) ||
 			     tree_on_overlay(e, why, sizeof(why)))) {
-				/* Reported under the name it was given. */
-				free(e->path);
-				e->path = given;
-				e->path_pooled = pooled;
+				/* Reported under the name it was given (a
+				 * policy's, so moving left it as it was). */
+				if (e->dir != given && e->dir->owned)
+					free(e->dir);
+				e->dir = given;
+				e->name = name;
 				err = -EINVAL;
 			}
 			if (err) {
@@ -704,8 +714,6 @@ static void *resolve_blocks(void *arg)
 					r->err = failure_add(r, i, err, why);
 				continue;
 			}
-			if (e->path != given && !pooled)
-				free(given);
 		}
 	}
 	dir_cache__reset(&dirs);
@@ -725,9 +733,12 @@ static int failure_cmp(const void *a, const void *b)
  * one the kernel confirms), and its allow rules are the entry's. */
 static int keep_alias(struct ig_policy *p, struct ig_entry *e, size_t of)
 {
+	char path[PATH_MAX];
 	struct ig_alias *a;
 
-	if (array__grow((void **)&p->aliases, &p->aliases_cap, p->naliases, sizeof(*a))) {
+	/* In a directory of its own: its directory's keys are learned too. */
+	if (array__grow((void **)&p->aliases, &p->aliases_cap, p->naliases, sizeof(*a)) ||
+	    entry__set_path(e, entry__path(e, path))) {
 		entry__free(e);
 		return -ENOMEM;
 	}
@@ -735,7 +746,7 @@ static int keep_alias(struct ig_policy *p, struct ig_entry *e, size_t of)
 	a->name = *e;
 	a->of = of;
 	entry__free_keys(&a->name);
-	a->name.key_group = a->name.dir_group = 0;
+	a->name.key_group = 0;
 	entry__free_allow(&a->name);
 	return 0;
 }
@@ -743,6 +754,7 @@ static int keep_alias(struct ig_policy *p, struct ig_entry *e, size_t of)
 /* A hash of (dev, ino) keeps this linear for a million. */
 int resolve__merge_same_files(struct ig_policy *p)
 {
+	char path[PATH_MAX], first_path[PATH_MAX];
 	size_t nslots = 16, i, s, u = 0;
 	__u32 *slots;
 	int err = 0;
@@ -770,9 +782,9 @@ int resolve__merge_same_files(struct ig_policy *p)
 				first->level = e->level;
 			/* As where two entries meet on one inode in the
 			 * kernel: only whom both let pass passes. */
-			if (first->allow)
-				allow__keep_common(first->allow, e->allow);
-			if (!e->tree && strcmp(e->path, first->path) != 0) {
+			if (entry__allow(first))
+				allow__keep_common(entry__allow(first), entry__allow(e));
+			if (!e->tree && strcmp(entry__path(e, path), entry__path(first, first_path))) {
 				if (keep_alias(p, e, slots[s] - 1))
 					err = -ENOMEM;
 			} else {
@@ -805,7 +817,7 @@ int resolve__policy(struct ig_policy *p)
 	pthread_t threads[4];
 	unsigned int t, nthreads = resolver_threads(p->n), started = 1;
 	struct failure *fail = NULL;
-	char q[QUOTE_BUF], where[IG_ORIGIN_BUF];
+	char q[QUOTE_BUF], where[IG_ORIGIN_BUF], path[PATH_MAX];
 	size_t i, u = 0, k = 0, nfail = 0;
 	int bad = 0, nomem = 0;
 
@@ -837,7 +849,7 @@ int resolve__policy(struct ig_policy *p)
 
 		if (k < nfail && fail[k].i == i) {
 			p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)),
-			      quote__str(e->path, q), fail[k].why);
+			      quote__str(entry__path(e, path), q), fail[k].why);
 			nomem += fail[k].err == -ENOMEM;
 			free(fail[k++].why);
 			entry__free(e);

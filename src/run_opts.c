@@ -140,8 +140,8 @@ static int resolve_allows(struct run_opts *o)
 
 	bad += allow__resolve(&o->allow) != 0;
 	for (i = 0; i < o->policy.n; i++)
-		if (o->policy.v[i].allow)
-			bad += allow__resolve(o->policy.v[i].allow) != 0;
+		if (entry__allow(&o->policy.v[i]))
+			bad += allow__resolve(entry__allow(&o->policy.v[i])) != 0;
 	return bad ? -EINVAL : 0;
 }
 
@@ -159,6 +159,7 @@ int run__resolve(struct run_opts *o)
 int run__warn_kill_only(const struct run_opts *o, const struct ig_policy *policy,
 			enum ig_backend b)
 {
+	char path[PATH_MAX];
 	size_t i, denies = 0;
 
 	if (!backend__kill_only(b))
@@ -183,7 +184,8 @@ int run__warn_kill_only(const struct run_opts *o, const struct ig_policy *policy
 	       backend__name(b), IG_URING_SYSCTL);
 	for (i = 0; i < policy->n; i++)
 		if (policy->v[i].level == IG_LEVEL_DENY)
-			p_warn("%s: deny will be enforced by SIGKILL after the open", policy->v[i].path);
+			p_warn("%s: deny will be enforced by SIGKILL after the open",
+			       entry__path(&policy->v[i], path));
 	return 0;
 }
 

@@ -625,21 +625,21 @@ static int add_names(const struct ig_maps *m, const struct ig_entry *e, size_t n
 	int k, err;
 
 	for (i = 0; i < n; i++)
-		nnames += e[i].tree ? 0 : e[i].ndir_keys;
+		nnames += e[i].tree ? 0 : e[i].dir->nkeys;
 	err = fill__open(&f, m, m->names_fd, sizeof(nk), nnames, false, merge_into, NULL);
 	for (i = 0; i < n && !err; i++) {
 		bool new_dir;
 
-		if (e[i].tree || !e[i].ndir_keys)
+		if (e[i].tree || !e[i].dir->nkeys)
 			continue;
-		base = strrchr(e[i].path, '/') + 1;
+		base = entry__name(&e[i]);
 		rule = rule_of(&e[i]);
 		/* A directory's bits once, not once per file in it. */
-		new_dir = !last || last->ndir_keys != e[i].ndir_keys;
-		for (k = 0; !new_dir && k < e[i].ndir_keys; k++)
+		new_dir = !last || (last->dir != e[i].dir && last->dir->nkeys != e[i].dir->nkeys);
+		for (k = 0; !new_dir && last->dir != e[i].dir && k < e[i].dir->nkeys; k++)
 			new_dir = key__cmp(entry__dir_key_at(last, k), entry__dir_key_at(&e[i], k)) != 0;
 		last = &e[i];
-		for (k = 0; !err && k < e[i].ndir_keys; k++) {
+		for (k = 0; !err && k < e[i].dir->nkeys; k++) {
 			filter_mark_name(&f.filter, entry__dir_key_at(&e[i], k), base);
 			name__key(entry__dir_key_at(&e[i], k), base, &nk);
 			err = fill__add(&f, &nk, &rule, entry__dir_key_at(&e[i], k), new_dir);
@@ -674,19 +674,27 @@ struct tree_walk {
 static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 {
 	struct tree_walk *w = ctx;
-	struct ig_entry f = {
-		.path = (char *)path, .level = w->tree->level, .id = w->tree->id,
-		.grants = w->tree->grants, .st_dev = st->st_dev, .st_ino = st->st_ino,
-	};
 	struct ig_key keys[IG_TARGET_KEYS];
 	struct ig_rule rule;
+	struct ig_entry f;
 	char why[256], q[QUOTE_BUF], where[IG_ORIGIN_BUF];
 	int k, err;
 
-	err = keys__learn(w->learner, &f, why, sizeof(why));
+	err = entry__init(&f, path, w->tree->dir->origin);
+	if (err) {
+		snprintf(why, sizeof(why), "%s", strerror(-err));
+	} else {
+		f.level = w->tree->level;
+		f.id = w->tree->id;
+		f.grants = w->tree->grants;
+		f.st_dev = st->st_dev;
+		f.st_ino = st->st_ino;
+		err = keys__learn(w->learner, &f, why, sizeof(why));
+	}
 	if (err) {
 		p_err("%s: %s: %s", entry__origin(w->tree, where, sizeof(where)),
 		      quote__str(path, q), why);
+		entry__free(&f);
 		w->bad++;
 		return 0;
 	}
@@ -701,7 +709,7 @@ static int key_tree_file(const char *path, const struct stat *st, void *ctx)
 	f.id = 0;
 	if (!err)
 		err = state__paths_append(&f, 1);
-	entry__free_keys(&f);
+	entry__free(&f);
 	if (err)
 		p_err("%s: %s: cannot add it: %s", entry__origin(w->tree, where, sizeof(where)),
 		      quote__str(path, q),
@@ -713,7 +721,8 @@ int state__add_tree_files(const struct ig_maps *m, struct ig_learner *l,
 			  const struct ig_entry *e, int *bad)
 {
 	struct tree_walk w = { .maps = m, .learner = l, .tree = e };
-	int err = tree__for_each_file(e->path, key_tree_file, &w);
+	char path[PATH_MAX];
+	int err = tree__for_each_file(entry__path(e, path), key_tree_file, &w);
 
 	*bad += w.bad;
 	return err;
@@ -734,7 +743,7 @@ int state__paths_reset(void)
  * million fprintf() calls, parsing their format each time, were a visible
  * part of the start. Numbers go right to left into the end of buf.
  */
-static void put_line(FILE *f, const unsigned long long *nums, int n, const char *path)
+static void put_nums(FILE *f, const unsigned long long *nums, int n)
 {
 	char buf[3 * 21], *p = buf + sizeof(buf);
 	unsigned long long v;
@@ -748,7 +757,16 @@ static void put_line(FILE *f, const unsigned long long *nums, int n, const char 
 		while (v /= 10);
 	}
 	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
-	fputs_unlocked(path, f);
+}
+
+/* The numbers, then e's path: no copy of the path to make. */
+static void put_entry_line(FILE *f, const unsigned long long *nums, int n,
+			   const struct ig_entry *e)
+{
+	put_nums(f, nums, n);
+	fputs_unlocked(e->dir->path, f);
+	fputc_unlocked('/', f);
+	fputs_unlocked(entry__name(e), f);
 	fputc_unlocked('\n', f);
 }
 
@@ -766,13 +784,14 @@ int state__paths_append(const struct ig_entry *t, size_t n)
 		 * (see entry__key()): every rule it adds carries that id. A file
 		 * found below a tree is recorded by its own keys. */
 		if (t[i].id) {
-			put_line(f, (unsigned long long[]){ 0, 0, t[i].id }, 3, t[i].path);
+			put_entry_line(f, (unsigned long long[]){ 0, 0, t[i].id }, 3, &t[i]);
 			continue;
 		}
 		for (k = 0; k < t[i].nkeys; k++) {
 			const struct ig_key *key = entry__key_at(&t[i], k);
 
-			put_line(f, (unsigned long long[]){ key->dev, key->gen, key->ino }, 3, t[i].path);
+			put_entry_line(f, (unsigned long long[]){ key->dev, key->gen, key->ino }, 3,
+				       &t[i]);
 		}
 	}
 	if (fclose(f))
@@ -1305,23 +1324,41 @@ int state__remove_entry(const struct ig_maps *m, __u32 id, size_t *removed,
 	return err ? err : state__paths_forget(&ek, 1);
 }
 
+/* The entry registered under path in ix (0: none); -errno. */
+static int id_of_path(struct paths_index *ix, const char *path, __u32 *id)
+{
+	int err;
+
+	*id = 0;
+	err = paths_index__for_path(ix, path, pick_entry_key, id);
+	return err < 0 ? err : 0;
+}
+
 int state__find_entries(struct ig_entry *v, size_t n)
+{
+	struct paths_index ix = {};
+	char path[PATH_MAX];
+	size_t i;
+	int err;
+
+	err = state__paths_load(&ix);
+	for (i = 0; !err && i < n; i++)
+		err = id_of_path(&ix, entry__path(&v[i], path), &v[i].id);
+	paths_index__free(&ix);
+	return err;
+}
+
+int state__find_paths(const char *const *paths, __u32 *ids, size_t n)
 {
 	struct paths_index ix = {};
 	size_t i;
 	int err;
 
 	err = state__paths_load(&ix);
-	for (i = 0; !err && i < n; i++) {
-		__u32 id = 0;
-
-		err = paths_index__for_path(&ix, v[i].path, pick_entry_key, &id);
-		if (err > 0)
-			err = 0;
-		v[i].id = id;
-	}
+	for (i = 0; !err && i < n; i++)
+		err = id_of_path(&ix, paths[i], &ids[i]);
 	paths_index__free(&ix);
-	return err < 0 ? err : 0;
+	return err;
 }
 
 int entry_rule__cmp(const void *a, const void *b)
@@ -1383,7 +1420,7 @@ int state__policy_write(const struct ig_entry *v, size_t n)
 	if (!f)
 		return -errno;
 	for (i = 0; i < n; i++)
-		put_line(f, (unsigned long long[]){ v[i].id, v[i].level }, 2, v[i].path);
+		put_entry_line(f, (unsigned long long[]){ v[i].id, v[i].level }, 2, &v[i]);
 	if (fclose(f) || rename(tmp, IG_POLICY_FILE))
 		err = -errno;
 	if (err)

@@ -141,6 +141,8 @@ int state__set_entry_rule(const struct ig_maps *m, __u32 id, unsigned int level,
 /* Sets v[i].id to the entry registered under v[i].path, or 0; one read of
  * the paths index for all of them. */
 int state__find_entries(struct ig_entry *v, size_t n);
+/* The same for n paths: ids[i] for paths[i]. */
+int state__find_paths(const char *const *paths, __u32 *ids, size_t n);
 /* Gives every rule of each listed entry exactly its level and allow set,
  * in one walk of the maps. */
 struct ig_entry_rule {

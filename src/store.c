@@ -2,6 +2,7 @@
 /* Storing stage: learn the keys of a policy's new entries and add them,
  * in the order that leaves no window; register every entry's allow set. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +18,20 @@
  * inode(s), and the directory's for a file entry's name part. */
 static int learn_entry(struct ig_learner *l, struct ig_entry *e, enum ig_backend b)
 {
-	char why[256], where[IG_ORIGIN_BUF];
+	char why[256], where[IG_ORIGIN_BUF], path[PATH_MAX];
 	int err = 0;
 
 	if (e->overlay && backend__refuses_overlay(b)) {
 		p_err("%s: %s: on overlayfs, whose backing file the %s backend cannot see; refusing rather than protecting only the overlay name",
-		      entry__origin(e, where, sizeof(where)), e->path, backend__name(b));
+		      entry__origin(e, where, sizeof(where)), entry__path(e, path), backend__name(b));
 		return -EINVAL;
 	}
 	if (!e->nkeys)
 		err = keys__learn(l, e, why, sizeof(why));
-	if (!err && !e->tree && !e->ndir_keys)
+	if (!err && !e->tree && !e->dir->nkeys)
 		err = keys__learn_parent(l, e, why, sizeof(why));
 	if (err)
-		p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), e->path, why);
+		p_err("%s: %s: %s", entry__origin(e, where, sizeof(where)), entry__path(e, path), why);
 	return err;
 }
 
@@ -54,9 +55,9 @@ struct confirm {
  * not decide for its group: the next one is tried. */
 static void confirm_key(struct confirm *c, struct ig_entry *e, bool dir)
 {
-	__u16 g = dir ? e->dir_group : e->key_group;
+	__u16 g = dir ? e->dir->group : e->key_group;
 	enum group_verdict *v = &c->verdict[g - 1];
-	char why[256], dev[32];
+	char why[256], dev[32], path[PATH_MAX];
 	struct ig_key k;
 	int err;
 
@@ -66,7 +67,7 @@ static void confirm_key(struct confirm *c, struct ig_entry *e, bool dir)
 			k.dev = fhandle__kernel_dev(c->groups[g - 1].st_dev);
 			key__dev_str(&k, dev, sizeof(dev));
 			p_warn("%s: file handles (type %d, %u bytes) on dev %s do not give the kernel's keys (%s): every file there is learned by opening it",
-			       e->path, c->groups[g - 1].type, c->groups[g - 1].bytes, dev, why);
+			       entry__path(e, path), c->groups[g - 1].type, c->groups[g - 1].bytes, dev, why);
 		}
 		*v = err == 0 ? GROUP_CONFIRMED : err == -EPROTO ? GROUP_REFUSED : GROUP_UNTRIED;
 	}
@@ -74,10 +75,12 @@ static void confirm_key(struct confirm *c, struct ig_entry *e, bool dir)
 		c->computed += !dir;
 		return;
 	}
-	/* One key each: nothing to free, and no allocation to fail. */
+	/* One key each: nothing to free, and no allocation to fail. The
+	 * directory's is forgotten for every file in it, which shares one
+	 * group. */
 	if (dir) {
-		e->ndir_keys = 0;
-		e->dir_group = 0;
+		e->dir->nkeys = 0;
+		e->dir->group = 0;
 	} else {
 		e->nkeys = 0;
 		e->key_group = 0;
@@ -104,7 +107,7 @@ static int confirm_computed(struct ig_learner *l, struct ig_policy *fresh,
 
 		if (e->key_group)
 			confirm_key(&c, e, false);
-		if (e->dir_group)
+		if (e->dir->group)
 			confirm_key(&c, e, true);
 	}
 	free(c.verdict);
@@ -115,7 +118,7 @@ static int confirm_computed(struct ig_learner *l, struct ig_policy *fresh,
 
 int store__aliases(const struct ig_maps *maps, struct ig_learner *l, struct ig_policy *policy)
 {
-	char why[256], where[IG_ORIGIN_BUF];
+	char why[256], where[IG_ORIGIN_BUF], path[PATH_MAX];
 	int err = 0, bad = 0;
 	size_t i;
 
@@ -131,13 +134,15 @@ int store__aliases(const struct ig_maps *maps, struct ig_learner *l, struct ig_p
 		name->grants = of->grants;
 		/* Merged without keys (keep_alias): learned here. */
 		if (keys__learn_parent(l, name, why, sizeof(why))) {
-			p_err("%s: %s: %s", entry__origin(name, where, sizeof(where)), name->path, why);
+			p_err("%s: %s: %s", entry__origin(name, where, sizeof(where)),
+			      entry__path(name, path), why);
 			bad++;
 			continue;
 		}
 		err = state__add_alias_names(maps, name);
 		if (err)
-			p_err("%s: cannot guard its name: %s", name->path, strerror(-err));
+			p_err("%s: cannot guard its name: %s", entry__path(name, path),
+			      strerror(-err));
 	}
 	return err ? err : bad ? -EINVAL : 0;
 }
@@ -179,9 +184,9 @@ static int register_grants(const struct ig_maps *maps, struct ig_learner *l,
 		struct ig_entry *e = &policy->v[i];
 
 		e->grants = global_set;
-		if (!e->allow || !e->allow->n)
+		if (!entry__allow(e) || !entry__allow(e)->n)
 			continue;
-		err = allow__append(&both, e->allow);
+		err = allow__append(&both, entry__allow(e));
 		if (!err)
 			err = allow__append(&both, global);
 		if (!err)

@@ -58,6 +58,16 @@ static void write_file(const char *path, const char *text)
 	}
 }
 
+/* resolve__path() into t, freed first, as an entry of its own at path. */
+static int resolve_alone(const char *path, struct ig_entry *t, char *why, size_t len)
+{
+	int err;
+
+	entry__free(t);
+	err = entry__init(t, path, "t");
+	return err ? err : resolve__path(path, t, why, len);
+}
+
 /* 1 with the reason if the scratch directory's filesystem is one resolve
  * refuses: the one environment where resolving there cannot succeed. */
 static int scratch_unsupported(char *why, size_t len)
@@ -67,9 +77,9 @@ static int scratch_unsupported(char *why, size_t len)
 
 	snprintf(path, sizeof(path), "%s/probe", scratch_dir());
 	write_file(path, "x");
-	if (resolve__path(path, &e, why, len) == -EOPNOTSUPP)
+	if (resolve_alone(path, &e, why, len) == -EOPNOTSUPP)
 		return 1;
-	free(e.path);
+	entry__free(&e);
 	return 0;
 }
 
@@ -99,7 +109,7 @@ UNIT_TEST(test_level_names_and_numbers)
 UNIT_TEST(test_config_lines_comments_spaces_relative)
 {
 	struct ig_policy p = {};
-	char conf[PATH_MAX], want[PATH_MAX + 16], where[IG_ORIGIN_BUF];
+	char conf[PATH_MAX], want[PATH_MAX + 16], where[IG_ORIGIN_BUF], buf[PATH_MAX];
 
 	log__init(false, 0);
 	snprintf(conf, sizeof(conf), "%s/ig.conf", scratch_dir());
@@ -107,14 +117,14 @@ UNIT_TEST(test_config_lines_comments_spaces_relative)
 	ASSERT_EQ_INT(policy__load_file(&p, conf), 0);
 	ASSERT_EQ_INT((int)p.n, 4);
 	snprintf(want, sizeof(want), "%s/keys/my secret.key", scratch_dir());
-	ASSERT_STREQ(p.v[0].path, want);
+	ASSERT_STREQ(entry__path(&p.v[0], buf), want);
 	ASSERT_EQ_INT(p.v[0].level, IG_LEVEL_DENY);
-	ASSERT_STREQ(p.v[1].path, "/abs/path#1");
+	ASSERT_STREQ(entry__path(&p.v[1], buf), "/abs/path#1");
 	ASSERT_EQ_INT(p.v[2].level, IG_LEVEL_KILL);
 	snprintf(want, sizeof(want), "%s:5", conf);
 	ASSERT_STREQ(entry__origin(&p.v[2], where, sizeof(where)), want);
 	snprintf(want, sizeof(want), "%s/a\tb", scratch_dir());
-	ASSERT_STREQ(p.v[3].path, want);
+	ASSERT_STREQ(entry__path(&p.v[3], buf), want);
 	policy__free(&p);
 }
 
@@ -157,30 +167,30 @@ UNIT_TEST(test_resolve_rejects_what_cannot_be_keyed)
 	snprintf(dir, sizeof(dir), "%s/r", scratch_dir());
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	ASSERT_EQ_INT(resolve__path(path, &t, why, sizeof(why)), -ENOENT);
+	ASSERT_EQ_INT(resolve_alone(path, &t, why, sizeof(why)), -ENOENT);
 	ASSERT_STREQ(why, "no such file");
 	/* A directory is a tree entry; / and kernel filesystems never are. */
-	ASSERT_EQ_INT(resolve__path(dir, &t, why, sizeof(why)), 0);
+	ASSERT_EQ_INT(resolve_alone(dir, &t, why, sizeof(why)), 0);
 	ASSERT_TRUE(t.tree);
-	free(t.path);
-	memset(&t, 0, sizeof(t));
-	ASSERT_EQ_INT(resolve__path("/", &t, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ_INT(resolve_alone("/", &t, why, sizeof(why)), -EINVAL);
 	ASSERT_STREQ(why, "refusing to protect the whole filesystem");
-	ASSERT_EQ_INT(resolve__path("/proc", &t, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ_INT(resolve_alone("/proc", &t, why, sizeof(why)), -EINVAL);
 	ASSERT_TRUE(strstr(why, "kernel filesystem (proc)") != NULL);
 	snprintf(path, sizeof(path), "%s/loop", dir);
 	symlink("loop", path);
-	ASSERT_EQ_INT(resolve__path(path, &t, why, sizeof(why)), -ELOOP);
+	ASSERT_EQ_INT(resolve_alone(path, &t, why, sizeof(why)), -ELOOP);
 	ASSERT_STREQ(why, "symlink loop");
-	ASSERT_EQ_INT(resolve__path("/dev/null", &t, why, sizeof(why)), -EINVAL);
-	ASSERT_EQ_INT(resolve__path("/proc/version", &t, why, sizeof(why)), -EOPNOTSUPP);
+	ASSERT_EQ_INT(resolve_alone("/dev/null", &t, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ_INT(resolve_alone("/proc/version", &t, why, sizeof(why)), -EOPNOTSUPP);
 	ASSERT_TRUE(strstr(why, "proc") != NULL);
+	entry__free(&t);
 }
 
 UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 {
 	struct ig_policy p = {};
 	char dir[PATH_MAX], file[PATH_MAX + 16], lnk[PATH_MAX + 16], hard[PATH_MAX + 16], why[256];
+	char buf[PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s/m", scratch_dir());
 	mkdir(dir, 0755);
@@ -201,12 +211,12 @@ UNIT_TEST(test_resolve_canonicalises_and_merges_aliases)
 	ASSERT_EQ_INT(resolve__policy(&p), 0);
 	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 1);
-	ASSERT_STREQ(p.v[0].path, file);
+	ASSERT_STREQ(entry__path(&p.v[0], buf), file);
 	ASSERT_EQ_INT((int)p.v[0].level, IG_LEVEL_KILL);
 	/* The hard link is another name, to be guarded as the entry's; the
 	 * symlink and the file's own path are the entry's name. */
 	ASSERT_EQ_INT((int)p.naliases, 1);
-	ASSERT_STREQ(p.aliases[0].name.path, hard);
+	ASSERT_STREQ(entry__path(&p.aliases[0].name, buf), hard);
 	ASSERT_EQ_INT((int)p.aliases[0].of, 0);
 	policy__free(&p);
 }
@@ -216,13 +226,14 @@ static int give_uids(struct ig_policy *p, size_t i, const char *const *uids, siz
 {
 	size_t k;
 
-	p->v[i].allow = calloc(1, sizeof(*p->v[i].allow));
-	if (!p->v[i].allow)
+	struct ig_allows *allow = entry__allow_new(&p->v[i]);
+
+	if (!allow)
 		return -ENOMEM;
 	for (k = 0; k < n; k++)
-		if (allow__parse(p->v[i].allow, "uid", uids[k], "t"))
+		if (allow__parse(allow, "uid", uids[k], "t"))
 			return -EINVAL;
-	return allow__resolve(p->v[i].allow);
+	return allow__resolve(allow);
 }
 
 /* Two names of one file with different allow lines: the merged entry lets
@@ -251,9 +262,9 @@ UNIT_TEST(test_merge_keeps_only_common_allow_rules)
 	ASSERT_EQ_INT(give_uids(&p, 2, second, 1), 0);
 	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 1);
-	ASSERT_TRUE(p.v[0].allow != NULL);
-	ASSERT_EQ_INT((int)p.v[0].allow->n, 1);
-	ASSERT_EQ_INT((int)p.v[0].allow->v[0].num, 65534);
+	ASSERT_TRUE(entry__allow(&p.v[0]) != NULL);
+	ASSERT_EQ_INT((int)entry__allow(&p.v[0])->n, 1);
+	ASSERT_EQ_INT((int)entry__allow(&p.v[0])->v[0].num, 65534);
 	policy__free(&p);
 
 	/* The first listed with lines, a later one without: none remain. */
@@ -264,7 +275,7 @@ UNIT_TEST(test_merge_keeps_only_common_allow_rules)
 	ASSERT_EQ_INT(give_uids(&p, 0, first, 2), 0);
 	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 1);
-	ASSERT_EQ_INT((int)p.v[0].allow->n, 0);
+	ASSERT_EQ_INT((int)entry__allow(&p.v[0])->n, 0);
 	policy__free(&p);
 	unlink(hard);
 	unlink(file);
@@ -293,6 +304,7 @@ static void *exchange_loop(void *arg)
 static int resolve_round(char (*names)[PATH_MAX + 16], size_t n, size_t first)
 {
 	struct ig_policy p = {};
+	char buf[PATH_MAX];
 	const char *got;
 	size_t i;
 	int ok = 0;
@@ -302,7 +314,7 @@ static int resolve_round(char (*names)[PATH_MAX + 16], size_t n, size_t first)
 			goto out;
 	if (resolve__policy(&p) || !p.n)
 		goto out;
-	got = p.v[p.n - 1].path;
+	got = entry__path(&p.v[p.n - 1], buf);
 	ok = strcmp(got, names[n - 1]) == 0;
 	if (!ok)
 		fprintf(stderr, "resolved %s as %s\n", names[n - 1], got);
@@ -363,7 +375,7 @@ UNIT_TEST(test_resolve_keeps_names_through_exchanges)
 UNIT_TEST(test_resolve_by_directory_matches_full_resolution)
 {
 	static const char *const rel[] = { "d/a", "d/sub/../b", "dl/c", "d/cl" };
-	char path[4][PATH_MAX + 32], base[PATH_MAX + 16], why[256];
+	char path[4][PATH_MAX + 32], base[PATH_MAX + 16], why[256], a[PATH_MAX], b[PATH_MAX];
 	struct ig_policy p = {};
 	struct ig_entry t = {};
 	size_t i, j, found;
@@ -392,12 +404,12 @@ UNIT_TEST(test_resolve_by_directory_matches_full_resolution)
 	ASSERT_EQ_INT(resolve__merge_same_files(&p), 0);
 	ASSERT_EQ_INT((int)p.n, 3);
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ_INT(resolve__path(path[i], &t, why, sizeof(why)), 0);
+		ASSERT_EQ_INT(resolve_alone(path[i], &t, why, sizeof(why)), 0);
 		for (j = 0, found = 0; j < p.n; j++)
-			found += strcmp(p.v[j].path, t.path) == 0 &&
+			found += strcmp(entry__path(&p.v[j], a), entry__path(&t, b)) == 0 &&
 				 p.v[j].st_ino == t.st_ino && p.v[j].st_dev == t.st_dev;
 		ASSERT_EQ_INT((int)found, 1);
-		free(t.path);
+		entry__free(&t);
 	}
 	policy__free(&p);
 }
@@ -503,5 +515,5 @@ UNIT_TEST(test_json_strings_stay_valid_utf8)
  * and this. */
 UNIT_TEST(test_entry_size_is_the_documented_one)
 {
-	ASSERT_EQ_INT((int)sizeof(struct ig_entry), 96);
+	ASSERT_EQ_INT((int)sizeof(struct ig_entry), 64);
 }
