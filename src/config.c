@@ -210,17 +210,16 @@ int entry__move_to(struct ig_entry *e, struct ig_dir *d)
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin, unsigned int line)
 {
-	char joined[PATH_MAX], where[IG_ORIGIN_BUF], q[QUOTE_BUF];
+	/* Where it is given, formatted only for an error. */
+	struct ig_dir at = { .origin = origin };
+	const struct ig_entry where = { .dir = &at, .line = line };
+	char joined[PATH_MAX], buf[IG_ORIGIN_BUF], q[QUOTE_BUF];
 	struct ig_entry *e;
 	struct ig_dir *d;
 	int64_t name;
 	size_t dlen = 0;
 	int n;
 
-	if (line)
-		snprintf(where, sizeof(where), "%s:%u", origin, line);
-	else
-		snprintf(where, sizeof(where), "%s", origin);
 	if (path[0] != '/') {
 		n = snprintf(joined, sizeof(joined), "%s/%s", base_dir, path);
 		if (n < 0 || (size_t)n >= sizeof(joined))
@@ -244,10 +243,11 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 	p->n++;
 	return 0;
 too_long:
-	p_err("%s: %s: %s", where, quote__str(path, q), strerror(ENAMETOOLONG));
+	p_err("%s: %s: %s", entry__origin(&where, buf, sizeof(buf)), quote__str(path, q),
+	      strerror(ENAMETOOLONG));
 	return -ENAMETOOLONG;
 nomem:
-	p_err("%s: out of memory", where);
+	p_err("%s: out of memory", entry__origin(&where, buf, sizeof(buf)));
 	return -ENOMEM;
 }
 
