@@ -72,10 +72,11 @@ static int dir_len(const char *path, size_t *len)
 	return 0;
 }
 
-/* A record for the directory of dlen bytes at path; with name, made for
- * one entry, whose name it holds after its path. */
+/* A record for the directory of dlen bytes at path whose entries' names
+ * are in *names; or, with name, one made for one entry, whose name it
+ * holds after its path. */
 static struct ig_dir *dir_new(const char *path, size_t dlen, const char *origin,
-			      const char *name)
+			      char *const *names, const char *name)
 {
 	size_t nlen = name ? strlen(name) + 1 : 0;
 	struct ig_dir *d = calloc(1, sizeof(*d) + dlen + 1 + nlen);
@@ -84,13 +85,22 @@ static struct ig_dir *dir_new(const char *path, size_t dlen, const char *origin,
 		return NULL;
 	memcpy(d->path, path, dlen);
 	d->origin = origin;
+	d->names = names;
 	if (name) {
-		d->names = d->path + dlen + 1;
-		memcpy(d->names, name, nlen);
-		d->names_len = (__u32)nlen;
+		d->own_name = d->path + dlen + 1;
+		memcpy(d->own_name, name, nlen);
+		d->names = &d->own_name;
 		d->owned = true;
 	}
 	return d;
+}
+
+static void dir_free(struct ig_dir *d)
+{
+	if (d) {
+		free(d->more);
+		free(d);
+	}
 }
 
 static size_t dir_hash(const char *path, size_t dlen, const char *origin)
@@ -151,7 +161,7 @@ static struct ig_dir *policy_dir(struct ig_policy *p, const char *path, size_t d
 	}
 	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
 		return NULL;
-	d = dir_new(path, dlen, origin, NULL);
+	d = dir_new(path, dlen, origin, &p->names->buf, NULL);
 	if (!d)
 		return NULL;
 	p->dirs[p->ndirs++] = d;
@@ -159,27 +169,20 @@ static struct ig_dir *policy_dir(struct ig_policy *p, const char *path, size_t d
 	return d;
 }
 
-/* Appends name to d's names; its offset, or -ENOMEM. */
-static int64_t dir_add_name(struct ig_dir *d, const char *name)
+/* Appends name to p's names; its offset, or -ENOMEM. */
+static int64_t policy_add_name(struct ig_policy *p, const char *name)
 {
-	size_t len = strlen(name) + 1, cap = d->names_cap ? d->names_cap : 64;
-	__u32 off = d->names_len;
-	char *names;
+	struct ig_names *n = p->names;
+	size_t len = strlen(name) + 1, off = n->len;
 
-	if (len > UINT32_MAX - d->names_len)
+	if (len > UINT32_MAX - off)
 		return -ENOMEM;
-	while (cap < (size_t)d->names_len + len)
-		cap *= 2;
-	if (cap > d->names_cap) {
-		names = realloc(d->names, cap > UINT32_MAX ? UINT32_MAX : cap);
-		if (!names)
+	while (off + len > n->cap)
+		if (bigarray__grow((void **)&n->buf, &n->cap, n->cap, 1))
 			return -ENOMEM;
-		d->names = names;
-		d->names_cap = cap > UINT32_MAX ? UINT32_MAX : (__u32)cap;
-	}
-	memcpy(d->names + off, name, len);
-	d->names_len += (__u32)len;
-	return off;
+	memcpy(n->buf + off, name, len);
+	n->len += len;
+	return (int64_t)off;
 }
 
 struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char *origin)
@@ -188,23 +191,15 @@ struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char
 
 	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
 		return NULL;
-	d = dir_new(path, strlen(path), origin, NULL);
+	d = dir_new(path, strlen(path), origin, &p->names->buf, NULL);
 	if (d)
 		p->dirs[p->ndirs++] = d;
 	return d;
 }
 
-int entry__move_to(struct ig_entry *e, struct ig_dir *d)
+void entry__move_to(struct ig_entry *e, struct ig_dir *d)
 {
-	int64_t name = dir_add_name(d, entry__name(e));
-
-	if (name < 0)
-		return (int)name;
-	if (e->dir->owned)
-		free(e->dir);
 	e->dir = d;
-	e->name = (__u32)name;
-	return 0;
 }
 
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
@@ -231,8 +226,10 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 	dir_len(path, &dlen);
 	if (bigarray__grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
 		goto nomem;
+	if (!p->names && !(p->names = calloc(1, sizeof(*p->names))))
+		goto nomem;
 	d = policy_dir(p, path, dlen, origin);
-	if (!d || (name = dir_add_name(d, path + dlen + 1)) < 0)
+	if (!d || (name = policy_add_name(p, path + dlen + 1)) < 0)
 		goto nomem;
 	e = &p->v[p->n];
 	memset(e, 0, sizeof(*e));
@@ -475,7 +472,7 @@ int entry__init(struct ig_entry *e, const char *path, const char *origin)
 	memset(e, 0, sizeof(*e));
 	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
 		return -EINVAL;
-	e->dir = dir_new(path, dlen, origin, path + dlen + 1);
+	e->dir = dir_new(path, dlen, origin, NULL, path + dlen + 1);
 	return e->dir ? 0 : -ENOMEM;
 }
 
@@ -486,11 +483,11 @@ int entry__set_path(struct ig_entry *e, const char *path)
 
 	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
 		return -EINVAL;
-	d = dir_new(path, dlen, e->dir->origin, path + dlen + 1);
+	d = dir_new(path, dlen, e->dir->origin, NULL, path + dlen + 1);
 	if (!d)
 		return -ENOMEM;
 	if (e->dir->owned)
-		free(e->dir);
+		dir_free(e->dir);
 	e->dir = d;
 	e->name = 0;
 	return 0;
@@ -498,7 +495,7 @@ int entry__set_path(struct ig_entry *e, const char *path)
 
 const char *entry__name(const struct ig_entry *e)
 {
-	return e->dir->names + e->name;
+	return *e->dir->names + e->name;
 }
 
 const char *entry__path(const struct ig_entry *e, char buf[PATH_MAX])
@@ -529,7 +526,7 @@ const struct ig_key *entry__key_at(const struct ig_entry *e, int i)
 
 const struct ig_key *entry__dir_key_at(const struct ig_entry *e, int i)
 {
-	return &e->dir->keys[i];
+	return i ? &e->dir->more[i - 1] : &e->dir->key;
 }
 
 int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_KEYS])
@@ -541,13 +538,29 @@ int entry__keys(const struct ig_entry *e, bool dir, struct ig_key out[IG_TARGET_
 	return n;
 }
 
+/* Sets d's keys to the n at k; 0 or -ENOMEM. */
+static int dir_set_keys(struct ig_dir *d, const struct ig_key *k, int n)
+{
+	struct ig_key *more = NULL;
+
+	if (n > 1) {
+		more = malloc((size_t)(n - 1) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		memcpy(more, k + 1, (size_t)(n - 1) * sizeof(*more));
+	}
+	free(d->more);
+	d->more = more;
+	if (n)
+		d->key = k[0];
+	d->nkeys = (__u8)n;
+	return 0;
+}
+
 int entry__set_keys(struct ig_entry *e, bool dir, const struct ig_key *k, int n)
 {
-	if (dir) {
-		memcpy(e->dir->keys, k, (size_t)n * sizeof(*k));
-		e->dir->nkeys = (__u8)n;
-		return 0;
-	}
+	if (dir)
+		return dir_set_keys(e->dir, k, n);
 	if (n > 1 && !e->rare && !(e->rare = calloc(1, sizeof(*e->rare))))
 		return -ENOMEM;
 	if (n > 1)
@@ -571,7 +584,7 @@ void entry__free_keys(struct ig_entry *e)
 {
 	e->nkeys = 0;
 	if (e->dir && e->dir->owned)
-		e->dir->nkeys = 0;
+		dir_set_keys(e->dir, NULL, 0);
 	rare_trim(e);
 }
 
@@ -592,7 +605,7 @@ void entry__free(struct ig_entry *e)
 	e->rare = NULL;
 	e->nkeys = 0;
 	if (e->dir && e->dir->owned)
-		free(e->dir);
+		dir_free(e->dir);
 	e->dir = NULL;
 }
 
@@ -610,11 +623,13 @@ void policy__free(struct ig_policy *p)
 	free(p->aliases);
 	p->aliases = NULL;
 	p->naliases = p->aliases_cap = 0;
-	for (i = 0; i < p->ndirs; i++) {
-		free(p->dirs[i]->names);
-		free(p->dirs[i]);
-	}
+	for (i = 0; i < p->ndirs; i++)
+		dir_free(p->dirs[i]);
 	free(p->dirs);
+	if (p->names)
+		bigarray__free(p->names->buf, p->names->cap, 1);
+	free(p->names);
+	p->names = NULL;
 	free(p->dir_slots);
 	p->dirs = NULL;
 	p->dir_slots = NULL;

@@ -25,14 +25,18 @@ struct ig_dir {
 	/* Where its entries were given, for error messages: a config file's
 	 * name (held by the policy) or "command line"; entry__origin(). */
 	const char *origin;
-	/* Its entries' names, each NUL-terminated, end to end; an entry holds
-	 * the offset of its own. */
-	char *names;
-	__u32 names_len, names_cap;
+	/* Where its entries' names are, each NUL-terminated, end to end (an
+	 * entry holds the offset of its own): the policy's, which all its
+	 * records share, or own_name. */
+	char *const *names;
+	char *own_name;
 	/* Its keys, for the name part of its file entries: filled while
 	 * resolving (from the directory's handle, group says which layout,
-	 * 1 + index in ig_policy.groups, 0: none) or learned by keys.c. */
-	struct ig_key keys[IG_TARGET_KEYS];
+	 * 1 + index in ig_policy.groups, 0: none) or learned by keys.c. The
+	 * first is here, further ones (overlayfs has two) in more;
+	 * entry__dir_key_at() reads them. */
+	struct ig_key key;
+	struct ig_key *more;
 	__u16 group;
 	__u8 nkeys;
 	/* Made for one entry and freed with it (an entry outside a policy, or
@@ -68,7 +72,7 @@ struct ig_entry {
 	 */
 	struct ig_key key;
 	ino_t st_ino;      /* from stat(), only to merge and to spot swaps */
-	__u32 name;        /* offset of its name in dir->names */
+	__u32 name;        /* offset of its name in *dir->names */
 	/* stat()'s device: a Linux device number has 12 major and 20 minor
 	 * bits, which glibc's encoding keeps within the low 32 bits. */
 	__u32 st_dev;
@@ -93,6 +97,11 @@ struct ig_alias {
 	size_t of;
 };
 
+struct ig_names {
+	char *buf;
+	size_t len, cap;
+};
+
 struct ig_policy {
 	struct ig_entry *v;
 	size_t n, cap;
@@ -101,6 +110,10 @@ struct ig_policy {
 	/* The handle layouts of the keys computed while resolving. */
 	struct fhandle_group *groups;
 	size_t ngroups;
+	/* Its entries' names, end to end, in an array that grows by
+	 * remapping (pool.c), at an address of its own that its directory
+	 * records point to. */
+	struct ig_names *names;
 	/* The directories its entries are in, each malloc()ed, and by the
 	 * hash of (path, origin) (slot 1 + index, 0 empty) while adding. */
 	struct ig_dir **dirs;
@@ -127,9 +140,9 @@ int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
  * finds: whoever makes it is the only one to move entries into it. NULL
  * when out of memory; the caller serialises calls on one policy. */
 struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char *origin);
-/* Moves e into d, a directory record of its policy, under the same name
- * (its directory's keys are d's); 0 or -ENOMEM. */
-int entry__move_to(struct ig_entry *e, struct ig_dir *d);
+/* Moves e, in a directory record of its policy, into d, another one: its
+ * name stays where it is; its directory's keys are d's. */
+void entry__move_to(struct ig_entry *e, struct ig_dir *d);
 /* "FILE:LINE", or the origin alone when it has no line. */
 const char *entry__origin(const struct ig_entry *e, char *buf, size_t len);
 #define IG_ORIGIN_BUF (QUOTE_BUF + 16)

@@ -579,6 +579,8 @@ static int move_to_canonical(struct resolver *r, struct dir_cache *c, struct ig_
 {
 	const char *origin = e->dir->origin;
 
+	if (e->dir->owned)
+		return -EINVAL;
 	if (strlen(c->canon) + 1 + strlen(entry__name(e)) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if (!c->canon_dir || c->canon_dir->origin != origin) {
@@ -589,7 +591,8 @@ static int move_to_canonical(struct resolver *r, struct dir_cache *c, struct ig_
 		if (!c->canon_dir)
 			return -ENOMEM;
 	}
-	return entry__move_to(e, c->canon_dir);
+	entry__move_to(e, c->canon_dir);
+	return 0;
 }
 
 /* 1 if the fast path resolved e (now in its canonical directory, perhaps
@@ -636,7 +639,7 @@ static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_ent
 	/* The same for every file of the directory: the threads that share
 	 * its record write the same values. */
 	if (e->nkeys) {
-		e->dir->keys[0] = c->self.key;
+		e->dir->key = c->self.key;
 		e->dir->nkeys = 1;
 		e->dir->group = c->self_group;
 	}
