@@ -136,9 +136,9 @@ const char *level__name(unsigned int level);
  * -ENAMETOOLONG are printed. */
 int policy__add(struct ig_policy *p, const char *path, const char *base_dir,
 		enum ig_level level, const char *origin, unsigned int line);
-/* A directory record of p's for path (as origin names it) that no lookup
- * finds: whoever makes it is the only one to move entries into it. NULL
- * when out of memory; the caller serialises calls on one policy. */
+/* A new directory record of p's for path (as origin names it), for
+ * entries that move there while resolving; NULL when out of memory. The
+ * caller serialises calls on one policy. */
 struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char *origin);
 /* Moves e, in a directory record of its policy, into d, another one: its
  * name stays where it is; its directory's keys are d's. */

@@ -339,8 +339,9 @@ struct dirents {
 
 struct dir_cache {
 	char *dir;          /* the directory as the policy spells it */
-	/* Where its entries move when it is not canonical: a record of this
-	 * cache's own (of the entries' origin), so no other thread adds to it. */
+	/* Where its entries move when it is not canonical: a record made
+	 * by this cache (of the entries' origin), so only making it takes
+	 * the lock, not each entry. */
 	struct ig_dir *canon_dir;
 	int fd;
 	dev_t st_dev;
