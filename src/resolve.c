@@ -343,6 +343,7 @@ struct dir_cache {
 	 * by this cache (of the entries' origin), so only making it takes
 	 * the lock, not each entry. */
 	struct ig_dir *canon_dir;
+	struct ig_dir *keyed; /* the record it last gave its own key to */
 	int fd;
 	dev_t st_dev;
 	bool usable;        /* opened, named, and its filesystem supported */
@@ -361,7 +362,7 @@ struct dir_cache {
 struct resolve_ctx {
 	struct ig_policy *p;
 	size_t next;          /* the next block of entries to take */
-	pthread_mutex_t lock; /* p->groups */
+	pthread_mutex_t lock; /* p->groups, the directory records' keys */
 };
 
 /* An entry resolve__path() refused, reported in order once all are done. */
@@ -502,6 +503,7 @@ static void dir_cache__reset(struct dir_cache *c)
 	free(c->dir);
 	c->dir = NULL;
 	c->canon_dir = NULL;
+	c->keyed = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -596,6 +598,21 @@ static int move_to_canonical(struct resolver *r, struct dir_cache *c, struct ig_
 	return 0;
 }
 
+/* The directory's own key into the record d of its entries, once per
+ * record and cache. The entries of one directory may span two threads'
+ * blocks, so the first to get there writes it, under the lock. */
+static void give_dir_key(struct resolver *r, struct dir_cache *c, struct ig_dir *d)
+{
+	pthread_mutex_lock(&r->ctx->lock);
+	if (!d->nkeys) {
+		d->key = c->self.key;
+		d->nkeys = 1;
+		d->group = c->self_group;
+	}
+	pthread_mutex_unlock(&r->ctx->lock);
+	c->keyed = d;
+}
+
 /* 1 if the fast path resolved e (now in its canonical directory, perhaps
  * the same one), 0 if the full path must. */
 static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_entry *e,
@@ -637,13 +654,8 @@ static int resolve_in_dir(struct resolver *r, struct dir_cache *c, struct ig_ent
 		e->key_group = 0;
 		return 0;
 	}
-	/* The same for every file of the directory: the threads that share
-	 * its record write the same values. */
-	if (e->nkeys) {
-		e->dir->key = c->self.key;
-		e->dir->nkeys = 1;
-		e->dir->group = c->self_group;
-	}
+	if (e->nkeys && c->keyed != e->dir)
+		give_dir_key(r, c, e->dir);
 	e->st_dev = st.st_dev;
 	e->st_ino = st.st_ino;
 	e->overlay = c->overlay;
