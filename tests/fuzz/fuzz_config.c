@@ -17,6 +17,7 @@ static char memfd_path[64];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ig_policy p = {};
+	char path[PATH_MAX];
 	size_t i;
 
 	if (memfd < 0) {
@@ -37,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (policy__load_file(&p, memfd_path) == 0) {
 		/* What parsed must be whole entries: absolute paths, known levels. */
 		for (i = 0; i < p.n; i++)
-			if (p.v[i].path[0] != '/' || p.v[i].level > IG_LEVEL_KILL || !p.v[i].origin)
+			if (entry__path(&p.v[i], path)[0] != '/' || p.v[i].level > IG_LEVEL_KILL ||
+			    !p.v[i].dir->origin)
 				abort();
 	}
 	policy__free(&p);

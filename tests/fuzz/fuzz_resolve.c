@@ -37,7 +37,7 @@ static void check_name(const char *name)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ig_policy p = {};
-	char *buf, *line, *save = NULL, canon[PATH_MAX];
+	char *buf, *line, *save = NULL, canon[PATH_MAX], path[PATH_MAX];
 	const char *dir;
 	size_t i;
 
@@ -53,11 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (policy__add(&p, line, dir, data[0] >> 1 & 3, "fuzz", 0))
 			break;
 	for (i = 0; i < p.n; i++)
-		if (resolve__name(p.v[i].path, canon, sizeof(canon)) == 0)
+		if (resolve__name(entry__path(&p.v[i], path), canon, sizeof(canon)) == 0)
 			check_name(canon);
 	if (resolve__policy(&p) == 0 && resolve__merge_same_files(&p) == 0)
 		for (i = 0; i < p.n; i++)
-			if (p.v[i].path[0] != '/')
+			if (entry__path(&p.v[i], path)[0] != '/')
 				abort();
 	policy__free(&p);
 	fuzz__log_reset();
