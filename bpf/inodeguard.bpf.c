@@ -535,47 +535,45 @@ static __always_inline struct file *ig_exe_file(void)
 #endif
 }
 
-static __always_inline int ig_on_open_exit(long ret)
+/*
+ * The verdict at a syscall's exit on the file it is about: for op
+ * IG_OP_EXEC the binary execve installed (it opens it inside the kernel,
+ * with no open-family syscall; at its exit the new image has not run a
+ * single instruction, so a kill here means the protected binary never
+ * executes), else the descriptor the syscall returned. op is a constant
+ * in each program, so only one of the two is compiled in.
+ */
+static __always_inline int ig_on_exit(long ret, __u32 op)
 {
 	struct file *file;
 
 	if (ret < 0)
 		return 0;
-	file = ig_installed_file(ret);
+	file = op == IG_OP_EXEC ? ig_exe_file() : ig_installed_file(ret);
 	if (file)
-		ig_decide_file(file, IG_OP_OPEN, true, false);
+		ig_decide_file(file, op, true, false);
 	return 0;
 }
 
-/* execve opens the binary inside the kernel, with no open-family syscall.
- * At its exit the new image has not run a single instruction, so a kill
- * here means the protected binary never executes. */
-static __always_inline int ig_on_exec_exit(long ret)
-{
-	struct file *exe;
-
-	if (ret < 0)
-		return 0;
-	exe = ig_exe_file();
-	if (exe)
-		ig_decide_file(exe, IG_OP_EXEC, true, false);
-	return 0;
-}
-
-#define IG_TRACEPOINT(syscall, on_exit)					\
+#define IG_TRACEPOINT(syscall, op)					\
 SEC("tracepoint/syscalls/sys_exit_" #syscall)				\
 int tp_exit_##syscall(struct trace_event_raw_sys_exit *ctx)		\
 {									\
-	return on_exit(ctx->ret);					\
+	return ig_on_exit(ctx->ret, op);				\
 }
 
-IG_TRACEPOINT(open, ig_on_open_exit)
-IG_TRACEPOINT(openat, ig_on_open_exit)
-IG_TRACEPOINT(openat2, ig_on_open_exit)
-IG_TRACEPOINT(creat, ig_on_open_exit)
-IG_TRACEPOINT(open_by_handle_at, ig_on_open_exit)
-IG_TRACEPOINT(execve, ig_on_exec_exit)
-IG_TRACEPOINT(execveat, ig_on_exec_exit)
+IG_TRACEPOINT(open, IG_OP_OPEN)
+IG_TRACEPOINT(openat, IG_OP_OPEN)
+IG_TRACEPOINT(openat2, IG_OP_OPEN)
+IG_TRACEPOINT(creat, IG_OP_OPEN)
+IG_TRACEPOINT(open_by_handle_at, IG_OP_OPEN)
+IG_TRACEPOINT(execve, IG_OP_EXEC)
+IG_TRACEPOINT(execveat, IG_OP_EXEC)
+/* pidfd_getfd installs a descriptor taken from another process, with no
+ * open of this one's: judged as a received descriptor, as the file_receive
+ * hook judges it on lsm and fmodret. The holder may be a subject an allow
+ * rule grants; the taker is judged for itself. */
+IG_TRACEPOINT(pidfd_getfd, IG_OP_RECEIVE)
 
 /*
  * ---- fmodret's backstop: what a skipped check let through ----

@@ -30,7 +30,7 @@ static const char *const tracepoint_gaps[] = {
 	"io_uring opens and reads are never seen: run --strict sets kernel.io_uring_disabled to 2 while protection lasts (6.6+; without it --strict refuses to start) and refuses to start beside rings made earlier",
 	"32-bit (compat) syscalls are invisible to per-syscall tracepoints",
 	"O_CREAT and O_TRUNC have already happened when it acts",
-	"descriptors passed over sockets, taken with pidfd_getfd or shared through CLONE_FILES stay usable; descriptors and mappings from before `run`, a `protect` or an `inodeguard reload` are killed by their scan (deny and kill entries), but those from before a SIGHUP reload stay usable",
+	"descriptors passed over sockets or shared through CLONE_FILES stay usable (one taken with pidfd_getfd is judged at the syscall's exit); descriptors and mappings from before `run`, a `protect` or an `inodeguard reload` are killed by their scan (deny and kill entries), but those from before a SIGHUP reload stay usable",
 	"unlink, rename, link, chmod/chown, truncate and xattr changes are not seen, so a protected tree's files can be created, removed and moved by anyone with write access",
 	"a protected name is judged after the open, by the name the file has then: a version renamed away meanwhile, or moved aside before any open at the name, is not keyed",
 	"files on overlayfs are refused: the backing file is not visible to it",

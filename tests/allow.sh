@@ -258,6 +258,31 @@ t_process_vm() {
 }
 t_register exe-process-vm-readv-refused t_process_vm
 
+# take_through_pidfd APP FILE: APP, as nobody, opens FILE as descriptor 3
+# and waits; its parent, ig-vector, takes that descriptor with pidfd_getfd
+# and reads it. PROBE_RC/PROBE_OUT as for attempt.
+take_through_pidfd() {
+	attempt nobody "$SCRATCH_ROOT/bin/ig-vector" pidfd-take 3 "$1" \
+		-c 'exec 3<"$1" && echo >&9 && read -r _' app "$2"
+}
+
+# A granted application's descriptor serves no other executable, not even
+# its parent's: pidfd_getfd is judged for the taker (file_receive; at the
+# syscall's exit on tracepoint, which kills).
+t_pidfd_from_granted() {
+	local s=$T_DIR/secret n=$T_DIR/neighbour app=$T_DIR/app want=137
+	mk_secret "$s"; mk_secret "$n"; mk_app "$app" || return 1
+	shared_daemon && protect --deny "$s" --allow "exe=$app" || return 1
+	can_deny && want=13
+	take_through_pidfd "$app" "$n"
+	leaked "$(marker_of "$n")" ||
+		{ fail "the neighbour did not come through pidfd_getfd (exit $PROBE_RC)"; return 1; }
+	take_through_pidfd "$app" "$s"
+	leaked "$(marker_of "$s")" && { fail "the granted application's descriptor served its parent"; return 1; }
+	refused_as $want || { fail "the taker exited $PROBE_RC, want $want"; return 1; }
+}
+t_register exe-descriptor-taken-with-pidfd-getfd-refused t_pidfd_from_granted
+
 
 # ---- uid, gid, cgroup ----
 

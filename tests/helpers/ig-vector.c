@@ -264,6 +264,47 @@ static int pidfd_getfd_route(const char *path, const char *sync)
 	return status;
 }
 
+/* A child runs CMD, which opens a file as descriptor fd, writes a line to
+ * descriptor 9 and waits on its standard input; this process, its parent
+ * (which Yama's default scope lets take it), takes the descriptor with
+ * pidfd_getfd and reads it. CMD may be an executable that an allow rule
+ * grants: its descriptor must not serve another one. */
+static int pidfd_take(int fd, char **cmd)
+{
+	int ready[2], hold[2], pidfd, taken, status;
+	char c;
+	pid_t pid;
+
+	if (pipe(ready) || pipe(hold))
+		return fail("pipe");
+	pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (pid == 0) {
+		if (dup2(ready[1], 9) < 0 || dup2(hold[0], 0) < 0)
+			_exit(127);
+		close(ready[0]);
+		close(ready[1]);
+		close(hold[1]);
+		execv(cmd[0], cmd);
+		_exit(127);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		errno = ECHILD;
+		status = fail("the holder's open");
+		goto out;
+	}
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	taken = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	status = taken < 0 ? fail("pidfd_getfd") : (lseek(taken, 0, SEEK_SET), dump_fd(taken));
+out:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return status;
+}
+
 static int clone_child_open(void *arg)
 {
 	/* If the open is allowed but the opener is killed afterwards, the fd
@@ -359,7 +400,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: ig-vector uring PATH | preopened HOW PATH SYNC | scm PATH |\n"
-		"       pidfd-getfd PATH SYNC | clone-files PATH | chroot DIR NAME |\n"
+		"       pidfd-getfd PATH SYNC | pidfd-take FD CMD [ARG...] |\n"
+		"       clone-files PATH | chroot DIR NAME |\n"
 		"       exec PATH [ARG...] | tamper OP PATH [ARG]\n");
 	return 2;
 }
@@ -382,6 +424,8 @@ int main(int argc, char **argv)
 		return scm_rights(argv[2]);
 	if (!strcmp(mode, "pidfd-getfd") && argc == 4)
 		return pidfd_getfd_route(argv[2], argv[3]);
+	if (!strcmp(mode, "pidfd-take") && argc >= 4)
+		return pidfd_take(atoi(argv[2]), argv + 3);
 	if (!strcmp(mode, "clone-files") && argc == 3)
 		return clone_files(argv[2]);
 	if (!strcmp(mode, "chroot") && argc == 4)

@@ -69,6 +69,7 @@ CLOSED_BY = {
     ("fd-splice", "tracepoint"): "killed at start",
     ("fd-copy-file-range", "tracepoint"): "killed at start",
     ("fd-inherited-across-fork", "tracepoint"): "killed at start",
+    ("fd-pidfd-getfd", "tracepoint"): "killed (holder at protect, or taker)",
 }
 
 
