@@ -103,19 +103,35 @@ static void dir_free(struct ig_dir *d)
 	}
 }
 
+/* FNV-1a over the path, as names are hashed, seeded with the origin. */
 static size_t dir_hash(const char *path, size_t dlen, const char *origin)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ (uintptr_t)origin;
+	__u64 h = IG_NAME_HASH_SEED ^ (uintptr_t)origin;
 	size_t i;
 
 	for (i = 0; i < dlen; i++)
-		h = (h ^ (unsigned char)path[i]) * 0x100000001b3ULL;
+		h = ig_name_hash_step(h, (unsigned char)path[i]);
 	return (size_t)(h ^ (h >> 29));
 }
 
 static bool dir_is(const struct ig_dir *d, const char *path, size_t dlen, const char *origin)
 {
 	return d->origin == origin && strncmp(d->path, path, dlen) == 0 && !d->path[dlen];
+}
+
+/* A new record of p's for the directory of dlen bytes at path, appended
+ * to its records; NULL when out of memory. */
+static struct ig_dir *dirs_append(struct ig_policy *p, const char *path, size_t dlen,
+				  const char *origin)
+{
+	struct ig_dir *d;
+
+	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
+		return NULL;
+	d = dir_new(path, dlen, origin, &p->names->buf, NULL);
+	if (d)
+		p->dirs[p->ndirs++] = d;
+	return d;
 }
 
 /* Doubles the hash of p's directories, so it stays at most half full. */
@@ -159,13 +175,9 @@ static struct ig_dir *policy_dir(struct ig_policy *p, const char *path, size_t d
 		if (dir_is(d, path, dlen, origin))
 			return d;
 	}
-	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
-		return NULL;
-	d = dir_new(path, dlen, origin, &p->names->buf, NULL);
-	if (!d)
-		return NULL;
-	p->dirs[p->ndirs++] = d;
-	p->dir_slots[s] = (__u32)p->ndirs;
+	d = dirs_append(p, path, dlen, origin);
+	if (d)
+		p->dir_slots[s] = (__u32)p->ndirs;
 	return d;
 }
 
@@ -187,14 +199,7 @@ static int64_t policy_add_name(struct ig_policy *p, const char *name)
 
 struct ig_dir *policy__dir_new(struct ig_policy *p, const char *path, const char *origin)
 {
-	struct ig_dir *d;
-
-	if (array__grow((void **)&p->dirs, &p->dirs_cap, p->ndirs, sizeof(*p->dirs)))
-		return NULL;
-	d = dir_new(path, strlen(path), origin, &p->names->buf, NULL);
-	if (d)
-		p->dirs[p->ndirs++] = d;
-	return d;
+	return dirs_append(p, path, strlen(path), origin);
 }
 
 void entry__move_to(struct ig_entry *e, struct ig_dir *d)
@@ -465,27 +470,32 @@ cleanup:
 	return err;
 }
 
-int entry__init(struct ig_entry *e, const char *path, const char *origin)
+/* A record of its own for the entry at the absolute path; 0, -EINVAL or
+ * -ENOMEM. */
+static int own_dir(const char *path, const char *origin, struct ig_dir **d)
 {
 	size_t dlen;
 
-	memset(e, 0, sizeof(*e));
 	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
 		return -EINVAL;
-	e->dir = dir_new(path, dlen, origin, NULL, path + dlen + 1);
-	return e->dir ? 0 : -ENOMEM;
+	*d = dir_new(path, dlen, origin, NULL, path + dlen + 1);
+	return *d ? 0 : -ENOMEM;
+}
+
+int entry__init(struct ig_entry *e, const char *path, const char *origin)
+{
+	memset(e, 0, sizeof(*e));
+	return own_dir(path, origin, &e->dir);
 }
 
 int entry__set_path(struct ig_entry *e, const char *path)
 {
 	struct ig_dir *d;
-	size_t dlen;
+	int err;
 
-	if (dir_len(path, &dlen) || strlen(path) >= PATH_MAX)
-		return -EINVAL;
-	d = dir_new(path, dlen, e->dir->origin, NULL, path + dlen + 1);
-	if (!d)
-		return -ENOMEM;
+	err = own_dir(path, e->dir->origin, &d);
+	if (err)
+		return err;
 	if (e->dir->owned)
 		dir_free(e->dir);
 	e->dir = d;

@@ -262,7 +262,6 @@ static int learn_dir_of(struct ig_learner *l, const char *file, struct ig_keyset
 	/* Large policies hold many files per directory: a stat() tells that
 	 * it is the directory learned last, without another learning open. */
 	if (!last->n || st.st_dev != l->last_dir_dev || st.st_ino != l->last_dir_ino) {
-		last->n = 0;
 		err = learn_path(l, path, st.st_dev, st.st_ino, last, why, len);
 		if (err) {
 			last->n = 0;
